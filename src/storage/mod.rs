@@ -1,0 +1,75 @@
+//! The only door to the disk.
+//!
+//! Every byte the engine reads or writes goes through [`Storage`] and [`StorageFile`],
+//! so the same engine runs on the real filesystem ([`StdStorage`]), on a plain
+//! in-memory disk ([`MemStorage`]) and on the simulator's faulty disk.
+//!
+//! # Durability contract
+//!
+//! Every backend must behave at least as well as this, and the engine assumes no more:
+//! - bytes written to a file are durable only after a later [`StorageFile::sync_data`]
+//!   of that file returned `Ok`;
+//! - a created or removed file name is durable only after [`Storage::sync_dir`];
+//! - until then, after a power loss, unsynced bytes may be lost, torn at sector
+//!   granularity, or persisted out of order;
+//! - a failed `sync_data` may drop the unsynced bytes for good while a later
+//!   `sync_data` returns `Ok` (the Linux "fsyncgate" behaviour), so the engine never
+//!   retries a failed sync: it fails the log until it is reopened.
+
+mod mem;
+mod std_fs;
+
+pub use mem::MemStorage;
+pub use std_fs::StdStorage;
+
+use std::any::Any;
+use std::io;
+use std::sync::Arc;
+
+/// A directory of files, seen by the engine as a flat namespace of names.
+///
+/// Names are plain file names (no path separators). All methods may be called from
+/// several threads.
+pub trait Storage: Send + Sync + 'static {
+    /// Takes the exclusive lock of the directory. The lock is held until the returned
+    /// guard is dropped. Fails with [`io::ErrorKind::WouldBlock`] if another holder
+    /// (this process or another) has it.
+    fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>>;
+
+    /// Lists the names of all files in the directory, in no particular order.
+    fn list(&self) -> io::Result<Vec<String>>;
+
+    /// Creates a new empty file; fails with [`io::ErrorKind::AlreadyExists`] if the name
+    /// exists. The name is durable only after [`Storage::sync_dir`].
+    fn create(&self, name: &str) -> io::Result<Arc<dyn StorageFile>>;
+
+    /// Opens an existing file for reading and writing.
+    fn open(&self, name: &str) -> io::Result<Arc<dyn StorageFile>>;
+
+    /// Removes a file. The removal is durable only after [`Storage::sync_dir`].
+    fn remove(&self, name: &str) -> io::Result<()>;
+
+    /// Makes every create and remove issued before this call durable.
+    fn sync_dir(&self) -> io::Result<()>;
+}
+
+/// One open file. All methods take `&self`: positional reads may run concurrently with
+/// writes from the flush worker.
+pub trait StorageFile: Send + Sync + 'static {
+    /// Writes all of `buf` at `offset`. On error, any prefix of `buf` may have been
+    /// written. The bytes are durable only after a later successful `sync_data`.
+    fn write_at(&self, offset: u64, buf: &[u8]) -> io::Result<()>;
+
+    /// Fills all of `buf` from `offset`; fails with [`io::ErrorKind::UnexpectedEof`] if
+    /// the file is shorter.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
+
+    /// The current length of the file in bytes.
+    fn len(&self) -> io::Result<u64>;
+
+    /// Truncates or extends the file. Durable only after a later `sync_data`.
+    fn set_len(&self, len: u64) -> io::Result<()>;
+
+    /// Makes every write and `set_len` issued before this call durable.
+    fn sync_data(&self) -> io::Result<()>;
+}
