@@ -1,0 +1,204 @@
+//! Rounds, alternation, medians and the result table.
+//!
+//! For each workload, every round runs each side once, in the order ours, `raft-log`,
+//! raw, each in a fresh directory; alternating sides within a round spreads slow
+//! drifts of the machine (page cache, other processes, disk state) over all sides.
+//! The table shows the median of the rounds for each side and the ratios.
+
+use crate::wal::Wal;
+use std::path::Path;
+use std::time::Instant;
+
+/// One figure a workload reports.
+pub struct Metric {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub higher_is_better: bool,
+}
+
+/// Sizes and repetitions: quick mode (under a minute in all) or full mode.
+#[derive(Debug, Clone)]
+pub struct Scale {
+    pub quick: bool,
+    pub rounds: usize,
+}
+
+impl Scale {
+    /// `quick` in quick mode, `full` otherwise.
+    pub fn pick<N>(&self, quick: N, full: N) -> N {
+        if self.quick {
+            quick
+        } else {
+            full
+        }
+    }
+}
+
+/// A workload: the same operations on a log (generic over [`Wal`]) and, where it
+/// makes sense, on a raw file. Each run returns one figure per entry of `METRICS`.
+pub trait Workload {
+    const NAME: &'static str;
+    const METRICS: &'static [Metric];
+    fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64>;
+    fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Ours,
+    RaftLog,
+    Raw,
+}
+
+pub const SIDES: [Side; 3] = [Side::Ours, Side::RaftLog, Side::Raw];
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Ours => "raftwal",
+            Side::RaftLog => "raft-log",
+            Side::Raw => "raw",
+        }
+    }
+}
+
+/// The medians of one metric, per side (`None`: the side does not run it).
+pub struct Row {
+    pub metric: &'static Metric,
+    pub medians: [Option<f64>; 3],
+}
+
+/// Runs `rounds` rounds of `W` over the sides and returns one row per metric.
+/// `run` executes one side in a fresh directory and returns its figures, or `None`
+/// when that side has no such measurement.
+pub fn run_workload<W: Workload>(
+    s: &Scale,
+    base: &Path,
+    run: impl Fn(Side, &Path) -> Option<Vec<f64>>,
+) -> Vec<Row> {
+    let mut samples: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); SIDES.len()]; W::METRICS.len()];
+    for round in 0..s.rounds {
+        for (k, side) in SIDES.iter().enumerate() {
+            let dir = tempfile::Builder::new()
+                .prefix(&format!("{}-{}-", W::NAME, side.name()))
+                .tempdir_in(base)
+                .expect("create bench directory");
+            let t = Instant::now();
+            let Some(figs) = run(*side, dir.path()) else {
+                continue;
+            };
+            assert_eq!(figs.len(), W::METRICS.len(), "{}: figure count", W::NAME);
+            let shown: Vec<String> = W::METRICS
+                .iter()
+                .zip(&figs)
+                .map(|(m, v)| format!("{} {}", fmt_fig(*v), m.unit))
+                .collect();
+            eprintln!(
+                "  {:<10} round {}/{} {:<9} {}   ({:.1}s incl. setup+check)",
+                W::NAME,
+                round + 1,
+                s.rounds,
+                side.name(),
+                shown.join(", "),
+                t.elapsed().as_secs_f64()
+            );
+            for (m, v) in figs.into_iter().enumerate() {
+                samples[m][k].push(v);
+            }
+        }
+    }
+    W::METRICS
+        .iter()
+        .zip(samples)
+        .map(|(metric, per_side)| {
+            let mut medians = [None; 3];
+            for (k, v) in per_side.into_iter().enumerate() {
+                medians[k] = median(v);
+            }
+            Row { metric, medians }
+        })
+        .collect()
+}
+
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN figures"));
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// A figure with about three significant digits; large ones with thousands separators.
+pub fn fmt_fig(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        let digits = format!("{:.0}", a);
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if v < 0.0 {
+            out.insert(0, '-');
+        }
+        out
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b != 0.0 => format!("{:.2}", a / b),
+        _ => "-".to_string(),
+    }
+}
+
+/// Prints the result table: medians per side, then ours/raft-log, ours/raw and
+/// raft-log/raw. Whether a ratio above 1 is good depends on the `better` column.
+pub fn print_table(rows: &[Row]) {
+    let opt = |v: Option<f64>| v.map(fmt_fig).unwrap_or_else(|| "-".to_string());
+    println!(
+        "{:<16} {:<10} {:<7} {:>11} {:>11} {:>11} {:>13} {:>9} {:>13}",
+        "workload",
+        "unit",
+        "better",
+        "raftwal",
+        "raft-log",
+        "raw",
+        "ours/raft-log",
+        "ours/raw",
+        "raft-log/raw"
+    );
+    for r in rows {
+        let [ours, rl, raw] = r.medians;
+        let name = r.metric.name;
+        println!(
+            "{:<16} {:<10} {:<7} {:>11} {:>11} {:>11} {:>13} {:>9} {:>13}",
+            name,
+            r.metric.unit,
+            if r.metric.higher_is_better {
+                "higher"
+            } else {
+                "lower"
+            },
+            opt(ours),
+            opt(rl),
+            opt(raw),
+            ratio(ours, rl),
+            ratio(ours, raw),
+            ratio(rl, raw),
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! `cargo bench --bench compare`: raftwal against the `raft-log` crate and against a
+//! raw `pwrite` + `fdatasync` loop, on the same machine, filesystem and run.
+//!
+//! Usage (arguments after `--`):
+//!   cargo bench --bench compare                     full mode (several minutes)
+//!   cargo bench --bench compare -- --quick          quick mode (under a minute)
+//!   RAFTWAL_BENCH_QUICK=1 cargo bench --bench compare
+//!   cargo bench --bench compare -- --rounds 7 sync pipelined   (chosen workloads)
+//!
+//! Each workload runs several rounds; every round runs raftwal, then raft-log, then
+//! raw, each in a fresh directory. The table gives each side's median and the
+//! ratios. Every run checks afterwards that the log really holds what was written
+//! (reopening it where possible) and panics otherwise. See each workload's file
+//! for what exactly it measures. Nothing here asserts on timings.
+
+mod benchdir;
+mod bulk;
+mod harness;
+mod memory;
+mod pipelined;
+mod procstatus;
+mod raftlog;
+mod rawfile;
+mod read_cold;
+mod reopen;
+mod sync;
+mod wal;
+
+use harness::{print_table, run_workload, Row, Scale, Side, Workload};
+use raftlog::RaftLogWal;
+use std::path::Path;
+use std::time::Instant;
+use wal::Wal;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        return child(&args[1..]);
+    }
+
+    let mut quick = std::env::var("RAFTWAL_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let mut rounds = None;
+    let mut only = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => quick = true,
+            "--rounds" => rounds = it.next().and_then(|n| n.parse().ok()),
+            "--bench" => {} // passed by `cargo bench`
+            x if x.starts_with("--") => panic!("unknown option {x}; see benches/compare/main.rs"),
+            _ => only.push(a),
+        }
+    }
+    let s = Scale {
+        quick,
+        rounds: rounds.unwrap_or(if quick { 3 } else { 5 }).max(1),
+    };
+
+    let base = benchdir::prepare();
+    let fstype = benchdir::fs_type(&base);
+    println!(
+        "raftwal compare: {} mode, {} rounds, dir {} ({fstype})",
+        if quick { "quick" } else { "full" },
+        s.rounds,
+        base.display()
+    );
+    if benchdir::is_ram_fs(&fstype) {
+        println!("WARNING: {fstype} keeps data in RAM: fdatasync is free there, figures are not disk figures");
+    }
+
+    let t = Instant::now();
+    let mut rows = Vec::new();
+    rows.extend(run::<sync::Sync>(&s, &base, &only));
+    rows.extend(run::<pipelined::Pipelined>(&s, &base, &only));
+    rows.extend(run::<bulk::Bulk>(&s, &base, &only));
+    rows.extend(run::<reopen::Reopen>(&s, &base, &only));
+    rows.extend(run::<read_cold::ReadCold>(&s, &base, &only));
+    rows.extend(run::<memory::Memory>(&s, &base, &only));
+    assert!(!rows.is_empty(), "no workload matched {only:?}");
+
+    println!();
+    print_table(&rows);
+    println!(
+        "(medians of {} rounds; total {:.0}s)",
+        s.rounds,
+        t.elapsed().as_secs_f64()
+    );
+}
+
+fn run<L: Workload>(s: &Scale, base: &Path, only: &[String]) -> Vec<Row> {
+    if !only.is_empty() && !only.iter().any(|w| w == L::NAME) {
+        return Vec::new();
+    }
+    eprintln!("== {}", L::NAME);
+    run_workload::<L>(s, base, |side, dir| match side {
+        // raftwal::RaftLog is being written; ours.rs is wired in once it exists.
+        Side::Ours => None,
+        Side::RaftLog => Some(L::log::<RaftLogWal>(dir, s)),
+        Side::Raw => L::raw(dir, s),
+    })
+}
+
+/// `--child memory <side> <entries> <dir>`: the body of a memory measurement.
+fn child(args: &[String]) {
+    let [what, side, n, dir] = args else {
+        panic!("usage: --child memory <side> <entries> <dir>")
+    };
+    assert_eq!(what, "memory", "unknown child workload");
+    let n: u64 = n.parse().expect("entries");
+    let dir = Path::new(dir);
+    match side.as_str() {
+        RaftLogWal::NAME => memory::child::<RaftLogWal>(dir, n),
+        other => panic!("unknown side {other}"),
+    }
+}

@@ -1,0 +1,95 @@
+//! `pipelined`: the throughput path of a Raft leader. Append one 100 B entry and
+//! request a flush with a callback, without waiting; after the last entry wait for
+//! every callback. Figure: entries/s, from the first append to the last callback.
+//! The log is free to group many flush requests into one `fdatasync`.
+//!
+//! Raw: an ideal group commit. A producer thread appends each 100 B entry to a shared
+//! buffer; a syncer thread repeatedly takes everything buffered, writes it with one
+//! `pwrite` and calls `fdatasync`. Figure: entries/s until the last sync returned.
+
+use crate::harness::{Metric, Scale, Workload};
+use crate::rawfile;
+use crate::wal::{payload, reopen_and_verify, LogCfg, Wal};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+const SIZE: usize = 100;
+
+pub struct Pipelined;
+
+fn entries(s: &Scale) -> u64 {
+    s.pick(100_000, 1_000_000)
+}
+
+impl Workload for Pipelined {
+    const NAME: &'static str = "pipelined";
+    const METRICS: &'static [Metric] = &[Metric {
+        name: "pipelined",
+        unit: "entries/s",
+        higher_is_better: true,
+    }];
+
+    fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
+        let n = entries(s);
+        let cfg = LogCfg {
+            inflight: n as usize,
+            ..LogCfg::default()
+        };
+        let mut log = W::open(dir, &cfg);
+        let t = Instant::now();
+        for i in 0..n {
+            log.append(i, payload(i, SIZE));
+            log.flush();
+        }
+        log.wait_flushed(n as usize);
+        let secs = t.elapsed().as_secs_f64();
+        reopen_and_verify(log, dir, &cfg, n, SIZE);
+        vec![n as f64 / secs]
+    }
+
+    fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>> {
+        let n = entries(s);
+        let f = rawfile::create(dir);
+        // (bytes not yet written, producer finished)
+        let shared = Arc::new((Mutex::new((Vec::<u8>::new(), false)), Condvar::new()));
+        let t = Instant::now();
+        let syncer = {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                let (lock, cv) = &*shared;
+                let mut off = 0u64;
+                let mut mine = Vec::new();
+                loop {
+                    {
+                        let mut g = lock.lock().unwrap();
+                        while g.0.is_empty() && !g.1 {
+                            g = cv.wait(g).unwrap();
+                        }
+                        if g.0.is_empty() {
+                            return; // finished and everything synced
+                        }
+                        std::mem::swap(&mut g.0, &mut mine);
+                    }
+                    f.write_all_at(&mine, off).expect("raw: pwrite");
+                    f.sync_data().expect("raw: fdatasync");
+                    off += mine.len() as u64;
+                    mine.clear();
+                }
+            })
+        };
+        let (lock, cv) = &*shared;
+        for i in 0..n {
+            let p = payload(i, SIZE);
+            lock.lock().unwrap().0.extend_from_slice(p.as_bytes());
+            cv.notify_one();
+        }
+        lock.lock().unwrap().1 = true;
+        cv.notify_one();
+        syncer.join().expect("raw: syncer thread");
+        let secs = t.elapsed().as_secs_f64();
+        rawfile::verify(dir, n, SIZE);
+        Some(vec![n as f64 / secs])
+    }
+}

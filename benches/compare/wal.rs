@@ -1,0 +1,94 @@
+//! The common face of the two logs under test (ours and `raft-log`), so that every
+//! workload is written once and run against both with the same types: log id
+//! `(term, index)` = `(1, i)`, payload `String`, the same chunk and cache limits.
+
+use std::path::Path;
+
+/// Limits shared by both logs. Each field maps to the setting of the same meaning in
+/// both crates (`chunk_max_records`, `chunk_max_size`, cache items, cache bytes).
+#[derive(Debug, Clone)]
+pub struct LogCfg {
+    pub chunk_max_records: u64,
+    pub chunk_max_size: u64,
+    pub cache_max_items: u64,
+    pub cache_max_bytes: u64,
+    /// How many flush callbacks may be outstanding at once; sizes the ack channel
+    /// (a full channel would block the flush worker).
+    pub inflight: usize,
+}
+
+impl Default for LogCfg {
+    fn default() -> Self {
+        Self {
+            chunk_max_records: 1 << 20,
+            chunk_max_size: 1 << 30,
+            cache_max_items: 100_000,
+            cache_max_bytes: 1 << 30,
+            inflight: 16,
+        }
+    }
+}
+
+/// One log implementation. Every error panics: a benchmark that failed must not
+/// print a figure.
+pub trait Wal: Sized {
+    /// The name in the table and in the child-process command line.
+    const NAME: &'static str;
+
+    fn open(dir: &Path, cfg: &LogCfg) -> Self;
+
+    /// Appends entry `(1, index)` (one entry per call).
+    fn append(&mut self, index: u64, payload: String);
+
+    /// Asks for everything appended so far to be made durable (fdatasync); the
+    /// acknowledgement arrives later, see [`Wal::wait_flushed`].
+    fn flush(&mut self);
+
+    /// Blocks until `n` more flush acknowledgements arrived; panics on an error.
+    fn wait_flushed(&mut self, n: usize);
+
+    /// Calls `f` for every entry with index in `[from, to)`, in order.
+    fn read(&self, from: u64, to: u64, f: &mut dyn FnMut((u64, u64), String));
+
+    /// Waits for the flush worker to be idle and evicts every evictable cached payload.
+    fn settle(&self);
+
+    /// Reads served from disk rather than the payload cache, if the log counts them.
+    fn cache_misses(&self) -> Option<u64>;
+}
+
+/// The payload of entry `index`: `size` bytes, different for each index, cheap to
+/// build, so that a mix-up of entries is caught by [`verify`].
+pub fn payload(index: u64, size: usize) -> String {
+    let mut s = format!("{index:016x}:");
+    let fill = char::from(b'a' + (index % 26) as u8);
+    while s.len() < size {
+        s.push(fill);
+    }
+    s.truncate(size);
+    s
+}
+
+/// Asserts that `log` holds exactly entries `[0, n)` as written with `size`-byte
+/// payloads. Panics (failing the benchmark) otherwise.
+pub fn verify<W: Wal>(log: &W, n: u64, size: usize) {
+    let mut next = 0u64;
+    log.read(0, n, &mut |id, p| {
+        assert_eq!(id, (1, next), "{}: wrong log id", W::NAME);
+        assert!(
+            p == payload(next, size),
+            "{}: wrong payload at {next}",
+            W::NAME
+        );
+        next += 1;
+    });
+    assert_eq!(next, n, "{}: read back {next} entries, wrote {n}", W::NAME);
+}
+
+/// Closes `log`, opens `dir` again and [`verify`]s it: the check goes through the
+/// files, not the in-memory cache.
+pub fn reopen_and_verify<W: Wal>(log: W, dir: &Path, cfg: &LogCfg, n: u64, size: usize) {
+    drop(log);
+    let log = W::open(dir, cfg);
+    verify(&log, n, size);
+}
