@@ -1,3 +1,76 @@
-//! raftwal: a write-ahead log for Raft.
+//! # raftwal
+//!
+//! A write-ahead log for Raft: a node's vote, log entries, committed id, purge point
+//! and user data, kept in chunk files, recovered after any crash, and proven by a
+//! deterministic simulator that runs this engine on a faulty in-memory disk.
+//!
+//! ```
+//! use raftwal::{Config, Error, RaftLog, RaftLogWriter, Types};
+//! use std::sync::{mpsc, Arc};
+//!
+//! #[derive(Debug, Default, Clone, PartialEq, Eq)]
+//! struct MyTypes;
+//!
+//! impl Types for MyTypes {
+//!     type LogId = (u64, u64); // (term, index)
+//!     type LogPayload = String;
+//!     type Vote = (u64, u64); // (term, voted_for)
+//!     type UserData = String;
+//!     type Callback = mpsc::SyncSender<Result<(), Error>>;
+//!
+//!     fn log_index(log_id: &(u64, u64)) -> u64 {
+//!         log_id.1
+//!     }
+//!     fn payload_size(payload: &String) -> u64 {
+//!         payload.len() as u64
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Error> {
+//! let dir = std::env::temp_dir().join(format!("raftwal-doc-{}", std::process::id()));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! let config = Arc::new(Config::new(dir.to_string_lossy()));
+//! let mut log = RaftLog::<MyTypes>::open(config.clone())?;
+//!
+//! log.save_vote((1, 2))?;
+//! log.append([((1, 0), "hello".to_string()), ((1, 1), "world".to_string())])?;
+//! log.commit((1, 1))?;
+//!
+//! let (tx, rx) = mpsc::sync_channel(1);
+//! log.flush(Some(tx))?;
+//! rx.recv().unwrap()?; // durable now
+//!
+//! let entries: Vec<_> = log.read(0, 2).collect::<Result<_, _>>()?;
+//! assert_eq!(entries[1], ((1, 1), "world".to_string()));
+//! drop(log);
+//!
+//! let log = RaftLog::<MyTypes>::open(config)?; // everything is back
+//! assert_eq!(log.log_state().vote, Some((1, 2)));
+//! assert_eq!(log.log_state().committed, Some((1, 1)));
+//! # drop(log);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub mod codec;
+mod config;
+mod dump;
+mod error;
+mod flush;
+mod format;
+mod log;
+pub mod mutants;
+mod stat;
 pub mod storage;
+mod types;
+
+pub use codec::{Codec, DecodeError};
+pub use config::{Config, WorkerMode};
+pub use dump::Dump;
+pub use error::{Error, ErrorKind};
+pub use log::{DumpData, IndexEntry, RaftLog, RaftLogWriter};
+pub use stat::{AccessStat, ChunkStat, Stat};
 pub use storage::{MemStorage, StdStorage, Storage, StorageFile};
+pub use types::{Callback, RaftLogState, Segment, Types};

@@ -1,0 +1,84 @@
+//! [`Config`]: where the log lives and its limits.
+
+/// How the flush worker is driven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkerMode {
+    /// A background thread runs the worker (production).
+    #[default]
+    Thread,
+    /// Nobody runs the worker until the caller calls [`crate::RaftLog::run_worker_step`]
+    /// (or a method that waits for it, like [`crate::RaftLog::wait_worker_idle`], which
+    /// then runs it inline). Used by the deterministic simulator.
+    Manual,
+}
+
+/// The configuration of a log. Every limit is optional; `None` means the default.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The directory of the log (used by [`crate::RaftLog::open`]; ignored by
+    /// [`crate::RaftLog::open_with`], whose storage knows its place).
+    pub dir: String,
+    /// Records per chunk file before a new chunk is started. Default 1,048,576.
+    pub chunk_max_records: Option<u64>,
+    /// Bytes per chunk file before a new chunk is started. Default 1 GiB.
+    pub chunk_max_size: Option<u64>,
+    /// Payloads kept in the cache at most. Default 65,536.
+    pub cache_max_items: Option<u64>,
+    /// Payload bytes (per [`crate::Types::payload_size`]) kept in the cache at most.
+    /// Default 64 MiB.
+    pub cache_max_bytes: Option<u64>,
+    /// Bytes buffered before the buffer is handed to the worker without waiting for a
+    /// flush. Default 1 MiB.
+    pub batch_max_bytes: Option<u64>,
+    /// How the flush worker runs.
+    pub worker_mode: WorkerMode,
+    /// A deliberately broken engine variant, for the simulator's mutant tests only.
+    #[cfg(feature = "mutants")]
+    pub mutant: Option<crate::mutants::Mutant>,
+}
+
+impl Config {
+    /// A default config for directory `dir`.
+    pub fn new(dir: impl Into<String>) -> Self {
+        Self {
+            dir: dir.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Records per chunk, with the default applied.
+    pub fn chunk_max_records(&self) -> u64 {
+        self.chunk_max_records.unwrap_or(1 << 20).max(1)
+    }
+
+    /// Bytes per chunk, with the default applied.
+    pub fn chunk_max_size(&self) -> u64 {
+        self.chunk_max_size.unwrap_or(1 << 30).max(1)
+    }
+
+    /// Cached payloads at most, with the default applied.
+    pub fn cache_max_items(&self) -> u64 {
+        self.cache_max_items.unwrap_or(1 << 16)
+    }
+
+    /// Cached payload bytes at most, with the default applied.
+    pub fn cache_max_bytes(&self) -> u64 {
+        self.cache_max_bytes.unwrap_or(64 << 20)
+    }
+
+    /// Buffered bytes before a write without flush, with the default applied.
+    pub fn batch_max_bytes(&self) -> u64 {
+        self.batch_max_bytes.unwrap_or(1 << 20).max(1)
+    }
+
+    #[cfg(feature = "mutants")]
+    pub(crate) fn is_mutant(&self, m: crate::mutants::Mutant) -> bool {
+        self.mutant == Some(m)
+    }
+
+    #[cfg(not(feature = "mutants"))]
+    #[inline(always)]
+    pub(crate) fn is_mutant(&self, _m: crate::mutants::Mutant) -> bool {
+        false
+    }
+}

@@ -1,0 +1,245 @@
+//! The one error type of the crate.
+
+use std::io;
+use std::sync::Arc;
+use thiserror::Error as ThisError;
+
+/// Every failure of the log. Invalid operations (the `Invalid*`-like variants below)
+/// are detected before anything is written: the log is unchanged, in memory and on disk.
+///
+/// `Error` is `Clone` so that one I/O failure can be reported to every pending flush.
+#[derive(Debug, Clone, ThisError)]
+pub enum Error {
+    /// An I/O operation failed.
+    #[error("{op} {name}: {source}")]
+    Io {
+        /// What was being done ("write", "sync_data", "open", ...).
+        op: &'static str,
+        /// The file (or directory) it was done to.
+        name: String,
+        /// The underlying error.
+        #[source]
+        source: Arc<io::Error>,
+    },
+
+    /// The directory is locked by another open log (in this or another process).
+    #[error("log directory {dir} is locked by another open RaftLog")]
+    Locked {
+        /// The directory.
+        dir: String,
+    },
+
+    /// The bytes on disk are damaged in a way that is not a torn tail of the last write:
+    /// acknowledged data may be affected, so the log refuses to open.
+    #[error("corrupt log: chunk {chunk} at offset {offset}: {reason}")]
+    Corrupt {
+        /// The chunk file name.
+        chunk: String,
+        /// The offset within the chunk file.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The chunk files do not follow each other: bytes between them are missing.
+    #[error("gap between chunks: expected a chunk at global offset {expected_offset}, found {chunk}")]
+    ChunkGap {
+        /// The chunk found where another was expected.
+        chunk: String,
+        /// The global offset where the previous chunk ended.
+        expected_offset: u64,
+    },
+
+    /// A vote lower than (or not comparable with) the saved vote.
+    #[error("vote reversal: saved {saved}, proposed {proposed}")]
+    VoteReversal {
+        /// The saved vote.
+        saved: String,
+        /// The rejected vote.
+        proposed: String,
+    },
+
+    /// An appended entry's index is not the next index of the log.
+    #[error("non-consecutive append: expected index {expected_index}, got {index}")]
+    NonConsecutive {
+        /// The index the entry had to have.
+        expected_index: u64,
+        /// The index it had.
+        index: u64,
+    },
+
+    /// An appended entry's log id is not greater than the last log id.
+    #[error("log id {log_id} is not greater than the last log id {last}")]
+    LogIdNotIncreasing {
+        /// The last log id.
+        last: String,
+        /// The rejected log id.
+        log_id: String,
+    },
+
+    /// A truncate index outside `[first_index, next_index]`.
+    #[error("truncate at {index} outside the log [{first_index}, {next_index}]")]
+    TruncateOutOfRange {
+        /// The rejected index.
+        index: u64,
+        /// The first index still in the log.
+        first_index: u64,
+        /// The index after the last entry.
+        next_index: u64,
+    },
+
+    /// A truncate that would remove committed entries.
+    #[error("truncate at {index} would remove the committed entry {committed}")]
+    TruncateCommitted {
+        /// The rejected index.
+        index: u64,
+        /// The committed log id.
+        committed: String,
+    },
+
+    /// A committed log id that is not in the log (or conflicts with the entry there).
+    #[error("commit {log_id}: not in the log ({reason})")]
+    CommitNotInLog {
+        /// The rejected log id.
+        log_id: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A committed log id lower than the saved one.
+    #[error("commit regression: committed {committed}, proposed {log_id}")]
+    CommitRegression {
+        /// The saved committed log id.
+        committed: String,
+        /// The rejected log id.
+        log_id: String,
+    },
+
+    /// A purge below the already purged id.
+    #[error("purge regression: purged {purged}, proposed {upto}")]
+    PurgeRegression {
+        /// The purged log id.
+        purged: String,
+        /// The rejected log id.
+        upto: String,
+    },
+
+    /// A purge id that conflicts with the entry at its index.
+    #[error("purge {upto}: the entry at that index is {found}")]
+    PurgeConflict {
+        /// The rejected log id.
+        upto: String,
+        /// The log id of the entry at that index.
+        found: String,
+    },
+
+    /// `update_state` tried to change what only append, truncate and purge may change.
+    #[error("update_state: {reason}")]
+    InvalidState {
+        /// Why.
+        reason: String,
+    },
+
+    /// A read of entries that were purged or are beyond the last entry.
+    #[error("read [{from}, {to}) outside the log [{first_index}, {next_index})")]
+    ReadOutOfRange {
+        /// Requested first index.
+        from: u64,
+        /// Requested end index (exclusive).
+        to: u64,
+        /// First index in the log.
+        first_index: u64,
+        /// Index after the last entry.
+        next_index: u64,
+    },
+
+    /// An earlier I/O failure (typically a failed `sync_data`) left the log unable to
+    /// promise durability; it refuses writes until it is reopened.
+    #[error("the log failed earlier and must be reopened: {cause}")]
+    Failed {
+        /// The failure that stopped the log.
+        cause: Box<Error>,
+    },
+
+    /// The flush worker is gone (its thread panicked or the log is shutting down).
+    #[error("the flush worker is not running")]
+    WorkerGone,
+}
+
+/// The kind of an [`Error`], without its context: for matching and for comparing
+/// outcomes (the simulator compares kinds against its model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(missing_docs)]
+pub enum ErrorKind {
+    Io,
+    Locked,
+    Corrupt,
+    ChunkGap,
+    VoteReversal,
+    NonConsecutive,
+    LogIdNotIncreasing,
+    TruncateOutOfRange,
+    TruncateCommitted,
+    CommitNotInLog,
+    CommitRegression,
+    PurgeRegression,
+    PurgeConflict,
+    InvalidState,
+    ReadOutOfRange,
+    Failed,
+    WorkerGone,
+}
+
+impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Locked { .. } => ErrorKind::Locked,
+            Error::Corrupt { .. } => ErrorKind::Corrupt,
+            Error::ChunkGap { .. } => ErrorKind::ChunkGap,
+            Error::VoteReversal { .. } => ErrorKind::VoteReversal,
+            Error::NonConsecutive { .. } => ErrorKind::NonConsecutive,
+            Error::LogIdNotIncreasing { .. } => ErrorKind::LogIdNotIncreasing,
+            Error::TruncateOutOfRange { .. } => ErrorKind::TruncateOutOfRange,
+            Error::TruncateCommitted { .. } => ErrorKind::TruncateCommitted,
+            Error::CommitNotInLog { .. } => ErrorKind::CommitNotInLog,
+            Error::CommitRegression { .. } => ErrorKind::CommitRegression,
+            Error::PurgeRegression { .. } => ErrorKind::PurgeRegression,
+            Error::PurgeConflict { .. } => ErrorKind::PurgeConflict,
+            Error::InvalidState { .. } => ErrorKind::InvalidState,
+            Error::ReadOutOfRange { .. } => ErrorKind::ReadOutOfRange,
+            Error::Failed { .. } => ErrorKind::Failed,
+            Error::WorkerGone => ErrorKind::WorkerGone,
+        }
+    }
+
+    /// True for the errors that reject an invalid operation (nothing was written).
+    pub fn is_invalid_op(&self) -> bool {
+        !matches!(
+            self.kind(),
+            ErrorKind::Io
+                | ErrorKind::Locked
+                | ErrorKind::Corrupt
+                | ErrorKind::ChunkGap
+                | ErrorKind::Failed
+                | ErrorKind::WorkerGone
+        )
+    }
+
+    pub(crate) fn io(op: &'static str, name: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            op,
+            name: name.into(),
+            source: Arc::new(source),
+        }
+    }
+
+    pub(crate) fn corrupt(chunk: impl Into<String>, offset: u64, reason: impl Into<String>) -> Self {
+        Error::Corrupt {
+            chunk: chunk.into(),
+            offset,
+            reason: reason.into(),
+        }
+    }
+}

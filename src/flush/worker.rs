@@ -1,0 +1,192 @@
+//! The worker state machine.
+
+use super::shared::{Job, Shared};
+use crate::config::Config;
+use crate::error::Error;
+use crate::format::{chunk_file_name, BATCH_HEADER_SIZE};
+use crate::mutants::Mutant;
+use crate::storage::{Storage, StorageFile};
+use crate::types::{Callback, Types};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// The flush worker. Owns the current chunk file's write side.
+pub(crate) struct Worker<T: Types> {
+    storage: Arc<dyn Storage>,
+    shared: Arc<Shared<T>>,
+    config: Arc<Config>,
+    /// The chunk being written: (chunk id, file).
+    current: Option<(u64, Arc<dyn StorageFile>)>,
+    /// Global offset just past the last byte written.
+    written_end: u64,
+    /// Global offset up to which everything is durable.
+    durable_offset: u64,
+    /// Bytes were written since the last sync.
+    dirty: bool,
+    /// Callbacks of the round, waiting for its sync.
+    waiting: Vec<T::Callback>,
+    /// Jobs of the current round not yet processed.
+    round: VecDeque<Job<T>>,
+    failure: Option<Error>,
+}
+
+impl<T: Types> Worker<T> {
+    /// A worker continuing the chunk `current` (if any), durable up to `durable_offset`.
+    pub(crate) fn new(
+        storage: Arc<dyn Storage>,
+        shared: Arc<Shared<T>>,
+        config: Arc<Config>,
+        current: Option<(u64, Arc<dyn StorageFile>)>,
+        durable_offset: u64,
+    ) -> Self {
+        Self {
+            storage,
+            shared,
+            config,
+            current,
+            written_end: durable_offset,
+            durable_offset,
+            dirty: false,
+            waiting: Vec::new(),
+            round: VecDeque::new(),
+            failure: None,
+        }
+    }
+
+    /// Runs one step: takes a new round, or processes one job of the round, or syncs
+    /// the round and reports to its callbacks. Returns false (and signals idle) when
+    /// there was nothing to do.
+    pub(crate) fn step(&mut self) -> bool {
+        if self.round.is_empty() && !self.dirty && self.waiting.is_empty() {
+            let mut queue = self.shared.queue.lock();
+            if queue.jobs.is_empty() {
+                queue.busy = false;
+                self.shared.idle.notify_all();
+                return false;
+            }
+            self.round = std::mem::take(&mut queue.jobs);
+            queue.busy = true;
+        }
+        match self.round.pop_front() {
+            Some(job) => self.process(job),
+            None => self.sync_and_report(),
+        }
+        true
+    }
+
+    fn process(&mut self, job: Job<T>) {
+        match job {
+            Job::Write {
+                chunk_id,
+                file_offset,
+                mut bytes,
+                batch_header_pos,
+                mut header,
+            } => {
+                if self.failure.is_some() {
+                    return;
+                }
+                if self.current.as_ref().map(|c| c.0) != Some(chunk_id) {
+                    self.switch_chunk(chunk_id);
+                    if self.failure.is_some() {
+                        return;
+                    }
+                }
+                let (_, file) = self.current.as_ref().expect("current chunk");
+                header.durable_offset = self.durable_offset;
+                let batch_offset = chunk_id + file_offset + batch_header_pos as u64;
+                header.encode(&mut bytes[batch_header_pos..batch_header_pos + BATCH_HEADER_SIZE], batch_offset);
+                if let Err(e) = file.write_at(file_offset, &bytes) {
+                    self.fail(Error::io("write", chunk_file_name(chunk_id), e));
+                    return;
+                }
+                self.dirty = true;
+                self.written_end = chunk_id + file_offset + bytes.len() as u64;
+            }
+            Job::Flush(callback) => {
+                let Some(callback) = callback else { return };
+                if let Some(failure) = &self.failure {
+                    callback.send(Err(failure.clone()));
+                } else if self.config.is_mutant(Mutant::AckBeforeSync) {
+                    callback.send(Ok(()));
+                } else {
+                    self.waiting.push(callback);
+                }
+            }
+            Job::Remove(chunk_ids) => {
+                // The purge that allows the removal must be durable first.
+                self.sync_and_report();
+                if self.failure.is_some() {
+                    return;
+                }
+                for chunk_id in chunk_ids {
+                    let name = chunk_file_name(chunk_id);
+                    // Oldest first, each removal made durable before the next, so the
+                    // chunks left after any crash are always a contiguous run.
+                    let removed = self.storage.remove(&name).and_then(|()| self.storage.sync_dir());
+                    self.shared.files.write().remove(&chunk_id);
+                    if let Err(e) = removed {
+                        log::warn!("raftwal: could not remove purged chunk {name}: {e}; it will be removed at the next open");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Syncs the current chunk, then creates chunk `chunk_id` and makes its name
+    /// durable.
+    fn switch_chunk(&mut self, chunk_id: u64) {
+        self.sync_and_report();
+        if self.failure.is_some() {
+            return;
+        }
+        let name = chunk_file_name(chunk_id);
+        let file = match self.storage.create(&name) {
+            Ok(file) => file,
+            Err(e) => return self.fail(Error::io("create", name, e)),
+        };
+        self.shared.files.write().insert(chunk_id, file.clone());
+        if !self.config.is_mutant(Mutant::SkipSyncDirOnCreate) {
+            if let Err(e) = self.storage.sync_dir() {
+                return self.fail(Error::io("sync_dir", name, e));
+            }
+        }
+        self.current = Some((chunk_id, file));
+    }
+
+    /// Makes every write so far durable and reports to the waiting callbacks.
+    fn sync_and_report(&mut self) {
+        if self.dirty {
+            let (chunk_id, file) = self.current.as_ref().expect("dirty implies a current chunk");
+            let synced = file.sync_data();
+            let synced = match synced {
+                Err(_) if self.config.is_mutant(Mutant::IgnoreSyncFailure) => Ok(()),
+                other => other,
+            };
+            if let Err(e) = synced {
+                let name = chunk_file_name(*chunk_id);
+                return self.fail(Error::io("sync_data", name, e));
+            }
+            self.dirty = false;
+            self.durable_offset = self.written_end;
+            self.shared.set_durable_offset(self.durable_offset);
+        }
+        for callback in self.waiting.drain(..) {
+            callback.send(Ok(()));
+        }
+    }
+
+    /// Stops the log: every waiting and later callback gets the error, and nothing more
+    /// is written until the log is reopened.
+    fn fail(&mut self, cause: Error) {
+        log::error!("raftwal: {cause}; the log refuses writes until it is reopened");
+        let failure = Error::Failed { cause: Box::new(cause) };
+        self.shared.set_failure(failure.clone());
+        self.dirty = false;
+        for callback in self.waiting.drain(..) {
+            callback.send(Err(failure.clone()));
+        }
+        self.failure = Some(failure);
+    }
+}

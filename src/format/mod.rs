@@ -1,0 +1,34 @@
+//! The on-disk format.
+//!
+//! A log is a sequence of chunk files laid end to end in one global offset space; a
+//! chunk's id is the global offset of its first byte, and its file name is that offset
+//! in 20 decimal digits (so names sort by offset):
+//!
+//! ```text
+//! chunk file  = chunk header (24 B) , batch*
+//! batch       = batch header (24 B) , record*        -- one worker write, then one sync
+//! record      = len u32 , crc u32 , kind u8 , body   -- len counts kind + body
+//! ```
+//!
+//! All integers are little-endian. Every chunk starts with a full state record, so a
+//! chunk can be replayed without the chunks before it once those are purged.
+//!
+//! Telling a torn tail from rot: each batch header carries `durable_offset`, the global
+//! offset up to which the log was known durable (a `sync_data` had returned) when the
+//! batch was written. A damaged batch at offset `x` followed by a valid batch whose
+//! `durable_offset > x` was damaged after it had been synced: that is rot, reported as
+//! corruption. Otherwise the damage is a torn tail of writes that were never
+//! acknowledged, and it is dropped whole.
+
+mod batch;
+mod chunk;
+mod record;
+mod scan;
+
+pub(crate) use batch::{BatchHeader, BATCH_HEADER_SIZE};
+pub(crate) use chunk::{chunk_file_name, encode_chunk_header, parse_chunk_file_name};
+pub(crate) use record::{
+    begin_record, decode_record, encode_state, finish_record, verify_record_frame, Record,
+    RecordKind,
+};
+pub(crate) use scan::scan_chunk;

@@ -1,0 +1,285 @@
+//! The log's logical state (the [`RaftLogState`] and the index) and the rules every
+//! change must follow. The same rules validate a live operation before it is written
+//! and check every record replayed at open, so the two can never disagree.
+//!
+//! During replay the first chunk may start after entries that live in chunks already
+//! removed by a purge: those entries are *missing* (indexes `[state.first_index(),
+//! index.first())`) and must all be purged by the end of the replay. Checks that need
+//! a missing entry's log id accept it; nothing else is relaxed.
+
+use super::index::{Index, IndexEntry};
+use crate::error::Error;
+use crate::types::{RaftLogState, Types};
+
+/// What the log knows of the entry at an index.
+enum Lookup<'a, T: Types> {
+    Known(&'a T::LogId),
+    Missing,
+    Absent,
+}
+
+/// The state and the index, with the validation rules.
+#[derive(Debug, Clone)]
+pub(crate) struct LogCore<T: Types> {
+    pub(crate) state: RaftLogState<T>,
+    pub(crate) index: Index<T>,
+}
+
+fn dbg<D: std::fmt::Debug>(v: &D) -> String {
+    format!("{v:?}")
+}
+
+impl<T: Types> LogCore<T> {
+    /// An empty log.
+    pub(crate) fn new() -> Self {
+        Self {
+            state: RaftLogState::default(),
+            index: Index::new(0),
+        }
+    }
+
+    /// A log starting from `state`, whose unpurged entries are all missing.
+    pub(crate) fn from_state(state: RaftLogState<T>) -> Self {
+        let next = state.next_index();
+        Self {
+            state,
+            index: Index::new(next),
+        }
+    }
+
+    /// Indexes `[first_index, index.first())` whose entries are not known.
+    pub(crate) fn missing_range(&self) -> Option<(u64, u64)> {
+        let first = self.state.first_index();
+        (self.index.first() > first).then(|| (first, self.index.first()))
+    }
+
+    fn lookup(&self, index: u64) -> Lookup<'_, T> {
+        if let Some(entry) = self.index.get(index) {
+            Lookup::Known(&entry.log_id)
+        } else if index >= self.state.first_index() && index < self.index.first() {
+            Lookup::Missing
+        } else {
+            Lookup::Absent
+        }
+    }
+
+    pub(crate) fn check_vote(&self, vote: &T::Vote) -> Result<(), Error> {
+        match &self.state.vote {
+            Some(saved) if !(vote >= saved) => Err(Error::VoteReversal {
+                saved: dbg(saved),
+                proposed: dbg(vote),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks that `log_id` may follow `last` (the last log id, or the id appended
+    /// just before in the same batch).
+    pub(crate) fn check_append_after(last: Option<&T::LogId>, log_id: &T::LogId) -> Result<(), Error> {
+        let expected_index = T::next_log_index(last);
+        let index = T::log_index(log_id);
+        if index != expected_index {
+            return Err(Error::NonConsecutive { expected_index, index });
+        }
+        if let Some(last) = last {
+            if log_id <= last {
+                return Err(Error::LogIdNotIncreasing {
+                    last: dbg(last),
+                    log_id: dbg(log_id),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_commit(&self, log_id: &T::LogId) -> Result<(), Error> {
+        if let Some(committed) = &self.state.committed {
+            if log_id < committed {
+                return Err(Error::CommitRegression {
+                    committed: dbg(committed),
+                    log_id: dbg(log_id),
+                });
+            }
+        }
+        let not_in_log = |reason: String| Error::CommitNotInLog {
+            log_id: dbg(log_id),
+            reason,
+        };
+        if let Some(purged) = &self.state.purged {
+            if T::log_index(log_id) <= T::log_index(purged) {
+                return if log_id <= purged {
+                    Ok(())
+                } else {
+                    Err(not_in_log(format!("conflicts with purged {purged:?}")))
+                };
+            }
+        }
+        match self.lookup(T::log_index(log_id)) {
+            Lookup::Known(found) if found == log_id => Ok(()),
+            Lookup::Known(found) => Err(not_in_log(format!("the entry there is {found:?}"))),
+            Lookup::Missing => Ok(()),
+            Lookup::Absent => Err(not_in_log(format!("last is {:?}", self.state.last))),
+        }
+    }
+
+    /// Checks a truncate and returns the last log id after it.
+    pub(crate) fn check_truncate(&self, index: u64) -> Result<Option<T::LogId>, Error> {
+        let first_index = self.state.first_index();
+        let next_index = self.state.next_index();
+        if index < first_index || index > next_index {
+            return Err(Error::TruncateOutOfRange {
+                index,
+                first_index,
+                next_index,
+            });
+        }
+        if let Some(committed) = &self.state.committed {
+            if T::log_index(committed) >= index {
+                return Err(Error::TruncateCommitted {
+                    index,
+                    committed: dbg(committed),
+                });
+            }
+        }
+        if index == first_index {
+            return Ok(self.state.purged.clone());
+        }
+        match self.lookup(index - 1) {
+            Lookup::Known(id) => Ok(Some(id.clone())),
+            // Only during replay; the record carries the answer.
+            Lookup::Missing | Lookup::Absent => Ok(None),
+        }
+    }
+
+    pub(crate) fn check_purge(&self, upto: &T::LogId) -> Result<(), Error> {
+        let index = T::log_index(upto);
+        if let Some(purged) = &self.state.purged {
+            if upto < purged {
+                return Err(Error::PurgeRegression {
+                    purged: dbg(purged),
+                    upto: dbg(upto),
+                });
+            }
+            if index <= T::log_index(purged) {
+                return if upto == purged {
+                    Ok(())
+                } else {
+                    Err(Error::PurgeConflict {
+                        upto: dbg(upto),
+                        found: dbg(purged),
+                    })
+                };
+            }
+        }
+        match self.lookup(index) {
+            Lookup::Known(found) if found != upto => Err(Error::PurgeConflict {
+                upto: dbg(upto),
+                found: dbg(found),
+            }),
+            Lookup::Known(_) | Lookup::Missing => Ok(()),
+            // Beyond the last entry: allowed (a snapshot ahead of the log), but the id
+            // must not go back.
+            Lookup::Absent => match &self.state.last {
+                Some(last) if upto < last => Err(Error::PurgeConflict {
+                    upto: dbg(upto),
+                    found: dbg(last),
+                }),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    pub(crate) fn check_state(&self, new: &RaftLogState<T>) -> Result<(), Error> {
+        if new.last != self.state.last || new.purged != self.state.purged {
+            return Err(Error::InvalidState {
+                reason: format!(
+                    "last and purged may change only by append, truncate and purge \
+                     (have last {:?} purged {:?}, got last {:?} purged {:?})",
+                    self.state.last, self.state.purged, new.last, new.purged
+                ),
+            });
+        }
+        if new.vote != self.state.vote {
+            match &new.vote {
+                Some(vote) => self.check_vote(vote)?,
+                None => {
+                    return Err(Error::VoteReversal {
+                        saved: dbg(&self.state.vote),
+                        proposed: "None".to_string(),
+                    })
+                }
+            }
+        }
+        if new.committed != self.state.committed {
+            match &new.committed {
+                Some(committed) => self.check_commit(committed)?,
+                None => {
+                    return Err(Error::CommitRegression {
+                        committed: dbg(&self.state.committed),
+                        log_id: "None".to_string(),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn apply_append(&mut self, log_id: T::LogId, offset: u64, size: u32) {
+        debug_assert_eq!(T::log_index(&log_id), self.index.next());
+        self.state.last = Some(log_id.clone());
+        self.index.push(IndexEntry { log_id, offset, size });
+    }
+
+    pub(crate) fn apply_truncate(&mut self, index: u64, new_last: Option<T::LogId>) {
+        self.index.truncate_from(index);
+        self.state.last = new_last;
+    }
+
+    pub(crate) fn apply_purge(&mut self, upto: T::LogId) {
+        let next = T::log_index(&upto) + 1;
+        if next >= self.state.next_index() {
+            self.state.last = Some(upto.clone());
+        }
+        self.index.purge_before(next);
+        self.state.purged = Some(upto);
+    }
+
+    /// Checks and applies one replayed record at global `offset`, `size` bytes.
+    /// Returns why the record cannot follow the log replayed so far.
+    pub(crate) fn replay(&mut self, record: crate::format::Record<T>, offset: u64, size: u64) -> Result<(), String> {
+        use crate::format::Record;
+        let reason = |e: Error| e.to_string();
+        match record {
+            Record::State(state) => {
+                self.check_state(&state).map_err(reason)?;
+                self.state = state;
+            }
+            Record::Vote(vote) => {
+                self.check_vote(&vote).map_err(reason)?;
+                self.state.vote = Some(vote);
+            }
+            Record::Append(log_id, _) => {
+                Self::check_append_after(self.state.last.as_ref(), &log_id).map_err(reason)?;
+                let size = u32::try_from(size).map_err(|_| "record larger than 4 GiB".to_string())?;
+                self.apply_append(log_id, offset, size);
+            }
+            Record::Commit(log_id) => {
+                self.check_commit(&log_id).map_err(reason)?;
+                self.state.committed = Some(log_id);
+            }
+            Record::Truncate { index, new_last } => {
+                let expected = self.check_truncate(index).map_err(reason)?;
+                if expected.is_some() && expected != new_last {
+                    return Err(format!("truncate record says last {new_last:?}, the index says {expected:?}"));
+                }
+                self.apply_truncate(index, new_last);
+            }
+            Record::Purge(upto) => {
+                self.check_purge(&upto).map_err(reason)?;
+                self.apply_purge(upto);
+            }
+            Record::UserData(user_data) => self.state.user_data = user_data,
+        }
+        Ok(())
+    }
+}

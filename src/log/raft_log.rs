@@ -1,0 +1,396 @@
+//! [`RaftLog`]: the log itself.
+
+use super::cache::PayloadCache;
+use super::chunks::{purgeable_prefix, ChunkInfo};
+use super::core::LogCore;
+use super::recovery::{self, Recovered};
+use super::writer::BatchWriter;
+use super::writer_api::RaftLogWriter;
+use crate::codec::Codec;
+use crate::config::{Config, WorkerMode};
+use crate::error::Error;
+use crate::flush::{FlushThread, Job, Shared, Worker};
+use crate::format::{self, RecordKind};
+use crate::mutants::Mutant;
+use crate::stat::{AccessStat, Stat};
+use crate::storage::{StdStorage, Storage};
+use crate::types::{RaftLogState, Segment, Types};
+use parking_lot::Mutex;
+use std::any::Any;
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+
+/// Who runs the flush worker.
+enum Driver<T: Types> {
+    /// Held for its `Drop`, which finishes the queue and joins the thread.
+    #[allow(dead_code)]
+    Thread(FlushThread<T>),
+    Manual(Mutex<Worker<T>>),
+}
+
+/// A write-ahead log for Raft: vote, entries, committed id, purge point and user data,
+/// kept in chunk files through a [`Storage`].
+///
+/// Writes ([`RaftLogWriter`]) are validated, encoded into an in-memory batch and made
+/// durable by the flush worker on [`RaftLogWriter::flush`]; reads see every write at
+/// once. See the crate documentation for the format and the recovery rules.
+pub struct RaftLog<T: Types> {
+    config: Arc<Config>,
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(super) core: LogCore<T>,
+    pub(super) cache: PayloadCache<T>,
+    /// Every chunk, oldest first; the last one is open. Empty until the first write of
+    /// a new log.
+    pub(super) chunks: Vec<ChunkInfo>,
+    writer: BatchWriter,
+    pub(super) shared: Arc<Shared<T>>,
+    driver: Driver<T>,
+    pub(super) access: AccessStat,
+    // Dropped last: the lock outlives the worker.
+    _lock: Box<dyn Any + Send + Sync>,
+}
+
+impl<T: Types> RaftLog<T> {
+    /// Opens (or creates) the log in `config.dir` on the real filesystem.
+    ///
+    /// Takes the directory's exclusive lock ([`Error::Locked`] if another log holds
+    /// it), replays every chunk, drops a torn last write, and makes the recovered state
+    /// durable before returning.
+    pub fn open(config: Arc<Config>) -> Result<Self, Error> {
+        let storage = StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
+        Self::open_with(Arc::new(storage), config)
+    }
+
+    /// Opens the log on any [`Storage`] (for example the simulator's disk).
+    pub fn open_with(storage: Arc<dyn Storage>, config: Arc<Config>) -> Result<Self, Error> {
+        let lock = storage.lock().map_err(|e| {
+            if e.kind() == io::ErrorKind::WouldBlock {
+                Error::Locked { dir: config.dir.clone() }
+            } else {
+                Error::io("lock", &config.dir, e)
+            }
+        })?;
+        let Recovered {
+            core,
+            chunks,
+            files,
+            end,
+        } = recovery::recover::<T>(storage.as_ref(), &config)?;
+        let current = chunks.last().map(|c| (c.chunk_id, files[&c.chunk_id].clone()));
+        let writer = match chunks.last() {
+            Some(open) => BatchWriter::new(open.chunk_id, end - open.chunk_id),
+            None => BatchWriter::new(end, 0),
+        };
+        let shared = Arc::new(Shared::new(end, files));
+        let worker = Worker::new(storage.clone(), shared.clone(), config.clone(), current, end);
+        let driver = match config.worker_mode {
+            WorkerMode::Thread => {
+                let thread = FlushThread::spawn(worker, shared.clone()).map_err(|e| Error::io("spawn", "raftwal-flush", e))?;
+                Driver::Thread(thread)
+            }
+            WorkerMode::Manual => Driver::Manual(Mutex::new(worker)),
+        };
+        let cache = PayloadCache::new(core.index.next());
+        Ok(Self {
+            config,
+            storage,
+            core,
+            cache,
+            chunks,
+            writer,
+            shared,
+            driver,
+            access: AccessStat::default(),
+            _lock: lock,
+        })
+    }
+
+    /// The sorted chunk ids in `config.dir`.
+    pub fn load_chunk_ids(config: &Config) -> Result<Vec<u64>, Error> {
+        let storage = StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
+        recovery::list_chunk_ids(&storage)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The latest state, including writes not yet durable.
+    pub fn log_state(&self) -> &RaftLogState<T> {
+        &self.core.state
+    }
+
+    /// Replaces vote, committed id and user data at once. `last` and `purged` must be
+    /// unchanged ([`Error::InvalidState`]); the vote and committed id follow the rules
+    /// of [`RaftLogWriter::save_vote`] and [`RaftLogWriter::commit`].
+    pub fn update_state(&mut self, state: RaftLogState<T>) -> Result<Segment, Error> {
+        self.check_writable()?;
+        self.core.check_state(&state)?;
+        let segment = self.write_record(RecordKind::State, |out| format::encode_state(&state, out));
+        self.core.state = state;
+        self.after_write();
+        Ok(segment)
+    }
+
+    /// Chunk and cache statistics.
+    pub fn stat(&self) -> Stat {
+        let stats: Vec<_> = self.chunks.iter().map(|c| c.stat()).collect();
+        let (open_chunk, closed_chunks) = match stats.split_last() {
+            Some((open, closed)) => (Some(open.clone()), closed.to_vec()),
+            None => (None, Vec::new()),
+        };
+        Stat {
+            closed_chunks,
+            open_chunk,
+            payload_cache_items: self.cache.len(),
+            payload_cache_size_bytes: self.cache.size_bytes(),
+            durable_offset: self.shared.durable_offset(),
+        }
+    }
+
+    /// How reads were served (cache hits and misses).
+    pub fn access_stat(&self) -> &AccessStat {
+        &self.access
+    }
+
+    /// Blocks until the flush worker has processed every job queued before this call:
+    /// writes, syncs, callbacks and chunk removals. In [`WorkerMode::Manual`] the
+    /// worker is run inline until it is idle.
+    pub fn wait_worker_idle(&self) {
+        match &self.driver {
+            Driver::Manual(worker) => {
+                let mut worker = worker.lock();
+                while worker.step() {}
+            }
+            Driver::Thread(_) => {
+                let mut queue = self.shared.queue.lock();
+                while !(queue.jobs.is_empty() && !queue.busy) && !queue.gone {
+                    self.shared.idle.wait(&mut queue);
+                }
+            }
+        }
+    }
+
+    /// In [`WorkerMode::Manual`], runs one step of the flush worker and returns whether
+    /// it did anything. In thread mode it does nothing and returns false.
+    pub fn run_worker_step(&self) -> bool {
+        match &self.driver {
+            Driver::Manual(worker) => worker.lock().step(),
+            Driver::Thread(_) => false,
+        }
+    }
+
+    /// Evicts every cached payload that may be evicted now (durable, and over the cache
+    /// limits). Call after [`RaftLog::wait_worker_idle`] to bring the cache to a state
+    /// that depends only on the operations, not on the worker's timing.
+    pub fn drain_cache_evictable(&mut self) {
+        self.evict();
+    }
+
+    /// Bytes from the start of the oldest chunk to the end of the open chunk,
+    /// including writes not yet flushed.
+    pub fn on_disk_size(&self) -> u64 {
+        let start = self.chunks.first().map_or(self.writer.global_end(), |c| c.chunk_id);
+        self.writer.global_end() - start
+    }
+
+    /// The failure that stopped the log, if any.
+    pub fn failure(&self) -> Option<Error> {
+        self.shared.failure()
+    }
+
+    pub(crate) fn is_mutant(&self, mutant: Mutant) -> bool {
+        self.config.is_mutant(mutant)
+    }
+
+    fn check_writable(&self) -> Result<(), Error> {
+        match self.shared.failure() {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+
+    /// Encodes one record into the batch, starting a new chunk first if the open one
+    /// is full.
+    #[inline]
+    fn write_record(&mut self, kind: RecordKind, body: impl FnOnce(&mut Vec<u8>)) -> Segment {
+        self.rotate_if_full();
+        let (start, buf) = self.writer.begin_record(kind);
+        body(buf);
+        let segment = self.writer.finish_record(start);
+        let open = self.chunks.last_mut().expect("an open chunk");
+        open.count_record(false);
+        open.size_bytes = segment.end() - open.chunk_id;
+        segment
+    }
+
+    fn rotate_if_full(&mut self) {
+        let full = match self.chunks.last() {
+            None => true,
+            Some(open) => {
+                open.user_records_count > 0
+                    && (open.user_records_count >= self.config.chunk_max_records()
+                        || open.size_bytes >= self.config.chunk_max_size())
+            }
+        };
+        if !full {
+            return;
+        }
+        if let Some(job) = self.writer.take_batch() {
+            self.shared.submit([job]);
+        }
+        let chunk_id = self.writer.global_end();
+        self.writer.start_chunk(chunk_id);
+        let mut info = ChunkInfo::new(chunk_id);
+        let (start, buf) = self.writer.begin_record(RecordKind::State);
+        format::encode_state(&self.core.state, buf);
+        let segment = self.writer.finish_record(start);
+        info.count_record(true);
+        info.size_bytes = segment.end() - chunk_id;
+        self.chunks.push(info);
+    }
+
+    /// Hands a large batch to the worker without waiting for a flush.
+    fn after_write(&mut self) {
+        if self.writer.buffered_bytes() as u64 >= self.config.batch_max_bytes() {
+            if let Some(job) = self.writer.take_batch() {
+                self.shared.submit([job]);
+            }
+        }
+    }
+
+    fn evict(&mut self) {
+        self.cache.evict(
+            self.config.cache_max_items(),
+            self.config.cache_max_bytes(),
+            self.shared.durable_offset(),
+            self.is_mutant(Mutant::EvictUnsynced),
+        );
+    }
+}
+
+impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
+    fn save_vote(&mut self, vote: T::Vote) -> Result<Segment, Error> {
+        self.check_writable()?;
+        if self.is_mutant(Mutant::WriteBeforeValidate) {
+            let segment = self.write_record(RecordKind::Vote, |out| vote.encode(out));
+            self.core.check_vote(&vote)?;
+            self.core.state.vote = Some(vote);
+            return Ok(segment);
+        }
+        self.core.check_vote(&vote)?;
+        let segment = self.write_record(RecordKind::Vote, |out| vote.encode(out));
+        self.core.state.vote = Some(vote);
+        self.after_write();
+        Ok(segment)
+    }
+
+    fn append<I>(&mut self, entries: I) -> Result<Segment, Error>
+    where
+        I: IntoIterator<Item = (T::LogId, T::LogPayload)>,
+    {
+        self.check_writable()?;
+        let entries: Vec<(T::LogId, T::LogPayload)> = entries.into_iter().collect();
+        let mut last = self.core.state.last.as_ref();
+        for (log_id, _) in &entries {
+            LogCore::<T>::check_append_after(last, log_id)?;
+            last = Some(log_id);
+        }
+        let mut span: Option<Segment> = None;
+        for (log_id, payload) in entries {
+            let segment = self.write_record(RecordKind::Append, |out| {
+                log_id.encode(out);
+                payload.encode(out);
+            });
+            let index = T::log_index(&log_id);
+            self.chunks.last_mut().expect("an open chunk").max_log_index = Some(index);
+            self.core.apply_append(log_id, segment.offset, segment.size as u32);
+            self.cache.push(index, payload, segment.end());
+            span = Some(match span {
+                None => segment,
+                Some(first) => Segment {
+                    offset: first.offset,
+                    size: segment.end() - first.offset,
+                },
+            });
+            self.after_write();
+        }
+        self.evict();
+        Ok(span.unwrap_or(Segment {
+            offset: self.writer.global_end(),
+            size: 0,
+        }))
+    }
+
+    fn commit(&mut self, log_id: T::LogId) -> Result<Segment, Error> {
+        self.check_writable()?;
+        self.core.check_commit(&log_id)?;
+        let segment = self.write_record(RecordKind::Commit, |out| log_id.encode(out));
+        self.core.state.committed = Some(log_id);
+        self.after_write();
+        Ok(segment)
+    }
+
+    fn truncate(&mut self, index: u64) -> Result<Segment, Error> {
+        self.check_writable()?;
+        let new_last = self.core.check_truncate(index)?;
+        let segment = self.write_record(RecordKind::Truncate, |out| {
+            index.encode(out);
+            new_last.encode(out);
+        });
+        self.core.apply_truncate(index, new_last);
+        self.cache.truncate_from(index);
+        self.after_write();
+        Ok(segment)
+    }
+
+    fn purge(&mut self, upto: T::LogId) -> Result<Segment, Error> {
+        self.check_writable()?;
+        self.core.check_purge(&upto)?;
+        let segment = self.write_record(RecordKind::Purge, |out| upto.encode(out));
+        let next = T::log_index(&upto) + 1;
+        self.core.apply_purge(upto);
+        self.cache.purge_before(next);
+        let removable = purgeable_prefix::<T>(&self.chunks, self.core.state.purged.as_ref());
+        if removable > 0 {
+            let ids = self.chunks.drain(..removable).map(|c| c.chunk_id).collect();
+            // The purge record must reach the worker before the removal.
+            let batch = self.writer.take_batch();
+            self.shared.submit(batch.into_iter().chain([Job::Remove(ids)]));
+        }
+        self.after_write();
+        Ok(segment)
+    }
+
+    fn save_user_data(&mut self, user_data: Option<T::UserData>) -> Result<Segment, Error> {
+        self.check_writable()?;
+        let segment = self.write_record(RecordKind::UserData, |out| user_data.encode(out));
+        self.core.state.user_data = user_data;
+        self.after_write();
+        Ok(segment)
+    }
+
+    fn flush(&mut self, callback: Option<T::Callback>) -> Result<(), Error> {
+        self.check_writable()?;
+        if let Driver::Thread(_) = &self.driver {
+            if self.shared.queue.lock().gone {
+                return Err(Error::WorkerGone);
+            }
+        }
+        let batch = self.writer.take_batch();
+        self.shared.submit(batch.into_iter().chain([Job::Flush(callback)]));
+        Ok(())
+    }
+}
+
+impl<T: Types> fmt::Debug for RaftLog<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RaftLog")
+            .field("dir", &self.config.dir)
+            .field("state", &self.core.state)
+            .field("stat", &self.stat())
+            .finish()
+    }
+}

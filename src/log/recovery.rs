@@ -1,0 +1,171 @@
+//! Opening a log: replay every chunk, drop a torn tail, refuse damage that may hide
+//! acknowledged data.
+
+use super::chunks::ChunkInfo;
+use super::core::LogCore;
+use crate::config::Config;
+use crate::error::Error;
+use crate::format::{self, chunk_file_name, parse_chunk_file_name, Record};
+use crate::mutants::Mutant;
+use crate::storage::{Storage, StorageFile};
+use crate::types::Types;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What replay rebuilt.
+pub(crate) struct Recovered<T: Types> {
+    pub(crate) core: LogCore<T>,
+    pub(crate) chunks: Vec<ChunkInfo>,
+    pub(crate) files: BTreeMap<u64, Arc<dyn StorageFile>>,
+    /// Global offset just past the last valid byte: where writing continues.
+    pub(crate) end: u64,
+}
+
+/// The sorted chunk ids in `storage`; foreign files are reported and skipped.
+pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
+    let names = storage.list().map_err(|e| Error::io("list", "log directory", e))?;
+    let mut ids = Vec::new();
+    for name in names {
+        match parse_chunk_file_name(&name) {
+            Some(id) => ids.push(id),
+            None if name == "LOCK" => {}
+            None => log::warn!("raftwal: ignoring foreign file {name:?} in the log directory"),
+        }
+    }
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+fn read_whole(file: &dyn StorageFile, name: &str) -> Result<Vec<u8>, Error> {
+    let len = file.len().map_err(|e| Error::io("len", name, e))?;
+    let len = usize::try_from(len).map_err(|_| Error::corrupt(name, 0, "chunk larger than memory"))?;
+    let mut bytes = vec![0u8; len];
+    file.read_at(0, &mut bytes).map_err(|e| Error::io("read", name, e))?;
+    Ok(bytes)
+}
+
+/// Replays every chunk of `storage` and repairs a torn tail.
+pub(crate) fn recover<T: Types>(storage: &dyn Storage, config: &Config) -> Result<Recovered<T>, Error> {
+    let check_crc = !config.is_mutant(Mutant::SkipCrcCheck);
+    let ids = list_chunk_ids(storage)?;
+    let mut core: Option<LogCore<T>> = None;
+    let mut chunks = Vec::new();
+    let mut files = BTreeMap::new();
+    let mut end: Option<u64> = None;
+
+    for (i, &chunk_id) in ids.iter().enumerate() {
+        let name = chunk_file_name(chunk_id);
+        let is_last = i + 1 == ids.len();
+        if let Some(expected_offset) = end {
+            if chunk_id != expected_offset {
+                return Err(Error::ChunkGap {
+                    chunk: name,
+                    expected_offset,
+                });
+            }
+        }
+        let file = storage.open(&name).map_err(|e| Error::io("open", &name, e))?;
+        let bytes = read_whole(file.as_ref(), &name)?;
+        let scan = format::scan_chunk(&bytes, chunk_id, check_crc);
+
+        if let Some(damage) = &scan.damage {
+            if !is_last || damage.proven_synced {
+                let why = if damage.proven_synced {
+                    "a later batch proves these bytes had been synced"
+                } else {
+                    "a later chunk exists, so these bytes had been synced"
+                };
+                return Err(Error::corrupt(&name, damage.offset, format!("{}; {why}", damage.reason)));
+            }
+            log::warn!(
+                "raftwal: dropping the torn tail of {name} at offset {}: {} ({} bytes)",
+                damage.offset,
+                damage.reason,
+                bytes.len() as u64 - scan.valid_end
+            );
+        }
+        if scan.records.is_empty() {
+            // The header (and the state record written with it) never became durable.
+            if !is_last {
+                return Err(Error::corrupt(&name, scan.valid_end, "chunk has no state record"));
+            }
+            storage.remove(&name).map_err(|e| Error::io("remove", &name, e))?;
+            storage.sync_dir().map_err(|e| Error::io("sync_dir", &name, e))?;
+            end = Some(end.unwrap_or(chunk_id));
+            break;
+        }
+        if scan.damage.is_some() {
+            file.set_len(scan.valid_end).map_err(|e| Error::io("set_len", &name, e))?;
+            file.sync_data().map_err(|e| Error::io("sync_data", &name, e))?;
+        }
+
+        let mut info = ChunkInfo::new(chunk_id);
+        for (k, &(offset, size)) in scan.records.iter().enumerate() {
+            let at = offset as usize;
+            let corrupt = |reason: String| Error::corrupt(&name, offset, reason);
+            let (_, content) = format::verify_record_frame(&bytes[at..at + size as usize], check_crc).map_err(corrupt)?;
+            let record = format::decode_record::<T>(content, false).map_err(corrupt)?;
+            let is_state = matches!(record, Record::State(_));
+            if k == 0 && !is_state {
+                return Err(corrupt("chunk does not start with a state record".to_string()));
+            }
+            if let Record::Append(log_id, _) = &record {
+                info.max_log_index = Some(T::log_index(log_id));
+            }
+            match (&mut core, record) {
+                (None, Record::State(state)) => core = Some(LogCore::from_state(state)),
+                (None, _) => unreachable!("the first record of a chunk is a state record"),
+                (Some(core), record) => core.replay(record, chunk_id + offset, size).map_err(corrupt)?,
+            }
+            info.count_record(is_state && k == 0);
+        }
+        info.size_bytes = scan.valid_end;
+        chunks.push(info);
+        files.insert(chunk_id, file);
+        end = Some(chunk_id + scan.valid_end);
+    }
+
+    let core = core.unwrap_or_else(LogCore::new);
+    if let Some((first, next)) = core.missing_range() {
+        let name = chunk_file_name(ids.first().copied().unwrap_or(0));
+        return Err(Error::corrupt(
+            name,
+            0,
+            format!("entries [{first}, {next}) are missing: a chunk before this one was lost"),
+        ));
+    }
+
+    // Make what was recovered durable before anything is built on it: a later power
+    // loss must not take back what this open showed.
+    storage.sync_dir().map_err(|e| Error::io("sync_dir", "log directory", e))?;
+    if let Some(info) = chunks.last() {
+        let file = &files[&info.chunk_id];
+        file.sync_data().map_err(|e| Error::io("sync_data", chunk_file_name(info.chunk_id), e))?;
+    }
+    remove_purged_chunks(storage, &core, &mut chunks, &mut files)?;
+
+    Ok(Recovered {
+        core,
+        chunks,
+        files,
+        end: end.unwrap_or(0),
+    })
+}
+
+/// Removes the oldest closed chunks whose entries are all purged (a purge interrupted
+/// by a crash), oldest first, each removal durable before the next.
+fn remove_purged_chunks<T: Types>(
+    storage: &dyn Storage,
+    core: &LogCore<T>,
+    chunks: &mut Vec<ChunkInfo>,
+    files: &mut BTreeMap<u64, Arc<dyn StorageFile>>,
+) -> Result<(), Error> {
+    let removable = super::chunks::purgeable_prefix::<T>(chunks, core.state.purged.as_ref());
+    for info in chunks.drain(..removable) {
+        let name = chunk_file_name(info.chunk_id);
+        storage.remove(&name).map_err(|e| Error::io("remove", &name, e))?;
+        storage.sync_dir().map_err(|e| Error::io("sync_dir", &name, e))?;
+        files.remove(&info.chunk_id);
+    }
+    Ok(())
+}

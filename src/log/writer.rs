@@ -1,0 +1,94 @@
+//! The batch buffer: records are encoded straight into it, and it is handed to the
+//! worker as one batch on flush, when it grows past `batch_max_bytes`, or when a new
+//! chunk starts.
+
+use crate::flush::Job;
+use crate::format::{self, BatchHeader, RecordKind, BATCH_HEADER_SIZE};
+use crate::types::{Segment, Types};
+
+pub(crate) struct BatchWriter {
+    buf: Vec<u8>,
+    /// The chunk the buffer belongs to.
+    chunk_id: u64,
+    /// Offset in the chunk file of `buf[0]`.
+    file_offset: u64,
+    /// Where the open batch's header is in `buf`.
+    batch_header_pos: Option<usize>,
+}
+
+impl BatchWriter {
+    /// A writer that continues chunk `chunk_id` at `file_offset`.
+    pub(crate) fn new(chunk_id: u64, file_offset: u64) -> Self {
+        Self {
+            buf: Vec::new(),
+            chunk_id,
+            file_offset,
+            batch_header_pos: None,
+        }
+    }
+
+    /// The global offset just past the last buffered byte.
+    pub(crate) fn global_end(&self) -> u64 {
+        self.chunk_id + self.file_offset + self.buf.len() as u64
+    }
+
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Starts chunk `chunk_id` at the current global end. The buffer must have been
+    /// taken.
+    pub(crate) fn start_chunk(&mut self, chunk_id: u64) {
+        debug_assert!(self.buf.is_empty());
+        debug_assert_eq!(chunk_id, self.global_end());
+        self.chunk_id = chunk_id;
+        self.file_offset = 0;
+        format::encode_chunk_header(&mut self.buf, chunk_id);
+    }
+
+    /// Starts a record of `kind`; encode its body into the returned buffer, then call
+    /// [`BatchWriter::finish_record`].
+    #[inline]
+    pub(crate) fn begin_record(&mut self, kind: RecordKind) -> (usize, &mut Vec<u8>) {
+        if self.batch_header_pos.is_none() {
+            self.batch_header_pos = Some(self.buf.len());
+            self.buf.extend_from_slice(&[0u8; BATCH_HEADER_SIZE]);
+        }
+        let start = format::begin_record(&mut self.buf, kind);
+        (start, &mut self.buf)
+    }
+
+    /// Completes the record begun at `start`; returns where it lies.
+    #[inline]
+    pub(crate) fn finish_record(&mut self, start: usize) -> Segment {
+        let size = format::finish_record(&mut self.buf, start);
+        Segment {
+            offset: self.chunk_id + self.file_offset + start as u64,
+            size: size as u64,
+        }
+    }
+
+    /// Closes the buffered batch and returns it as a write job, if anything is
+    /// buffered.
+    pub(crate) fn take_batch<T: Types>(&mut self) -> Option<Job<T>> {
+        let batch_header_pos = self.batch_header_pos.take()?;
+        let payload = &self.buf[batch_header_pos + BATCH_HEADER_SIZE..];
+        let header = BatchHeader {
+            payload_len: u32::try_from(payload.len()).expect("batch larger than 4 GiB"),
+            durable_offset: 0,
+            payload_crc: crc32fast::hash(payload),
+        };
+        let bytes = std::mem::take(&mut self.buf);
+        let job = Job::Write {
+            chunk_id: self.chunk_id,
+            file_offset: self.file_offset,
+            batch_header_pos,
+            header,
+            bytes,
+        };
+        if let Job::Write { bytes, .. } = &job {
+            self.file_offset += bytes.len() as u64;
+        }
+        Some(job)
+    }
+}
