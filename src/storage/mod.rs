@@ -17,9 +17,11 @@
 //!   retries a failed sync: it fails the log until it is reopened.
 
 mod mem;
+mod sim;
 mod std_fs;
 
 pub use mem::MemStorage;
+pub use sim::{BitRot, FaultConfig, FaultCounts, SimDisk};
 pub use std_fs::StdStorage;
 
 use std::any::Any;
