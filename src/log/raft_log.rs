@@ -112,6 +112,11 @@ impl<T: Types> RaftLog<T> {
         recovery::list_chunk_ids(&storage)
     }
 
+    /// The sorted chunk ids in `storage`.
+    pub fn load_chunk_ids_with(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
+        recovery::list_chunk_ids(storage)
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config

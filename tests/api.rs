@@ -1,0 +1,244 @@
+//! Every public method of RaftLog, with its error paths and reopen after each op.
+
+mod common;
+
+use common::*;
+use raftwal::{Config, ErrorKind, MemStorage, RaftLog, RaftLogWriter, Storage, WorkerMode};
+use std::sync::Arc;
+
+fn mem() -> Arc<dyn Storage> {
+    Arc::new(MemStorage::new())
+}
+
+#[test]
+fn write_flush_reopen_each_kind_of_op() {
+    for mode in [WorkerMode::Thread, WorkerMode::Manual] {
+        let storage = mem();
+        let config = small_config(mode);
+        let mut log = open(&storage, &config);
+        log.save_vote((1, 1)).unwrap();
+        log.append(entries(1, 0, 20)).unwrap();
+        log.commit((1, 5)).unwrap();
+        log.save_user_data(Some("membership".into())).unwrap();
+        log.truncate(15).unwrap();
+        log.append(entries(2, 15, 18)).unwrap();
+        log.purge((1, 3)).unwrap();
+        log.save_vote((2, 1)).unwrap();
+        let mut state = log.log_state().clone();
+        state.committed = Some((1, 10));
+        log.update_state(state).unwrap();
+        flush_wait(&mut log).unwrap();
+        let before = log.dump_data();
+        let read_before = read_all(&log);
+        drop(log);
+
+        let log = open(&storage, &config);
+        assert_eq!(log.log_state(), &before.state);
+        assert_eq!(log.dump_data().index, before.index);
+        assert_eq!(read_all(&log), read_before);
+        assert_eq!(read_before.len(), 14);
+        assert_eq!(read_before[0], entry(1, 4));
+        assert_eq!(read_before[13], entry(2, 17));
+        assert_eq!(log.log_state().vote, Some((2, 1)));
+        assert_eq!(log.log_state().committed, Some((1, 10)));
+        assert_eq!(log.log_state().user_data.as_deref(), Some("membership"));
+    }
+}
+
+#[test]
+fn rejected_vote_changes_nothing_and_log_reopens() {
+    // The raft-log crate writes a rejected vote to disk and then cannot reopen.
+    let storage = mem();
+    let config = small_config(WorkerMode::Thread);
+    let mut log = open(&storage, &config);
+    log.save_vote((5, 1)).unwrap();
+    flush_wait(&mut log).unwrap();
+    let size = log.on_disk_size();
+    let err = log.save_vote((4, 1)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::VoteReversal);
+    assert!(err.is_invalid_op());
+    assert_eq!(log.on_disk_size(), size, "nothing was encoded");
+    flush_wait(&mut log).unwrap();
+    drop(log);
+    let log = open(&storage, &config);
+    assert_eq!(log.log_state().vote, Some((5, 1)));
+}
+
+#[test]
+fn invalid_ops_are_rejected_and_change_nothing() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Manual);
+    let mut log = open(&storage, &config);
+    log.append(entries(2, 0, 10)).unwrap();
+    log.commit((2, 4)).unwrap();
+    log.purge((2, 1)).unwrap();
+    log.save_vote((3, 0)).unwrap();
+    let before = log.dump_data();
+    let size = log.on_disk_size();
+
+    let cases: Vec<(ErrorKind, Result<raftwal::Segment, raftwal::Error>)> = vec![
+        (ErrorKind::VoteReversal, log.save_vote((2, 9))),
+        (ErrorKind::NonConsecutive, log.append([entry(2, 11)])),
+        (ErrorKind::NonConsecutive, log.append([entry(2, 10), entry(2, 12)])),
+        (ErrorKind::LogIdNotIncreasing, log.append([entry(1, 10)])),
+        (ErrorKind::TruncateOutOfRange, log.truncate(11)),
+        (ErrorKind::TruncateOutOfRange, log.truncate(1)),
+        (ErrorKind::TruncateCommitted, log.truncate(4)),
+        (ErrorKind::CommitNotInLog, log.commit((2, 10))),
+        (ErrorKind::CommitNotInLog, log.commit((3, 6))),
+        (ErrorKind::CommitRegression, log.commit((2, 3))),
+        (ErrorKind::PurgeRegression, log.purge((2, 0))),
+        (ErrorKind::PurgeConflict, log.purge((3, 5))),
+        (ErrorKind::PurgeRegression, log.purge((1, 20))),
+    ];
+    for (i, (kind, result)) in cases.into_iter().enumerate() {
+        let err = result.expect_err(&format!("case {i} must fail"));
+        assert_eq!(err.kind(), kind, "case {i}: {err}");
+        assert!(err.is_invalid_op());
+    }
+    let mut bad_state = log.log_state().clone();
+    bad_state.last = Some((2, 3));
+    assert_eq!(log.update_state(bad_state).unwrap_err().kind(), ErrorKind::InvalidState);
+    let mut bad_state = log.log_state().clone();
+    bad_state.vote = Some((1, 1));
+    assert_eq!(log.update_state(bad_state).unwrap_err().kind(), ErrorKind::VoteReversal);
+
+    assert_eq!(log.dump_data(), before);
+    assert_eq!(log.on_disk_size(), size);
+    flush_wait(&mut log).unwrap();
+    drop(log);
+    let log = open(&storage, &config);
+    assert_eq!(log.log_state(), &before.state);
+}
+
+#[test]
+fn read_ranges_cache_and_disk() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Thread);
+    let mut log = open(&storage, &config);
+    log.append(entries(1, 0, 50)).unwrap();
+    flush_wait(&mut log).unwrap();
+    log.drain_cache_evictable();
+    assert_eq!(log.stat().payload_cache_items, 4, "cache bounded by items");
+
+    let all: Vec<_> = log.read(0, 50).collect::<Result<_, _>>().unwrap();
+    assert_eq!(all, entries(1, 0, 50));
+    assert_eq!(log.access_stat().cache_hit(), 4);
+    assert_eq!(log.access_stat().cache_miss(), 46);
+
+    assert_eq!(log.read(10, 10).count(), 0);
+    let out_of_range: Vec<_> = log.read(40, 51).collect();
+    assert_eq!(out_of_range.len(), 1);
+    assert_eq!(out_of_range[0].as_ref().unwrap_err().kind(), ErrorKind::ReadOutOfRange);
+    log.purge((1, 9)).unwrap();
+    let purged: Vec<_> = log.read(5, 12).collect();
+    assert_eq!(purged[0].as_ref().unwrap_err().kind(), ErrorKind::ReadOutOfRange);
+}
+
+#[test]
+fn unsynced_entries_stay_in_cache() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Manual);
+    let mut log = open(&storage, &config);
+    log.append(entries(1, 0, 30)).unwrap();
+    log.drain_cache_evictable();
+    assert_eq!(log.stat().payload_cache_items, 30, "nothing durable, nothing evicted");
+    flush_wait(&mut log).unwrap();
+    log.drain_cache_evictable();
+    assert_eq!(log.stat().payload_cache_items, 4);
+}
+
+#[test]
+fn chunks_rotate_and_purge_removes_whole_chunks() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Thread);
+    let mut log = open(&storage, &config);
+    for i in 0..100 {
+        log.append([entry(1, i)]).unwrap();
+    }
+    flush_wait(&mut log).unwrap();
+    let chunks_before = RaftLog::<TT>::load_chunk_ids_with(storage.as_ref()).unwrap();
+    assert!(chunks_before.len() >= 12, "{chunks_before:?}");
+    let stat = log.stat();
+    assert_eq!(stat.closed_chunks.len() + 1, chunks_before.len());
+
+    log.purge((1, 50)).unwrap();
+    flush_wait(&mut log).unwrap();
+    let chunks_after = RaftLog::<TT>::load_chunk_ids_with(storage.as_ref()).unwrap();
+    assert!(chunks_after.len() < chunks_before.len());
+    assert_eq!(chunks_after[0], log.stat().closed_chunks[0].chunk_id);
+    // Every remaining chunk holds an entry after the purge point, or is the open one.
+    for c in &log.stat().closed_chunks {
+        assert!(c.max_log_index.unwrap() > 50, "{c}");
+    }
+    assert_eq!(read_all(&log), entries(1, 51, 100));
+    drop(log);
+
+    let log = open(&storage, &config);
+    assert_eq!(read_all(&log), entries(1, 51, 100));
+    assert_eq!(log.log_state().purged, Some((1, 50)));
+}
+
+#[test]
+fn purge_beyond_the_last_entry_empties_the_log() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Manual);
+    let mut log = open(&storage, &config);
+    log.append(entries(1, 0, 5)).unwrap();
+    log.purge((3, 20)).unwrap();
+    assert_eq!(log.log_state().last, Some((3, 20)));
+    assert_eq!(log.log_state().next_index(), 21);
+    log.append([entry(3, 21)]).unwrap();
+    flush_wait(&mut log).unwrap();
+    drop(log);
+    let log = open(&storage, &config);
+    assert_eq!(read_all(&log), vec![entry(3, 21)]);
+}
+
+#[test]
+fn second_open_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(Config::new(dir.path().to_string_lossy()));
+    let log = RaftLog::<TT>::open(config.clone()).unwrap();
+    let err = RaftLog::<TT>::open(config.clone()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Locked);
+    assert!(err.to_string().contains("locked"));
+    drop(log);
+    RaftLog::<TT>::open(config).unwrap();
+}
+
+#[test]
+fn std_fs_round_trip_with_stat_and_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(Config {
+        chunk_max_records: Some(10),
+        ..Config::new(dir.path().to_string_lossy())
+    });
+    let mut log = RaftLog::<TT>::open(config.clone()).unwrap();
+    log.append(entries(1, 0, 25)).unwrap();
+    flush_wait(&mut log).unwrap();
+    assert_eq!(log.config().chunk_max_records, Some(10));
+    assert!(log.on_disk_size() > 0);
+    let ids = RaftLog::<TT>::load_chunk_ids(&config).unwrap();
+    assert_eq!(ids.len(), 3);
+    let dump = log.dump().to_string();
+    assert!(dump.contains("Append (1, 24)"), "{dump}");
+    drop(log);
+    std::fs::write(dir.path().join("notes.txt"), "foreign").unwrap();
+    let log = RaftLog::<TT>::open(config).unwrap();
+    assert_eq!(read_all(&log), entries(1, 0, 25));
+    assert!(format!("{log:?}").contains("RaftLog"));
+}
+
+#[test]
+fn flush_without_callback_and_empty_append() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Thread);
+    let mut log = open(&storage, &config);
+    let seg = log.append(Vec::new()).unwrap();
+    assert_eq!(seg.size, 0);
+    log.append([entry(1, 0)]).unwrap();
+    log.flush(None).unwrap();
+    log.wait_worker_idle();
+    assert_eq!(log.stat().durable_offset, log.on_disk_size());
+}

@@ -1,0 +1,68 @@
+//! Shared test fixtures: the test types and helpers to open, flush and reopen.
+#![allow(dead_code)]
+
+use raftwal::{Config, Error, RaftLog, RaftLogWriter, Storage, Types, WorkerMode};
+use std::sync::mpsc;
+use std::sync::Arc;
+
+/// Test types: LogId (term, index), String payloads, Vote (term, node), String user data.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TT;
+
+impl Types for TT {
+    type LogId = (u64, u64);
+    type LogPayload = String;
+    type Vote = (u64, u64);
+    type UserData = String;
+    type Callback = mpsc::SyncSender<Result<(), Error>>;
+
+    fn log_index(log_id: &(u64, u64)) -> u64 {
+        log_id.1
+    }
+
+    fn payload_size(payload: &String) -> u64 {
+        payload.len() as u64
+    }
+}
+
+pub type Log = RaftLog<TT>;
+
+pub fn entry(term: u64, index: u64) -> ((u64, u64), String) {
+    ((term, index), format!("payload-{term}-{index}"))
+}
+
+pub fn entries(term: u64, from: u64, to: u64) -> Vec<((u64, u64), String)> {
+    (from..to).map(|i| entry(term, i)).collect()
+}
+
+/// A small-chunk config for storage-backed tests.
+pub fn small_config(mode: WorkerMode) -> Arc<Config> {
+    Arc::new(Config {
+        dir: "mem".to_string(),
+        chunk_max_records: Some(8),
+        chunk_max_size: Some(4096),
+        cache_max_items: Some(4),
+        cache_max_bytes: Some(1 << 20),
+        worker_mode: mode,
+        ..Config::default()
+    })
+}
+
+pub fn open(storage: &Arc<dyn Storage>, config: &Arc<Config>) -> Log {
+    RaftLog::open_with(storage.clone(), config.clone()).expect("open")
+}
+
+/// Flushes and waits for the callback's outcome.
+pub fn flush_wait(log: &mut Log) -> Result<(), Error> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    log.flush(Some(tx))?;
+    log.wait_worker_idle();
+    rx.recv().expect("the callback is called")
+}
+
+pub fn read_all(log: &Log) -> Vec<((u64, u64), String)> {
+    let state = log.log_state();
+    log.read(state.first_index(), state.next_index())
+        .collect::<Result<_, _>>()
+        .expect("read")
+}
