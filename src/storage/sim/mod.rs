@@ -49,6 +49,10 @@ use std::io;
 use std::ops::AddAssign;
 use std::sync::Arc;
 
+/// The largest sector size the disk uses, in bytes (larger configured values are
+/// clamped to it, so that sector arithmetic cannot overflow).
+const MAX_SECTOR_SIZE_BYTES: u64 = 1 << 20;
+
 /// The probabilities and switches of every fault the disk injects by itself.
 ///
 /// Probabilities are per call (per write, per read, per sync) unless said otherwise.
@@ -59,8 +63,9 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultConfig {
     /// The unit of atomic persistence, in bytes: 512 or 4096 (any non-zero value
-    /// works; zero is taken as 512). Tearing, reordering, garbage and latent errors
-    /// happen at this granularity, at offsets that are multiples of it.
+    /// works; zero is taken as 512 and values above 1 MiB as 1 MiB). Tearing,
+    /// reordering, garbage and latent errors happen at this granularity, at offsets
+    /// that are multiples of it.
     pub sector_size_bytes: u64,
     /// At a power loss, a pending write may persist in part (some of its sectors).
     /// Off: each pending write persists whole or not at all.
@@ -176,10 +181,9 @@ impl FaultConfig {
     }
 
     fn sector_size(&self) -> u64 {
-        if self.sector_size_bytes == 0 {
-            512
-        } else {
-            self.sector_size_bytes
+        match self.sector_size_bytes {
+            0 => 512,
+            n => n.min(MAX_SECTOR_SIZE_BYTES),
         }
     }
 

@@ -646,6 +646,18 @@ fn bad_input_gives_errors_not_panics() {
     f.read_at(0, &mut buf[..3]).unwrap();
     f.sync_data().unwrap();
     disk.power_loss();
+    // An absurd sector size is clamped too.
+    disk.set_faults(FaultConfig {
+        sector_size_bytes: u64::MAX,
+        latent_sector_error_at_power_loss_probability: 1.0,
+        ..harsh()
+    });
+    let f = disk.open("f").unwrap();
+    f.write_at(2, b"abcdef").unwrap();
+    f.set_len(5).unwrap();
+    disk.inject_latent_sector_error("f", 1).unwrap();
+    disk.power_loss();
+    assert!(disk.bit_rot(Some("f")).is_some());
 }
 
 #[test]
