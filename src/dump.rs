@@ -67,15 +67,18 @@ impl<T: Types> fmt::Display for Dump<'_, T> {
                     "  batch @{batch_offset} payload {} B, durable up to {}",
                     header.payload_len, header.durable_offset
                 )?;
-                let batch_end = batch_offset + (format::BATCH_HEADER_SIZE as u64) + u64::from(header.payload_len);
+                let batch_end = batch_offset
+                    + (format::BATCH_HEADER_SIZE as u64)
+                    + u64::from(header.payload_len);
                 while let Some(&&(offset, size)) = records.peek() {
                     if offset >= batch_end {
                         break;
                     }
                     records.next();
                     let at = offset as usize;
-                    let described = format::verify_record_frame(&bytes[at..at + size as usize], self.check_crc)
-                        .and_then(|(_, content)| format::decode_record::<T>(content, true));
+                    let described =
+                        format::verify_record_frame(&bytes[at..at + size as usize], self.check_crc)
+                            .and_then(|(_, content)| format::decode_record::<T>(content, true));
                     match described {
                         Ok(Record::Append(log_id, Some(payload))) => {
                             writeln!(f, "    @{offset} {size} B Append {log_id:?} {payload:?}")?
@@ -91,7 +94,11 @@ impl<T: Types> fmt::Display for Dump<'_, T> {
                     "  damaged @{}: {} ({})",
                     damage.offset,
                     damage.reason,
-                    if damage.proven_synced { "proven synced: rot" } else { "torn tail" }
+                    if damage.proven_synced {
+                        "proven synced: rot"
+                    } else {
+                        "torn tail"
+                    }
                 )?;
             }
         }

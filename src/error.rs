@@ -42,7 +42,9 @@ pub enum Error {
     },
 
     /// The chunk files do not follow each other: bytes between them are missing.
-    #[error("gap between chunks: expected a chunk at global offset {expected_offset}, found {chunk}")]
+    #[error(
+        "gap between chunks: expected a chunk at global offset {expected_offset}, found {chunk}"
+    )]
     ChunkGap {
         /// The chunk found where another was expected.
         chunk: String,
@@ -235,7 +237,11 @@ impl Error {
         }
     }
 
-    pub(crate) fn corrupt(chunk: impl Into<String>, offset: u64, reason: impl Into<String>) -> Self {
+    pub(crate) fn corrupt(
+        chunk: impl Into<String>,
+        offset: u64,
+        reason: impl Into<String>,
+    ) -> Self {
         Error::Corrupt {
             chunk: chunk.into(),
             offset,

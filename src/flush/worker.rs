@@ -95,7 +95,10 @@ impl<T: Types> Worker<T> {
                 let (_, file) = self.current.as_ref().expect("current chunk");
                 header.durable_offset = self.durable_offset;
                 let batch_offset = chunk_id + file_offset + batch_header_pos as u64;
-                header.encode(&mut bytes[batch_header_pos..batch_header_pos + BATCH_HEADER_SIZE], batch_offset);
+                header.encode(
+                    &mut bytes[batch_header_pos..batch_header_pos + BATCH_HEADER_SIZE],
+                    batch_offset,
+                );
                 if let Err(e) = file.write_at(file_offset, &bytes) {
                     self.fail(Error::io("write", chunk_file_name(chunk_id), e));
                     return;
@@ -123,7 +126,10 @@ impl<T: Types> Worker<T> {
                     let name = chunk_file_name(chunk_id);
                     // Oldest first, each removal made durable before the next, so the
                     // chunks left after any crash are always a contiguous run.
-                    let removed = self.storage.remove(&name).and_then(|()| self.storage.sync_dir());
+                    let removed = self
+                        .storage
+                        .remove(&name)
+                        .and_then(|()| self.storage.sync_dir());
                     self.shared.files.write().remove(&chunk_id);
                     if let Err(e) = removed {
                         log::warn!("raftwal: could not remove purged chunk {name}: {e}; it will be removed at the next open");
@@ -158,7 +164,10 @@ impl<T: Types> Worker<T> {
     /// Makes every write so far durable and reports to the waiting callbacks.
     fn sync_and_report(&mut self) {
         if self.dirty {
-            let (chunk_id, file) = self.current.as_ref().expect("dirty implies a current chunk");
+            let (chunk_id, file) = self
+                .current
+                .as_ref()
+                .expect("dirty implies a current chunk");
             let synced = file.sync_data();
             let synced = match synced {
                 Err(_) if self.config.is_mutant(Mutant::IgnoreSyncFailure) => Ok(()),
@@ -166,6 +175,7 @@ impl<T: Types> Worker<T> {
             };
             if let Err(e) = synced {
                 let name = chunk_file_name(*chunk_id);
+                self.drop_unsynced_tail();
                 return self.fail(Error::io("sync_data", name, e));
             }
             self.dirty = false;
@@ -177,11 +187,30 @@ impl<T: Types> Worker<T> {
         }
     }
 
+    /// After a failed `sync_data` the bytes written since the last good sync may be
+    /// gone from the disk while reads still show them (fsyncgate). Cut them off the
+    /// file so that a reopen in this process cannot build on bytes that will vanish at
+    /// the next power loss. Best effort: the log is failing anyway.
+    fn drop_unsynced_tail(&mut self) {
+        let Some((chunk_id, file)) = &self.current else {
+            return;
+        };
+        let durable_len = self.durable_offset.saturating_sub(*chunk_id);
+        if let Err(e) = file.set_len(durable_len).and_then(|()| file.sync_data()) {
+            log::warn!(
+                "raftwal: could not cut the unsynced tail of {}: {e}",
+                chunk_file_name(*chunk_id)
+            );
+        }
+    }
+
     /// Stops the log: every waiting and later callback gets the error, and nothing more
     /// is written until the log is reopened.
     fn fail(&mut self, cause: Error) {
         log::error!("raftwal: {cause}; the log refuses writes until it is reopened");
-        let failure = Error::Failed { cause: Box::new(cause) };
+        let failure = Error::Failed {
+            cause: Box::new(cause),
+        };
         self.shared.set_failure(failure.clone());
         self.dirty = false;
         for callback in self.waiting.drain(..) {

@@ -52,7 +52,9 @@ pub(crate) fn check_chunk_header(bytes: &[u8], chunk_id: u64) -> Result<(), Stri
     }
     let id = u64::from_le_bytes(header[12..20].try_into().expect("8 bytes"));
     if id != chunk_id {
-        return Err(format!("chunk header names chunk {id}, file name says {chunk_id}"));
+        return Err(format!(
+            "chunk header names chunk {id}, file name says {chunk_id}"
+        ));
     }
     Ok(())
 }

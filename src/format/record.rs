@@ -51,7 +51,10 @@ pub(crate) enum Record<T: Types> {
     /// `commit`.
     Commit(T::LogId),
     /// `truncate(index)`; `new_last` is the last log id after it.
-    Truncate { index: u64, new_last: Option<T::LogId> },
+    Truncate {
+        index: u64,
+        new_last: Option<T::LogId>,
+    },
     /// `purge(upto)`.
     Purge(T::LogId),
     /// `save_user_data`.
@@ -127,9 +130,13 @@ pub(crate) fn encode_state<T: Types>(state: &RaftLogState<T>, out: &mut Vec<u8>)
 
 /// Decodes a record's kind + body (as returned by [`verify_record_frame`]). The
 /// payload of an append is decoded only if `with_payload`.
-pub(crate) fn decode_record<T: Types>(content: &[u8], with_payload: bool) -> Result<Record<T>, String> {
+pub(crate) fn decode_record<T: Types>(
+    content: &[u8],
+    with_payload: bool,
+) -> Result<Record<T>, String> {
     let (&kind_byte, mut body) = content.split_first().ok_or("empty record")?;
-    let kind = RecordKind::from_byte(kind_byte).ok_or_else(|| format!("unknown record kind {kind_byte}"))?;
+    let kind = RecordKind::from_byte(kind_byte)
+        .ok_or_else(|| format!("unknown record kind {kind_byte}"))?;
     let input = &mut body;
     let decoded: Result<Record<T>, DecodeError> = (|| {
         Ok(match kind {

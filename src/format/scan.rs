@@ -60,7 +60,12 @@ pub(crate) fn scan_chunk(bytes: &[u8], chunk_id: u64, check_crc: bool) -> ChunkS
 type Records = Vec<(u64, u64)>;
 
 /// Parses the batch at `pos`: header, payload checksum and record frames.
-fn parse_batch(bytes: &[u8], chunk_id: u64, pos: usize, check_crc: bool) -> Result<(BatchHeader, Records), String> {
+fn parse_batch(
+    bytes: &[u8],
+    chunk_id: u64,
+    pos: usize,
+    check_crc: bool,
+) -> Result<(BatchHeader, Records), String> {
     let global = chunk_id + pos as u64;
     let header = BatchHeader::parse(&bytes[pos..], global).ok_or_else(|| {
         if bytes[pos..].iter().all(|&b| b == 0) {
@@ -73,7 +78,12 @@ fn parse_batch(bytes: &[u8], chunk_id: u64, pos: usize, check_crc: bool) -> Resu
     let end = start
         .checked_add(header.payload_len as usize)
         .filter(|&end| end <= bytes.len())
-        .ok_or_else(|| format!("batch of {} bytes runs past the end of the file", header.payload_len))?;
+        .ok_or_else(|| {
+            format!(
+                "batch of {} bytes runs past the end of the file",
+                header.payload_len
+            )
+        })?;
     let payload = &bytes[start..end];
     if check_crc && crc32fast::hash(payload) != header.payload_crc {
         return Err("batch checksum mismatch".to_string());

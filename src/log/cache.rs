@@ -38,7 +38,9 @@ impl<T: Types> PayloadCache<T> {
 
     pub(crate) fn get(&self, index: u64) -> Option<&T::LogPayload> {
         let pos = index.checked_sub(self.first)?;
-        self.items.get(usize::try_from(pos).ok()?).map(|item| &item.0)
+        self.items
+            .get(usize::try_from(pos).ok()?)
+            .map(|item| &item.0)
     }
 
     /// Adds the payload of `index`, whose record ends at global offset `record_end`.
@@ -79,7 +81,13 @@ impl<T: Types> PayloadCache<T> {
     /// Evicts the oldest payloads while the cache is over `max_items` or `max_bytes`
     /// and the oldest one's record ends at or before `durable_offset`. With
     /// `ignore_durability` (mutant only) unsynced payloads are evicted too.
-    pub(crate) fn evict(&mut self, max_items: u64, max_bytes: u64, durable_offset: u64, ignore_durability: bool) {
+    pub(crate) fn evict(
+        &mut self,
+        max_items: u64,
+        max_bytes: u64,
+        durable_offset: u64,
+        ignore_durability: bool,
+    ) {
         while self.items.len() as u64 > max_items || self.size_bytes > max_bytes {
             match self.items.front() {
                 Some(&(_, end, size)) if end <= durable_offset || ignore_durability => {

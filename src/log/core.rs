@@ -65,21 +65,35 @@ impl<T: Types> LogCore<T> {
 
     pub(crate) fn check_vote(&self, vote: &T::Vote) -> Result<(), Error> {
         match &self.state.vote {
-            Some(saved) if !(vote >= saved) => Err(Error::VoteReversal {
-                saved: dbg(saved),
-                proposed: dbg(vote),
-            }),
+            // Votes are partially ordered: an incomparable vote is a reversal too.
+            Some(saved)
+                if !matches!(
+                    vote.partial_cmp(saved),
+                    Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+                ) =>
+            {
+                Err(Error::VoteReversal {
+                    saved: dbg(saved),
+                    proposed: dbg(vote),
+                })
+            }
             _ => Ok(()),
         }
     }
 
     /// Checks that `log_id` may follow `last` (the last log id, or the id appended
     /// just before in the same batch).
-    pub(crate) fn check_append_after(last: Option<&T::LogId>, log_id: &T::LogId) -> Result<(), Error> {
+    pub(crate) fn check_append_after(
+        last: Option<&T::LogId>,
+        log_id: &T::LogId,
+    ) -> Result<(), Error> {
         let expected_index = T::next_log_index(last);
         let index = T::log_index(log_id);
         if index != expected_index {
-            return Err(Error::NonConsecutive { expected_index, index });
+            return Err(Error::NonConsecutive {
+                expected_index,
+                index,
+            });
         }
         if let Some(last) = last {
             if log_id <= last {
@@ -227,7 +241,11 @@ impl<T: Types> LogCore<T> {
     pub(crate) fn apply_append(&mut self, log_id: T::LogId, offset: u64, size: u32) {
         debug_assert_eq!(T::log_index(&log_id), self.index.next());
         self.state.last = Some(log_id.clone());
-        self.index.push(IndexEntry { log_id, offset, size });
+        self.index.push(IndexEntry {
+            log_id,
+            offset,
+            size,
+        });
     }
 
     pub(crate) fn apply_truncate(&mut self, index: u64, new_last: Option<T::LogId>) {
@@ -246,7 +264,12 @@ impl<T: Types> LogCore<T> {
 
     /// Checks and applies one replayed record at global `offset`, `size` bytes.
     /// Returns why the record cannot follow the log replayed so far.
-    pub(crate) fn replay(&mut self, record: crate::format::Record<T>, offset: u64, size: u64) -> Result<(), String> {
+    pub(crate) fn replay(
+        &mut self,
+        record: crate::format::Record<T>,
+        offset: u64,
+        size: u64,
+    ) -> Result<(), String> {
         use crate::format::Record;
         let reason = |e: Error| e.to_string();
         match record {
@@ -260,7 +283,8 @@ impl<T: Types> LogCore<T> {
             }
             Record::Append(log_id, _) => {
                 Self::check_append_after(self.state.last.as_ref(), &log_id).map_err(reason)?;
-                let size = u32::try_from(size).map_err(|_| "record larger than 4 GiB".to_string())?;
+                let size =
+                    u32::try_from(size).map_err(|_| "record larger than 4 GiB".to_string())?;
                 self.apply_append(log_id, offset, size);
             }
             Record::Commit(log_id) => {
@@ -270,7 +294,9 @@ impl<T: Types> LogCore<T> {
             Record::Truncate { index, new_last } => {
                 let expected = self.check_truncate(index).map_err(reason)?;
                 if expected.is_some() && expected != new_last {
-                    return Err(format!("truncate record says last {new_last:?}, the index says {expected:?}"));
+                    return Err(format!(
+                        "truncate record says last {new_last:?}, the index says {expected:?}"
+                    ));
                 }
                 self.apply_truncate(index, new_last);
             }

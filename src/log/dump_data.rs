@@ -25,7 +25,12 @@ impl<T: Types> RaftLog<T> {
     pub fn dump_data(&self) -> DumpData<T> {
         DumpData {
             state: self.core.state.clone(),
-            index: self.core.index.iter().map(|(i, e)| (i, e.clone())).collect(),
+            index: self
+                .core
+                .index
+                .iter()
+                .map(|(i, e)| (i, e.clone()))
+                .collect(),
             cache: self.cache.iter().map(|(i, p)| (i, p.clone())).collect(),
             chunks: self.chunks.iter().map(|c| c.stat()).collect(),
         }

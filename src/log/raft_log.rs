@@ -58,7 +58,8 @@ impl<T: Types> RaftLog<T> {
     /// it), replays every chunk, drops a torn last write, and makes the recovered state
     /// durable before returning.
     pub fn open(config: Arc<Config>) -> Result<Self, Error> {
-        let storage = StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
+        let storage =
+            StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
         Self::open_with(Arc::new(storage), config)
     }
 
@@ -66,7 +67,9 @@ impl<T: Types> RaftLog<T> {
     pub fn open_with(storage: Arc<dyn Storage>, config: Arc<Config>) -> Result<Self, Error> {
         let lock = storage.lock().map_err(|e| {
             if e.kind() == io::ErrorKind::WouldBlock {
-                Error::Locked { dir: config.dir.clone() }
+                Error::Locked {
+                    dir: config.dir.clone(),
+                }
             } else {
                 Error::io("lock", &config.dir, e)
             }
@@ -77,16 +80,25 @@ impl<T: Types> RaftLog<T> {
             files,
             end,
         } = recovery::recover::<T>(storage.as_ref(), &config)?;
-        let current = chunks.last().map(|c| (c.chunk_id, files[&c.chunk_id].clone()));
+        let current = chunks
+            .last()
+            .map(|c| (c.chunk_id, files[&c.chunk_id].clone()));
         let writer = match chunks.last() {
             Some(open) => BatchWriter::new(open.chunk_id, end - open.chunk_id),
             None => BatchWriter::new(end, 0),
         };
         let shared = Arc::new(Shared::new(end, files));
-        let worker = Worker::new(storage.clone(), shared.clone(), config.clone(), current, end);
+        let worker = Worker::new(
+            storage.clone(),
+            shared.clone(),
+            config.clone(),
+            current,
+            end,
+        );
         let driver = match config.worker_mode {
             WorkerMode::Thread => {
-                let thread = FlushThread::spawn(worker, shared.clone()).map_err(|e| Error::io("spawn", "raftwal-flush", e))?;
+                let thread = FlushThread::spawn(worker, shared.clone())
+                    .map_err(|e| Error::io("spawn", "raftwal-flush", e))?;
                 Driver::Thread(thread)
             }
             WorkerMode::Manual => Driver::Manual(Mutex::new(worker)),
@@ -108,7 +120,8 @@ impl<T: Types> RaftLog<T> {
 
     /// The sorted chunk ids in `config.dir`.
     pub fn load_chunk_ids(config: &Config) -> Result<Vec<u64>, Error> {
-        let storage = StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
+        let storage =
+            StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
         recovery::list_chunk_ids(&storage)
     }
 
@@ -171,7 +184,7 @@ impl<T: Types> RaftLog<T> {
             }
             Driver::Thread(_) => {
                 let mut queue = self.shared.queue.lock();
-                while !(queue.jobs.is_empty() && !queue.busy) && !queue.gone {
+                while (!queue.jobs.is_empty() || queue.busy) && !queue.gone {
                     self.shared.idle.wait(&mut queue);
                 }
             }
@@ -197,7 +210,10 @@ impl<T: Types> RaftLog<T> {
     /// Bytes from the start of the oldest chunk to the end of the open chunk,
     /// including writes not yet flushed.
     pub fn on_disk_size(&self) -> u64 {
-        let start = self.chunks.first().map_or(self.writer.global_end(), |c| c.chunk_id);
+        let start = self
+            .chunks
+            .first()
+            .map_or(self.writer.global_end(), |c| c.chunk_id);
         self.writer.global_end() - start
     }
 
@@ -311,7 +327,8 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
             });
             let index = T::log_index(&log_id);
             self.chunks.last_mut().expect("an open chunk").max_log_index = Some(index);
-            self.core.apply_append(log_id, segment.offset, segment.size as u32);
+            self.core
+                .apply_append(log_id, segment.offset, segment.size as u32);
             self.cache.push(index, payload, segment.end());
             span = Some(match span {
                 None => segment,
@@ -363,7 +380,8 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
             let ids = self.chunks.drain(..removable).map(|c| c.chunk_id).collect();
             // The purge record must reach the worker before the removal.
             let batch = self.writer.take_batch();
-            self.shared.submit(batch.into_iter().chain([Job::Remove(ids)]));
+            self.shared
+                .submit(batch.into_iter().chain([Job::Remove(ids)]));
         }
         self.after_write();
         Ok(segment)
@@ -385,7 +403,8 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
             }
         }
         let batch = self.writer.take_batch();
-        self.shared.submit(batch.into_iter().chain([Job::Flush(callback)]));
+        self.shared
+            .submit(batch.into_iter().chain([Job::Flush(callback)]));
         Ok(())
     }
 }

@@ -16,15 +16,21 @@ impl<T: Types> RaftLog<T> {
     ///
     /// A range outside the log yields one [`Error::ReadOutOfRange`]; damaged bytes on
     /// disk yield [`Error::Corrupt`]; `from >= to` yields nothing.
-    pub fn read(&self, from: u64, to: u64) -> impl Iterator<Item = Result<(T::LogId, T::LogPayload), Error>> + '_ {
+    pub fn read(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> impl Iterator<Item = Result<(T::LogId, T::LogPayload), Error>> + '_ {
         let first_index = self.core.state.first_index();
         let next_index = self.core.state.next_index();
-        let invalid = (from < to && (from < first_index || to > next_index)).then_some(Error::ReadOutOfRange {
-            from,
-            to,
-            first_index,
-            next_index,
-        });
+        let invalid = (from < to && (from < first_index || to > next_index)).then_some(
+            Error::ReadOutOfRange {
+                from,
+                to,
+                first_index,
+                next_index,
+            },
+        );
         Reader {
             log: self,
             next: from,
@@ -58,7 +64,12 @@ impl<T: Types> Iterator for Reader<'_, T> {
         }
         let index = self.next;
         self.next += 1;
-        let entry = self.log.core.index.get(index).expect("index within the log");
+        let entry = self
+            .log
+            .core
+            .index
+            .get(index)
+            .expect("index within the log");
         if let Some(payload) = self.log.cache.get(index) {
             self.log.access.hit();
             return Some(Ok((entry.log_id.clone(), payload.clone())));
@@ -80,14 +91,17 @@ impl<T: Types> Reader<'_, T> {
         let chunk_pos = log.chunks.partition_point(|c| c.chunk_id <= offset);
         let chunk = &log.chunks[chunk_pos.checked_sub(1).expect("entry in a chunk")];
         let name = chunk_file_name(chunk.chunk_id);
-        let in_buf = offset >= self.buf_offset && offset + size <= self.buf_offset + self.buf.len() as u64;
+        let in_buf =
+            offset >= self.buf_offset && offset + size <= self.buf_offset + self.buf.len() as u64;
         if !in_buf {
             // Read this record and the following uncached ones of the same chunk.
             let chunk_end = chunk.chunk_id + chunk.size_bytes;
             let mut end = offset + size;
             let mut next = index + 1;
             while next < self.to && next < log.cache.first() {
-                let Some(e) = log.core.index.get(next) else { break };
+                let Some(e) = log.core.index.get(next) else {
+                    break;
+                };
                 let e_end = e.offset + u64::from(e.size);
                 if e_end > chunk_end || e_end - offset > READ_AHEAD_BYTES_MAX {
                     break;
@@ -95,7 +109,9 @@ impl<T: Types> Reader<'_, T> {
                 end = e_end;
                 next += 1;
             }
-            let file = log.shared.file(chunk.chunk_id).ok_or_else(|| Error::corrupt(&name, offset - chunk.chunk_id, "chunk file is not open"))?;
+            let file = log.shared.file(chunk.chunk_id).ok_or_else(|| {
+                Error::corrupt(&name, offset - chunk.chunk_id, "chunk file is not open")
+            })?;
             self.buf.resize((end - offset) as usize, 0);
             file.read_at(offset - chunk.chunk_id, &mut self.buf)
                 .map_err(|e| Error::io("read", &name, e))
@@ -105,10 +121,17 @@ impl<T: Types> Reader<'_, T> {
         let at = (offset - self.buf_offset) as usize;
         let corrupt = |reason: String| Error::corrupt(&name, offset - chunk.chunk_id, reason);
         let check_crc = !log.is_mutant(Mutant::SkipCrcCheck);
-        let (_, content) = format::verify_record_frame(&self.buf[at..at + size as usize], check_crc).map_err(corrupt)?;
+        let (_, content) =
+            format::verify_record_frame(&self.buf[at..at + size as usize], check_crc)
+                .map_err(corrupt)?;
         match format::decode_record::<T>(content, true).map_err(corrupt)? {
-            Record::Append(log_id, Some(payload)) if log_id == entry.log_id => Ok((log_id, payload)),
-            other => Err(corrupt(format!("expected entry {:?}, found {other:?}", entry.log_id))),
+            Record::Append(log_id, Some(payload)) if log_id == entry.log_id => {
+                Ok((log_id, payload))
+            }
+            other => Err(corrupt(format!(
+                "expected entry {:?}, found {other:?}",
+                entry.log_id
+            ))),
         }
     }
 }

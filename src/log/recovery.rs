@@ -23,7 +23,9 @@ pub(crate) struct Recovered<T: Types> {
 
 /// The sorted chunk ids in `storage`; foreign files are reported and skipped.
 pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
-    let names = storage.list().map_err(|e| Error::io("list", "log directory", e))?;
+    let names = storage
+        .list()
+        .map_err(|e| Error::io("list", "log directory", e))?;
     let mut ids = Vec::new();
     for name in names {
         match parse_chunk_file_name(&name) {
@@ -38,14 +40,19 @@ pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
 
 fn read_whole(file: &dyn StorageFile, name: &str) -> Result<Vec<u8>, Error> {
     let len = file.len().map_err(|e| Error::io("len", name, e))?;
-    let len = usize::try_from(len).map_err(|_| Error::corrupt(name, 0, "chunk larger than memory"))?;
+    let len =
+        usize::try_from(len).map_err(|_| Error::corrupt(name, 0, "chunk larger than memory"))?;
     let mut bytes = vec![0u8; len];
-    file.read_at(0, &mut bytes).map_err(|e| Error::io("read", name, e))?;
+    file.read_at(0, &mut bytes)
+        .map_err(|e| Error::io("read", name, e))?;
     Ok(bytes)
 }
 
 /// Replays every chunk of `storage` and repairs a torn tail.
-pub(crate) fn recover<T: Types>(storage: &dyn Storage, config: &Config) -> Result<Recovered<T>, Error> {
+pub(crate) fn recover<T: Types>(
+    storage: &dyn Storage,
+    config: &Config,
+) -> Result<Recovered<T>, Error> {
     let check_crc = !config.is_mutant(Mutant::SkipCrcCheck);
     let ids = list_chunk_ids(storage)?;
     let mut core: Option<LogCore<T>> = None;
@@ -64,7 +71,9 @@ pub(crate) fn recover<T: Types>(storage: &dyn Storage, config: &Config) -> Resul
                 });
             }
         }
-        let file = storage.open(&name).map_err(|e| Error::io("open", &name, e))?;
+        let file = storage
+            .open(&name)
+            .map_err(|e| Error::io("open", &name, e))?;
         let bytes = read_whole(file.as_ref(), &name)?;
         let scan = format::scan_chunk(&bytes, chunk_id, check_crc);
 
@@ -75,7 +84,11 @@ pub(crate) fn recover<T: Types>(storage: &dyn Storage, config: &Config) -> Resul
                 } else {
                     "a later chunk exists, so these bytes had been synced"
                 };
-                return Err(Error::corrupt(&name, damage.offset, format!("{}; {why}", damage.reason)));
+                return Err(Error::corrupt(
+                    &name,
+                    damage.offset,
+                    format!("{}; {why}", damage.reason),
+                ));
             }
             log::warn!(
                 "raftwal: dropping the torn tail of {name} at offset {}: {} ({} bytes)",
@@ -87,27 +100,41 @@ pub(crate) fn recover<T: Types>(storage: &dyn Storage, config: &Config) -> Resul
         if scan.records.is_empty() {
             // The header (and the state record written with it) never became durable.
             if !is_last {
-                return Err(Error::corrupt(&name, scan.valid_end, "chunk has no state record"));
+                return Err(Error::corrupt(
+                    &name,
+                    scan.valid_end,
+                    "chunk has no state record",
+                ));
             }
-            storage.remove(&name).map_err(|e| Error::io("remove", &name, e))?;
-            storage.sync_dir().map_err(|e| Error::io("sync_dir", &name, e))?;
+            storage
+                .remove(&name)
+                .map_err(|e| Error::io("remove", &name, e))?;
+            storage
+                .sync_dir()
+                .map_err(|e| Error::io("sync_dir", &name, e))?;
             end = Some(end.unwrap_or(chunk_id));
             break;
         }
         if scan.damage.is_some() {
-            file.set_len(scan.valid_end).map_err(|e| Error::io("set_len", &name, e))?;
-            file.sync_data().map_err(|e| Error::io("sync_data", &name, e))?;
+            file.set_len(scan.valid_end)
+                .map_err(|e| Error::io("set_len", &name, e))?;
+            file.sync_data()
+                .map_err(|e| Error::io("sync_data", &name, e))?;
         }
 
         let mut info = ChunkInfo::new(chunk_id);
         for (k, &(offset, size)) in scan.records.iter().enumerate() {
             let at = offset as usize;
             let corrupt = |reason: String| Error::corrupt(&name, offset, reason);
-            let (_, content) = format::verify_record_frame(&bytes[at..at + size as usize], check_crc).map_err(corrupt)?;
+            let (_, content) =
+                format::verify_record_frame(&bytes[at..at + size as usize], check_crc)
+                    .map_err(corrupt)?;
             let record = format::decode_record::<T>(content, false).map_err(corrupt)?;
             let is_state = matches!(record, Record::State(_));
             if k == 0 && !is_state {
-                return Err(corrupt("chunk does not start with a state record".to_string()));
+                return Err(corrupt(
+                    "chunk does not start with a state record".to_string(),
+                ));
             }
             if let Record::Append(log_id, _) = &record {
                 info.max_log_index = Some(T::log_index(log_id));
@@ -115,7 +142,9 @@ pub(crate) fn recover<T: Types>(storage: &dyn Storage, config: &Config) -> Resul
             match (&mut core, record) {
                 (None, Record::State(state)) => core = Some(LogCore::from_state(state)),
                 (None, _) => unreachable!("the first record of a chunk is a state record"),
-                (Some(core), record) => core.replay(record, chunk_id + offset, size).map_err(corrupt)?,
+                (Some(core), record) => core
+                    .replay(record, chunk_id + offset, size)
+                    .map_err(corrupt)?,
             }
             info.count_record(is_state && k == 0);
         }
@@ -137,10 +166,13 @@ pub(crate) fn recover<T: Types>(storage: &dyn Storage, config: &Config) -> Resul
 
     // Make what was recovered durable before anything is built on it: a later power
     // loss must not take back what this open showed.
-    storage.sync_dir().map_err(|e| Error::io("sync_dir", "log directory", e))?;
+    storage
+        .sync_dir()
+        .map_err(|e| Error::io("sync_dir", "log directory", e))?;
     if let Some(info) = chunks.last() {
         let file = &files[&info.chunk_id];
-        file.sync_data().map_err(|e| Error::io("sync_data", chunk_file_name(info.chunk_id), e))?;
+        file.sync_data()
+            .map_err(|e| Error::io("sync_data", chunk_file_name(info.chunk_id), e))?;
     }
     remove_purged_chunks(storage, &core, &mut chunks, &mut files)?;
 
@@ -163,8 +195,12 @@ fn remove_purged_chunks<T: Types>(
     let removable = super::chunks::purgeable_prefix::<T>(chunks, core.state.purged.as_ref());
     for info in chunks.drain(..removable) {
         let name = chunk_file_name(info.chunk_id);
-        storage.remove(&name).map_err(|e| Error::io("remove", &name, e))?;
-        storage.sync_dir().map_err(|e| Error::io("sync_dir", &name, e))?;
+        storage
+            .remove(&name)
+            .map_err(|e| Error::io("remove", &name, e))?;
+        storage
+            .sync_dir()
+            .map_err(|e| Error::io("sync_dir", &name, e))?;
         files.remove(&info.chunk_id);
     }
     Ok(())

@@ -57,6 +57,7 @@ pub trait Storage: Send + Sync + 'static {
 
 /// One open file. All methods take `&self`: positional reads may run concurrently with
 /// writes from the flush worker.
+#[allow(clippy::len_without_is_empty)]
 pub trait StorageFile: Send + Sync + 'static {
     /// Writes all of `buf` at `offset`. On error, any prefix of `buf` may have been
     /// written. The bytes are durable only after a later successful `sync_data`.
