@@ -79,7 +79,10 @@ fn invalid_ops_are_rejected_and_change_nothing() {
     let cases: Vec<(ErrorKind, Result<raftwal::Segment, raftwal::Error>)> = vec![
         (ErrorKind::VoteReversal, log.save_vote((2, 9))),
         (ErrorKind::NonConsecutive, log.append([entry(2, 11)])),
-        (ErrorKind::NonConsecutive, log.append([entry(2, 10), entry(2, 12)])),
+        (
+            ErrorKind::NonConsecutive,
+            log.append([entry(2, 10), entry(2, 12)]),
+        ),
         (ErrorKind::LogIdNotIncreasing, log.append([entry(1, 10)])),
         (ErrorKind::TruncateOutOfRange, log.truncate(11)),
         (ErrorKind::TruncateOutOfRange, log.truncate(1)),
@@ -98,10 +101,16 @@ fn invalid_ops_are_rejected_and_change_nothing() {
     }
     let mut bad_state = log.log_state().clone();
     bad_state.last = Some((2, 3));
-    assert_eq!(log.update_state(bad_state).unwrap_err().kind(), ErrorKind::InvalidState);
+    assert_eq!(
+        log.update_state(bad_state).unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
     let mut bad_state = log.log_state().clone();
     bad_state.vote = Some((1, 1));
-    assert_eq!(log.update_state(bad_state).unwrap_err().kind(), ErrorKind::VoteReversal);
+    assert_eq!(
+        log.update_state(bad_state).unwrap_err().kind(),
+        ErrorKind::VoteReversal
+    );
 
     assert_eq!(log.dump_data(), before);
     assert_eq!(log.on_disk_size(), size);
@@ -129,10 +138,16 @@ fn read_ranges_cache_and_disk() {
     assert_eq!(log.read(10, 10).count(), 0);
     let out_of_range: Vec<_> = log.read(40, 51).collect();
     assert_eq!(out_of_range.len(), 1);
-    assert_eq!(out_of_range[0].as_ref().unwrap_err().kind(), ErrorKind::ReadOutOfRange);
+    assert_eq!(
+        out_of_range[0].as_ref().unwrap_err().kind(),
+        ErrorKind::ReadOutOfRange
+    );
     log.purge((1, 9)).unwrap();
     let purged: Vec<_> = log.read(5, 12).collect();
-    assert_eq!(purged[0].as_ref().unwrap_err().kind(), ErrorKind::ReadOutOfRange);
+    assert_eq!(
+        purged[0].as_ref().unwrap_err().kind(),
+        ErrorKind::ReadOutOfRange
+    );
 }
 
 #[test]
@@ -142,7 +157,11 @@ fn unsynced_entries_stay_in_cache() {
     let mut log = open(&storage, &config);
     log.append(entries(1, 0, 30)).unwrap();
     log.drain_cache_evictable();
-    assert_eq!(log.stat().payload_cache_items, 30, "nothing durable, nothing evicted");
+    assert_eq!(
+        log.stat().payload_cache_items,
+        30,
+        "nothing durable, nothing evicted"
+    );
     flush_wait(&mut log).unwrap();
     log.drain_cache_evictable();
     assert_eq!(log.stat().payload_cache_items, 4);

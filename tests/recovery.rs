@@ -11,7 +11,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 fn chunk_names(mem: &MemStorage) -> Vec<String> {
-    let mut names: Vec<_> = mem.list().unwrap().into_iter().filter(|n| n.ends_with(".wal")).collect();
+    let mut names: Vec<_> = mem
+        .list()
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.ends_with(".wal"))
+        .collect();
     names.sort();
     names
 }
@@ -51,7 +56,11 @@ fn torn_last_batch_is_dropped_whole_and_the_file_truncated() {
         mem.set_file_bytes(name, bytes[..cut as usize].to_vec());
         let mut log = reopen(&storage).unwrap();
         assert_eq!(read_all(&log), entries(1, 0, 5), "cut at {cut}");
-        assert_eq!(mem.file_bytes(name).unwrap().len() as u64, second, "truncated to the valid end");
+        assert_eq!(
+            mem.file_bytes(name).unwrap().len() as u64,
+            second,
+            "truncated to the valid end"
+        );
         log.append(entries(1, 5, 7)).unwrap();
         flush_wait(&mut log).unwrap();
         drop(log);
@@ -175,11 +184,17 @@ impl Storage for FailingSync {
     }
     fn create(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
         let inner = self.inner.create(name)?;
-        Ok(Arc::new(FailingFile { inner, fail: self.fail.clone() }))
+        Ok(Arc::new(FailingFile {
+            inner,
+            fail: self.fail.clone(),
+        }))
     }
     fn open(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
         let inner = self.inner.open(name)?;
-        Ok(Arc::new(FailingFile { inner, fail: self.fail.clone() }))
+        Ok(Arc::new(FailingFile {
+            inner,
+            fail: self.fail.clone(),
+        }))
     }
     fn remove(&self, name: &str) -> io::Result<()> {
         self.inner.remove(name)
@@ -231,7 +246,10 @@ fn a_failed_sync_fails_the_flush_and_every_later_write_until_reopen() {
         fail.store(false, Ordering::SeqCst);
 
         // Even with a healthy disk again, the log refuses writes and flushes.
-        assert_eq!(log.append([entry(1, 5)]).unwrap_err().kind(), ErrorKind::Failed);
+        assert_eq!(
+            log.append([entry(1, 5)]).unwrap_err().kind(),
+            ErrorKind::Failed
+        );
         assert_eq!(log.save_vote((9, 9)).unwrap_err().kind(), ErrorKind::Failed);
         assert_eq!(log.flush(None).unwrap_err().kind(), ErrorKind::Failed);
         assert!(log.failure().is_some());
@@ -239,7 +257,10 @@ fn a_failed_sync_fails_the_flush_and_every_later_write_until_reopen() {
 
         let mut log = open(&storage, &config);
         let recovered = read_all(&log);
-        assert!(recovered.starts_with(&entries(1, 0, 3)), "acknowledged entries survive");
+        assert!(
+            recovered.starts_with(&entries(1, 0, 3)),
+            "acknowledged entries survive"
+        );
         let next = log.log_state().next_index();
         log.append([entry(1, next)]).unwrap();
         flush_wait(&mut log).unwrap();

@@ -79,7 +79,10 @@ impl Storage for MemStorage {
     fn create(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
         let mut dir = self.inner.lock();
         if dir.files.contains_key(name) {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, name.to_string()));
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                name.to_string(),
+            ));
         }
         let file = Arc::new(MemFile::default());
         dir.files.insert(name.to_string(), file.clone());
