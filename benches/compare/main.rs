@@ -17,6 +17,7 @@ mod benchdir;
 mod bulk;
 mod harness;
 mod memory;
+mod ours;
 mod pipelined;
 mod procstatus;
 mod raftlog;
@@ -27,6 +28,7 @@ mod sync;
 mod wal;
 
 use harness::{print_table, run_workload, Row, Scale, Side, Workload};
+use ours::Ours;
 use raftlog::RaftLogWal;
 use std::path::Path;
 use std::time::Instant;
@@ -93,8 +95,7 @@ fn run<L: Workload>(s: &Scale, base: &Path, only: &[String]) -> Vec<Row> {
     }
     eprintln!("== {}", L::NAME);
     run_workload::<L>(s, base, |side, dir| match side {
-        // raftwal::RaftLog is being written; ours.rs is wired in once it exists.
-        Side::Ours => None,
+        Side::Ours => Some(L::log::<Ours>(dir, s)),
         Side::RaftLog => Some(L::log::<RaftLogWal>(dir, s)),
         Side::Raw => L::raw(dir, s),
     })
@@ -109,6 +110,7 @@ fn child(args: &[String]) {
     let n: u64 = n.parse().expect("entries");
     let dir = Path::new(dir);
     match side.as_str() {
+        Ours::NAME => memory::child::<Ours>(dir, n),
         RaftLogWal::NAME => memory::child::<RaftLogWal>(dir, n),
         other => panic!("unknown side {other}"),
     }

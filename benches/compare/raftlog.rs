@@ -76,7 +76,7 @@ impl Wal for RaftLogWal {
         }
     }
 
-    fn settle(&self) {
+    fn settle(&mut self) {
         self.log
             .wait_worker_idle()
             .expect("raft-log: wait_worker_idle");

@@ -51,7 +51,7 @@ pub trait Wal: Sized {
     fn read(&self, from: u64, to: u64, f: &mut dyn FnMut((u64, u64), String));
 
     /// Waits for the flush worker to be idle and evicts every evictable cached payload.
-    fn settle(&self);
+    fn settle(&mut self);
 
     /// Reads served from disk rather than the payload cache, if the log counts them.
     fn cache_misses(&self) -> Option<u64>;

@@ -1,0 +1,84 @@
+//! raftwal (this crate) behind the [`Wal`] face.
+
+use crate::wal::{LogCfg, Wal};
+use raftwal::{Config, Error, RaftLog, RaftLogWriter, Types};
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct T;
+
+impl Types for T {
+    type LogId = (u64, u64);
+    type LogPayload = String;
+    type Vote = (u64, u64);
+    type UserData = String;
+    type Callback = SyncSender<Result<(), Error>>;
+
+    fn log_index(id: &(u64, u64)) -> u64 {
+        id.1
+    }
+    fn payload_size(p: &String) -> u64 {
+        p.len() as u64
+    }
+}
+
+pub struct Ours {
+    log: RaftLog<T>,
+    tx: SyncSender<Result<(), Error>>,
+    rx: Receiver<Result<(), Error>>,
+}
+
+impl Wal for Ours {
+    const NAME: &'static str = "raftwal";
+
+    fn open(dir: &Path, cfg: &LogCfg) -> Self {
+        let config = Config {
+            dir: dir.to_str().expect("utf-8 path").to_string(),
+            chunk_max_records: Some(cfg.chunk_max_records),
+            chunk_max_size: Some(cfg.chunk_max_size),
+            cache_max_items: Some(cfg.cache_max_items),
+            cache_max_bytes: Some(cfg.cache_max_bytes),
+            ..Default::default()
+        };
+        let log = RaftLog::open(Arc::new(config)).expect("raftwal: open");
+        let (tx, rx) = sync_channel(cfg.inflight);
+        Self { log, tx, rx }
+    }
+
+    fn append(&mut self, index: u64, payload: String) {
+        self.log
+            .append([((1, index), payload)])
+            .expect("raftwal: append");
+    }
+
+    fn flush(&mut self) {
+        self.log
+            .flush(Some(self.tx.clone()))
+            .expect("raftwal: flush");
+    }
+
+    fn wait_flushed(&mut self, n: usize) {
+        for _ in 0..n {
+            let r = self.rx.recv().expect("raftwal: flush worker gone");
+            r.expect("raftwal: flush callback reported an error");
+        }
+    }
+
+    fn read(&self, from: u64, to: u64, f: &mut dyn FnMut((u64, u64), String)) {
+        for r in self.log.read(from, to) {
+            let (id, p) = r.expect("raftwal: read");
+            f(id, p);
+        }
+    }
+
+    fn settle(&mut self) {
+        self.log.wait_worker_idle();
+        self.log.drain_cache_evictable();
+    }
+
+    fn cache_misses(&self) -> Option<u64> {
+        Some(self.log.access_stat().cache_miss())
+    }
+}
