@@ -74,3 +74,8 @@ pub use log::{DumpData, IndexEntry, RaftLog, RaftLogWriter};
 pub use stat::{AccessStat, ChunkStat, Stat};
 pub use storage::{MemStorage, StdStorage, Storage, StorageFile};
 pub use types::{Callback, RaftLogState, Segment, Types};
+
+/// The README's snippets, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
