@@ -72,11 +72,16 @@ impl<T: Types> Shared<T> {
         }
     }
 
-    /// Queues jobs and wakes the worker.
-    pub(crate) fn submit(&self, jobs: impl IntoIterator<Item = Job<T>>) {
+    /// Queues jobs and wakes the worker. Fails if the worker thread is gone (then
+    /// nobody would ever process them).
+    pub(crate) fn submit(&self, jobs: impl IntoIterator<Item = Job<T>>) -> Result<(), Error> {
         let mut queue = self.queue.lock();
+        if queue.gone {
+            return Err(Error::WorkerGone);
+        }
         queue.jobs.extend(jobs);
         self.work_ready.notify_one();
+        Ok(())
     }
 
     pub(crate) fn durable_offset(&self) -> u64 {

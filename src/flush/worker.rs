@@ -10,6 +10,9 @@ use crate::types::{Callback, Types};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// Unsynced bytes after which a round ends with a sync even if no flush asked for it.
+const UNSYNCED_BYTES_MAX: u64 = 8 << 20;
+
 /// The flush worker. Owns the current chunk file's write side.
 pub(crate) struct Worker<T: Types> {
     storage: Arc<dyn Storage>,
@@ -25,6 +28,8 @@ pub(crate) struct Worker<T: Types> {
     dirty: bool,
     /// Callbacks of the round, waiting for its sync.
     waiting: Vec<T::Callback>,
+    /// A flush (with or without callback) asked for a sync.
+    sync_requested: bool,
     /// Jobs of the current round not yet processed.
     round: VecDeque<Job<T>>,
     failure: Option<Error>,
@@ -48,6 +53,7 @@ impl<T: Types> Worker<T> {
             durable_offset,
             dirty: false,
             waiting: Vec::new(),
+            sync_requested: false,
             round: VecDeque::new(),
             failure: None,
         }
@@ -57,7 +63,11 @@ impl<T: Types> Worker<T> {
     /// the round and reports to its callbacks. Returns false (and signals idle) when
     /// there was nothing to do.
     pub(crate) fn step(&mut self) -> bool {
-        if self.round.is_empty() && !self.dirty && self.waiting.is_empty() {
+        if self.round.is_empty() {
+            if self.sync_due() {
+                self.sync_and_report();
+                return true;
+            }
             let mut queue = self.shared.queue.lock();
             if queue.jobs.is_empty() {
                 queue.busy = false;
@@ -67,11 +77,17 @@ impl<T: Types> Worker<T> {
             self.round = std::mem::take(&mut queue.jobs);
             queue.busy = true;
         }
-        match self.round.pop_front() {
-            Some(job) => self.process(job),
-            None => self.sync_and_report(),
-        }
+        let job = self.round.pop_front().expect("a job in the round");
+        self.process(job);
         true
+    }
+
+    /// A round ends with a sync when a flush waits for it, or when enough unsynced
+    /// bytes piled up that the cache needs them durable to evict (writes without
+    /// flushes, like a bulk load, are not synced after every batch).
+    fn sync_due(&self) -> bool {
+        self.sync_requested
+            || (self.dirty && self.written_end - self.durable_offset >= UNSYNCED_BYTES_MAX)
     }
 
     fn process(&mut self, job: Job<T>) {
@@ -107,6 +123,7 @@ impl<T: Types> Worker<T> {
                 self.written_end = chunk_id + file_offset + bytes.len() as u64;
             }
             Job::Flush(callback) => {
+                self.sync_requested = true;
                 let Some(callback) = callback else { return };
                 if let Some(failure) = &self.failure {
                     callback.send(Err(failure.clone()));
@@ -163,6 +180,7 @@ impl<T: Types> Worker<T> {
 
     /// Makes every write so far durable and reports to the waiting callbacks.
     fn sync_and_report(&mut self) {
+        self.sync_requested = false;
         if self.dirty {
             let (chunk_id, file) = self
                 .current

@@ -260,7 +260,8 @@ impl<T: Types> RaftLog<T> {
             return;
         }
         if let Some(job) = self.writer.take_batch() {
-            self.shared.submit([job]);
+            // A gone worker shows up at the next flush.
+            let _ = self.shared.submit([job]);
         }
         let chunk_id = self.writer.global_end();
         self.writer.start_chunk(chunk_id);
@@ -277,7 +278,8 @@ impl<T: Types> RaftLog<T> {
     fn after_write(&mut self) {
         if self.writer.buffered_bytes() as u64 >= self.config.batch_max_bytes() {
             if let Some(job) = self.writer.take_batch() {
-                self.shared.submit([job]);
+                // A gone worker shows up at the next flush.
+                let _ = self.shared.submit([job]);
             }
         }
     }
