@@ -6,6 +6,10 @@ use crate::flush::Job;
 use crate::format::{self, BatchHeader, RecordKind, BATCH_HEADER_SIZE};
 use crate::types::{Segment, Types};
 
+/// Capacity a fresh batch buffer starts with: a flush of one small entry then never
+/// reallocates.
+const BUF_CAPACITY_INITIAL_BYTES: usize = 4096;
+
 pub(crate) struct BatchWriter {
     buf: Vec<u8>,
     /// The chunk the buffer belongs to.
@@ -78,7 +82,10 @@ impl BatchWriter {
             durable_offset: 0,
             payload_crc: crc32fast::hash(payload),
         };
-        let bytes = std::mem::take(&mut self.buf);
+        let bytes = std::mem::replace(
+            &mut self.buf,
+            Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES),
+        );
         let job = Job::Write {
             chunk_id: self.chunk_id,
             file_offset: self.file_offset,
