@@ -12,6 +12,6 @@ mod shared;
 mod thread;
 mod worker;
 
-pub(crate) use shared::{Job, Shared};
+pub(crate) use shared::{BatchBytes, Job, Shared};
 pub(crate) use thread::FlushThread;
 pub(crate) use worker::Worker;

@@ -2,7 +2,6 @@
 //! offset, the failure, and the open chunk files.
 
 use crate::error::Error;
-use crate::format::BatchHeader;
 use crate::storage::StorageFile;
 use crate::types::Types;
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -10,17 +9,32 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// A queued write stops taking more batches at this size.
+const MERGED_WRITE_BYTES_MAX: usize = 4 << 20;
+/// Capacity a fresh batch buffer starts with: a flush of one small entry then never
+/// reallocates.
+pub(crate) const BUF_CAPACITY_INITIAL_BYTES: usize = 4096;
+
+/// A closed batch in the writer's buffer, handed to [`Shared::submit`]. The buffer is
+/// left empty (its bytes copied into a queued write, or moved out).
+pub(crate) struct BatchBytes<'a> {
+    pub(crate) chunk_id: u64,
+    pub(crate) file_offset: u64,
+    pub(crate) bytes: &'a mut Vec<u8>,
+    pub(crate) batch_header_pos: usize,
+}
+
 /// A unit of work for the worker.
 pub(crate) enum Job<T: Types> {
     /// Write `bytes` at `file_offset` of chunk `chunk_id` (creating the chunk file if it
-    /// is not the current one). The batch header at `batch_header_pos` is completed by
-    /// the worker with the durable offset it knows when it writes.
+    /// is not the current one). `bytes` holds whole batches whose headers start at
+    /// `batch_header_positions`; the worker completes each header with the durable
+    /// offset it knows when it writes.
     Write {
         chunk_id: u64,
         file_offset: u64,
         bytes: Vec<u8>,
-        batch_header_pos: usize,
-        header: BatchHeader,
+        batch_header_positions: Vec<usize>,
     },
     /// Report to the callback once everything before is durable.
     Flush(Option<T::Callback>),
@@ -37,6 +51,8 @@ pub(crate) struct Queue<T: Types> {
     pub(crate) shutdown: bool,
     /// The worker thread has stopped.
     pub(crate) gone: bool,
+    /// The position in `jobs` of a write that later batches may be appended to.
+    pub(crate) mergeable_write: Option<usize>,
 }
 
 /// State shared between the log and its worker.
@@ -62,6 +78,7 @@ impl<T: Types> Shared<T> {
                 busy: false,
                 shutdown: false,
                 gone: false,
+                mergeable_write: None,
             }),
             work_ready: Condvar::new(),
             idle: Condvar::new(),
@@ -72,14 +89,59 @@ impl<T: Types> Shared<T> {
         }
     }
 
-    /// Queues jobs and wakes the worker. Fails if the worker thread is gone (then
-    /// nobody would ever process them).
-    pub(crate) fn submit(&self, jobs: impl IntoIterator<Item = Job<T>>) -> Result<(), Error> {
+    /// Queues a batch (if any) and then `then` (a flush or a removal), and wakes the
+    /// worker. A batch that continues a write still in the queue is appended to it, so
+    /// a burst of small flushes becomes one write call and no allocation. Fails if the
+    /// worker thread is gone (then nobody would ever process the jobs).
+    pub(crate) fn submit(
+        &self,
+        batch: Option<BatchBytes<'_>>,
+        then: Option<Job<T>>,
+    ) -> Result<(), Error> {
         let mut queue = self.queue.lock();
         if queue.gone {
             return Err(Error::WorkerGone);
         }
-        queue.jobs.extend(jobs);
+        if let Some(batch) = batch {
+            let merged = match queue.mergeable_write {
+                Some(at) => match &mut queue.jobs[at] {
+                    Job::Write {
+                        chunk_id,
+                        file_offset,
+                        bytes,
+                        batch_header_positions,
+                    } if *chunk_id == batch.chunk_id
+                        && *file_offset + bytes.len() as u64 == batch.file_offset
+                        && bytes.len() < MERGED_WRITE_BYTES_MAX =>
+                    {
+                        batch_header_positions.push(bytes.len() + batch.batch_header_pos);
+                        bytes.extend_from_slice(batch.bytes);
+                        batch.bytes.clear();
+                        true
+                    }
+                    _ => false,
+                },
+                None => false,
+            };
+            if !merged {
+                let bytes =
+                    std::mem::replace(batch.bytes, Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
+                queue.mergeable_write = Some(queue.jobs.len());
+                queue.jobs.push_back(Job::Write {
+                    chunk_id: batch.chunk_id,
+                    file_offset: batch.file_offset,
+                    bytes,
+                    batch_header_positions: vec![batch.batch_header_pos],
+                });
+            }
+        }
+        if let Some(job) = then {
+            if matches!(job, Job::Remove(_)) {
+                // Later batches go after the removal, in order.
+                queue.mergeable_write = None;
+            }
+            queue.jobs.push_back(job);
+        }
         self.work_ready.notify_one();
         Ok(())
     }

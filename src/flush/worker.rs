@@ -3,7 +3,7 @@
 use super::shared::{Job, Shared};
 use crate::config::Config;
 use crate::error::Error;
-use crate::format::{chunk_file_name, BATCH_HEADER_SIZE};
+use crate::format::{chunk_file_name, BatchHeader};
 use crate::mutants::Mutant;
 use crate::storage::{Storage, StorageFile};
 use crate::types::{Callback, Types};
@@ -12,9 +12,6 @@ use std::sync::Arc;
 
 /// Unsynced bytes after which a round ends with a sync even if no flush asked for it.
 const UNSYNCED_BYTES_MAX: u64 = 8 << 20;
-
-/// A round's consecutive writes are coalesced into one write call up to this size.
-const COALESCED_WRITE_BYTES_MAX: usize = 4 << 20;
 
 /// The flush worker. Owns the current chunk file's write side.
 pub(crate) struct Worker<T: Types> {
@@ -78,6 +75,7 @@ impl<T: Types> Worker<T> {
                 return false;
             }
             self.round = std::mem::take(&mut queue.jobs);
+            queue.mergeable_write = None;
             queue.busy = true;
         }
         let job = self.round.pop_front().expect("a job in the round");
@@ -99,8 +97,7 @@ impl<T: Types> Worker<T> {
                 chunk_id,
                 file_offset,
                 mut bytes,
-                batch_header_pos,
-                mut header,
+                batch_header_positions,
             } => {
                 if self.failure.is_some() {
                     return;
@@ -111,13 +108,14 @@ impl<T: Types> Worker<T> {
                         return;
                     }
                 }
-                header.durable_offset = self.durable_offset;
-                let batch_offset = chunk_id + file_offset + batch_header_pos as u64;
-                header.encode(
-                    &mut bytes[batch_header_pos..batch_header_pos + BATCH_HEADER_SIZE],
-                    batch_offset,
-                );
-                self.absorb_following_writes(chunk_id, file_offset, &mut bytes);
+                for pos in batch_header_positions {
+                    let batch_offset = chunk_id + file_offset + pos as u64;
+                    BatchHeader::set_durable_offset(
+                        &mut bytes[pos..],
+                        batch_offset,
+                        self.durable_offset,
+                    );
+                }
                 let (_, file) = self.current.as_ref().expect("current chunk");
                 if let Err(e) = file.write_at(file_offset, &bytes) {
                     self.fail(Error::io("write", chunk_file_name(chunk_id), e));
@@ -157,46 +155,6 @@ impl<T: Types> Worker<T> {
                         break;
                     }
                 }
-            }
-        }
-    }
-
-    /// Group commit: appends to `bytes` the writes that follow it in the round and
-    /// continue it in the same chunk, and takes the flushes between them, so the round
-    /// costs one write call instead of one per batch. Every absorbed batch carries the
-    /// same durable offset, as it would have if written one by one before the sync.
-    fn absorb_following_writes(&mut self, chunk_id: u64, file_offset: u64, bytes: &mut Vec<u8>) {
-        loop {
-            match self.round.front() {
-                Some(Job::Write {
-                    chunk_id: next_chunk,
-                    file_offset: next_offset,
-                    ..
-                }) if *next_chunk == chunk_id
-                    && *next_offset == file_offset + bytes.len() as u64 =>
-                {
-                    let Some(Job::Write {
-                        bytes: next_bytes,
-                        batch_header_pos,
-                        mut header,
-                        ..
-                    }) = self.round.pop_front()
-                    else {
-                        unreachable!("front is a write")
-                    };
-                    header.durable_offset = self.durable_offset;
-                    let pos = bytes.len() + batch_header_pos;
-                    bytes.extend_from_slice(&next_bytes);
-                    header.encode(
-                        &mut bytes[pos..pos + BATCH_HEADER_SIZE],
-                        chunk_id + file_offset + pos as u64,
-                    );
-                }
-                Some(Job::Flush(_)) => {
-                    let flush = self.round.pop_front().expect("front is a flush");
-                    self.process(flush);
-                }
-                _ => return,
             }
         }
     }

@@ -58,6 +58,17 @@ impl BatchHeader {
         Some(header)
     }
 
+    /// Re-encodes the header at the start of `bytes` (written by [`BatchHeader::encode`]
+    /// for the batch at `batch_offset`) with a new durable offset.
+    pub(crate) fn set_durable_offset(bytes: &mut [u8], batch_offset: u64, durable_offset: u64) {
+        let header = Self {
+            payload_len: u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes")),
+            durable_offset,
+            payload_crc: u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes")),
+        };
+        header.encode(&mut bytes[..BATCH_HEADER_SIZE], batch_offset);
+    }
+
     /// Is this the first four bytes of a batch header? (A cheap pre-check for scans.)
     pub(crate) fn has_magic(bytes: &[u8]) -> bool {
         bytes.len() >= 4 && bytes[..4] == BATCH_MAGIC.to_le_bytes()

@@ -259,10 +259,8 @@ impl<T: Types> RaftLog<T> {
         if !full {
             return;
         }
-        if let Some(job) = self.writer.take_batch() {
-            // A gone worker shows up at the next flush.
-            let _ = self.shared.submit([job]);
-        }
+        // A gone worker shows up at the next flush.
+        let _ = self.shared.submit(self.writer.take_batch(), None);
         let chunk_id = self.writer.global_end();
         self.writer.start_chunk(chunk_id);
         let mut info = ChunkInfo::new(chunk_id);
@@ -277,10 +275,8 @@ impl<T: Types> RaftLog<T> {
     /// Hands a large batch to the worker without waiting for a flush.
     fn after_write(&mut self) {
         if self.writer.buffered_bytes() as u64 >= self.config.batch_max_bytes() {
-            if let Some(job) = self.writer.take_batch() {
-                // A gone worker shows up at the next flush.
-                let _ = self.shared.submit([job]);
-            }
+            // A gone worker shows up at the next flush.
+            let _ = self.shared.submit(self.writer.take_batch(), None);
         }
     }
 
@@ -381,11 +377,10 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
         if removable > 0 {
             let ids = self.chunks.drain(..removable).map(|c| c.chunk_id).collect();
             // The purge record must reach the worker before the removal.
-            let batch = self.writer.take_batch();
             // A gone worker shows up at the next flush; the purge itself is valid.
             let _ = self
                 .shared
-                .submit(batch.into_iter().chain([Job::Remove(ids)]));
+                .submit(self.writer.take_batch(), Some(Job::Remove(ids)));
         }
         self.after_write();
         Ok(segment)
@@ -401,9 +396,8 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
 
     fn flush(&mut self, callback: Option<T::Callback>) -> Result<(), Error> {
         self.check_writable()?;
-        let batch = self.writer.take_batch();
         self.shared
-            .submit(batch.into_iter().chain([Job::Flush(callback)]))
+            .submit(self.writer.take_batch(), Some(Job::Flush(callback)))
     }
 }
 

@@ -2,13 +2,9 @@
 //! worker as one batch on flush, when it grows past `batch_max_bytes`, or when a new
 //! chunk starts.
 
-use crate::flush::Job;
+use crate::flush::BatchBytes;
 use crate::format::{self, BatchHeader, RecordKind, BATCH_HEADER_SIZE};
-use crate::types::{Segment, Types};
-
-/// Capacity a fresh batch buffer starts with: a flush of one small entry then never
-/// reallocates.
-const BUF_CAPACITY_INITIAL_BYTES: usize = 4096;
+use crate::types::Segment;
 
 pub(crate) struct BatchWriter {
     buf: Vec<u8>,
@@ -72,9 +68,10 @@ impl BatchWriter {
         }
     }
 
-    /// Closes the buffered batch and returns it as a write job, if anything is
-    /// buffered.
-    pub(crate) fn take_batch<T: Types>(&mut self) -> Option<Job<T>> {
+    /// Closes the buffered batch (completing its header but for the durable offset,
+    /// which the worker fills in) and returns it for [`crate::flush::Shared::submit`],
+    /// if anything is buffered.
+    pub(crate) fn take_batch(&mut self) -> Option<BatchBytes<'_>> {
         let batch_header_pos = self.batch_header_pos.take()?;
         let payload = &self.buf[batch_header_pos + BATCH_HEADER_SIZE..];
         let header = BatchHeader {
@@ -82,20 +79,18 @@ impl BatchWriter {
             durable_offset: 0,
             payload_crc: crc32fast::hash(payload),
         };
-        let bytes = std::mem::replace(
-            &mut self.buf,
-            Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES),
+        let batch_offset = self.chunk_id + self.file_offset + batch_header_pos as u64;
+        header.encode(
+            &mut self.buf[batch_header_pos..batch_header_pos + BATCH_HEADER_SIZE],
+            batch_offset,
         );
-        let job = Job::Write {
+        let file_offset = self.file_offset;
+        self.file_offset += self.buf.len() as u64;
+        Some(BatchBytes {
             chunk_id: self.chunk_id,
-            file_offset: self.file_offset,
+            file_offset,
+            bytes: &mut self.buf,
             batch_header_pos,
-            header,
-            bytes,
-        };
-        if let Job::Write { bytes, .. } = &job {
-            self.file_offset += bytes.len() as u64;
-        }
-        Some(job)
+        })
     }
 }
