@@ -45,21 +45,43 @@ fn valid_files() -> Vec<(String, Vec<u8>)> {
 
 #[derive(Debug, Clone)]
 enum Mutation {
-    Flip { file: usize, at: usize, mask: u8 },
-    Cut { file: usize, at: usize },
-    Append { file: usize, bytes: Vec<u8> },
-    Overwrite { file: usize, at: usize, bytes: Vec<u8> },
-    Remove { file: usize },
+    Flip {
+        file: usize,
+        at: usize,
+        mask: u8,
+    },
+    Cut {
+        file: usize,
+        at: usize,
+    },
+    Append {
+        file: usize,
+        bytes: Vec<u8>,
+    },
+    Overwrite {
+        file: usize,
+        at: usize,
+        bytes: Vec<u8>,
+    },
+    Remove {
+        file: usize,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     let file = 0..8usize;
     let at = 0..2000usize;
     prop_oneof![
-        (file.clone(), at.clone(), 1..=255u8).prop_map(|(file, at, mask)| Mutation::Flip { file, at, mask }),
+        (file.clone(), at.clone(), 1..=255u8).prop_map(|(file, at, mask)| Mutation::Flip {
+            file,
+            at,
+            mask
+        }),
         (file.clone(), at.clone()).prop_map(|(file, at)| Mutation::Cut { file, at }),
-        (file.clone(), prop::collection::vec(any::<u8>(), 0..300)).prop_map(|(file, bytes)| Mutation::Append { file, bytes }),
-        (file.clone(), at, prop::collection::vec(any::<u8>(), 1..64)).prop_map(|(file, at, bytes)| Mutation::Overwrite { file, at, bytes }),
+        (file.clone(), prop::collection::vec(any::<u8>(), 0..300))
+            .prop_map(|(file, bytes)| Mutation::Append { file, bytes }),
+        (file.clone(), at, prop::collection::vec(any::<u8>(), 1..64))
+            .prop_map(|(file, at, bytes)| Mutation::Overwrite { file, at, bytes }),
         file.prop_map(|file| Mutation::Remove { file }),
     ]
 }

@@ -24,7 +24,8 @@ fn scenario() -> (Arc<dyn Storage>, Arc<Config>) {
     log.truncate(6).unwrap();
     log.save_vote((2, 2)).unwrap();
     log.append(entries(2, 6, 12)).unwrap();
-    log.save_user_data(Some("members=a,b,c".to_string())).unwrap();
+    log.save_user_data(Some("members=a,b,c".to_string()))
+        .unwrap();
     flush_wait(&mut log).unwrap();
     log.purge((1, 5)).unwrap();
     log.commit((2, 9)).unwrap();
