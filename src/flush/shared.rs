@@ -62,6 +62,9 @@ pub(crate) struct Shared<T: Types> {
     pub(crate) work_ready: Condvar,
     /// Signalled when the worker runs out of work.
     pub(crate) idle: Condvar,
+    /// Jobs are queued: a lock-free hint the worker thread spins on before it takes the
+    /// queue lock, so that a caller submitting at that moment does not contend.
+    pub(crate) jobs_pending: AtomicBool,
     /// Every byte before this global offset is durable.
     durable_offset: AtomicU64,
     failed: AtomicBool,
@@ -81,6 +84,7 @@ impl<T: Types> Shared<T> {
                 mergeable_write: None,
             }),
             work_ready: Condvar::new(),
+            jobs_pending: AtomicBool::new(false),
             idle: Condvar::new(),
             durable_offset: AtomicU64::new(durable_offset),
             failed: AtomicBool::new(false),
@@ -142,6 +146,7 @@ impl<T: Types> Shared<T> {
             }
             queue.jobs.push_back(job);
         }
+        self.jobs_pending.store(true, Ordering::Release);
         self.work_ready.notify_one();
         Ok(())
     }

@@ -3,7 +3,12 @@
 use super::shared::Shared;
 use super::worker::Worker;
 use crate::types::Types;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
+
+/// Spins (`spin_loop` hints, tens of nanoseconds each) on the queue hint before the
+/// idle worker takes the queue lock.
+const IDLE_SPINS: u32 = 10_000;
 use std::thread::JoinHandle;
 
 /// A running worker thread. Dropping it finishes the queued jobs and joins the thread.
@@ -33,6 +38,19 @@ impl<T: Types> FlushThread<T> {
             .spawn(move || {
                 let _gone = GoneOnDrop(thread_shared.clone());
                 loop {
+                    if !worker.has_local_work() {
+                        // A caller that waits for each flush (append, flush, wait)
+                        // submits the next request a few microseconds after its
+                        // callback. Spin briefly on the lock-free hint first: taking the
+                        // queue lock at that very moment would make the caller sleep
+                        // on the lock and cost two context switches.
+                        for _ in 0..IDLE_SPINS {
+                            if thread_shared.jobs_pending.load(Ordering::Acquire) {
+                                break;
+                            }
+                            std::hint::spin_loop();
+                        }
+                    }
                     if worker.step() {
                         continue;
                     }
