@@ -7,7 +7,7 @@
 //! index.first())`) and must all be purged by the end of the replay. Checks that need
 //! a missing entry's log id accept it; nothing else is relaxed.
 
-use super::index::{Index, IndexEntry};
+use super::index::Index;
 use crate::error::Error;
 use crate::types::{RaftLogState, Types};
 
@@ -55,7 +55,7 @@ impl<T: Types> LogCore<T> {
 
     fn lookup(&self, index: u64) -> Lookup<'_, T> {
         if let Some(entry) = self.index.get(index) {
-            Lookup::Known(&entry.log_id)
+            Lookup::Known(entry.log_id)
         } else if index >= self.state.first_index() && index < self.index.first() {
             Lookup::Missing
         } else {
@@ -241,11 +241,7 @@ impl<T: Types> LogCore<T> {
     pub(crate) fn apply_append(&mut self, log_id: T::LogId, offset: u64, size: u32) {
         debug_assert_eq!(T::log_index(&log_id), self.index.next());
         self.state.last = Some(log_id.clone());
-        self.index.push(IndexEntry {
-            log_id,
-            offset,
-            size,
-        });
+        self.index.push(log_id, offset, size);
     }
 
     pub(crate) fn apply_truncate(&mut self, index: u64, new_last: Option<T::LogId>) {

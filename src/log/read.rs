@@ -125,7 +125,7 @@ impl<T: Types> Reader<'_, T> {
             format::verify_record_frame(&self.buf[at..at + size as usize], check_crc)
                 .map_err(corrupt)?;
         match format::decode_record::<T>(content, true).map_err(corrupt)? {
-            Record::Append(log_id, Some(payload)) if log_id == entry.log_id => {
+            Record::Append(log_id, Some(payload)) if &log_id == entry.log_id => {
                 Ok((log_id, payload))
             }
             other => Err(corrupt(format!(
