@@ -15,6 +15,10 @@ const MERGED_WRITE_BYTES_MAX: usize = 4 << 20;
 /// reallocates.
 pub(crate) const BUF_CAPACITY_INITIAL_BYTES: usize = 4096;
 
+/// Spare buffers kept at most, and the largest capacity kept.
+pub(crate) const SPARE_BUFFERS_MAX: usize = 4;
+pub(crate) const SPARE_BUFFER_CAPACITY_BYTES_MAX: usize = 8 << 20;
+
 /// A closed batch in the writer's buffer, handed to [`Shared::submit`]. The buffer is
 /// left empty (its bytes copied into a queued write, or moved out).
 pub(crate) struct BatchBytes<'a> {
@@ -53,6 +57,9 @@ pub(crate) struct Queue<T: Types> {
     pub(crate) gone: bool,
     /// The position in `jobs` of a write that later batches may be appended to.
     pub(crate) mergeable_write: Option<usize>,
+    /// Written batch buffers returned by the worker for the writer to reuse, so a bulk
+    /// load does not allocate (and page-fault in) a fresh megabyte per batch.
+    pub(crate) spare_buffers: Vec<Vec<u8>>,
 }
 
 /// State shared between the log and its worker.
@@ -82,6 +89,7 @@ impl<T: Types> Shared<T> {
                 shutdown: false,
                 gone: false,
                 mergeable_write: None,
+                spare_buffers: Vec::new(),
             }),
             work_ready: Condvar::new(),
             jobs_pending: AtomicBool::new(false),
@@ -128,8 +136,11 @@ impl<T: Types> Shared<T> {
                 None => false,
             };
             if !merged {
-                let bytes =
-                    std::mem::replace(batch.bytes, Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
+                let spare = queue
+                    .spare_buffers
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
+                let bytes = std::mem::replace(batch.bytes, spare);
                 queue.mergeable_write = Some(queue.jobs.len());
                 queue.jobs.push_back(Job::Write {
                     chunk_id: batch.chunk_id,

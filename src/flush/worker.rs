@@ -1,6 +1,6 @@
 //! The worker state machine.
 
-use super::shared::{Job, Shared};
+use super::shared::{Job, Shared, SPARE_BUFFERS_MAX, SPARE_BUFFER_CAPACITY_BYTES_MAX};
 use crate::config::Config;
 use crate::error::Error;
 use crate::format::{chunk_file_name, BatchHeader};
@@ -28,6 +28,8 @@ pub(crate) struct Worker<T: Types> {
     dirty: bool,
     /// Callbacks of the round, waiting for its sync.
     waiting: Vec<T::Callback>,
+    /// Buffers written this round, handed back to the writer at the next round.
+    spent_buffers: Vec<Vec<u8>>,
     /// A flush (with or without callback) asked for a sync.
     sync_requested: bool,
     /// Jobs of the current round not yet processed.
@@ -54,6 +56,7 @@ impl<T: Types> Worker<T> {
             dirty: false,
             waiting: Vec::new(),
             sync_requested: false,
+            spent_buffers: Vec::new(),
             round: VecDeque::new(),
             failure: None,
         }
@@ -75,6 +78,14 @@ impl<T: Types> Worker<T> {
                 return false;
             }
             self.round = std::mem::take(&mut queue.jobs);
+            for mut buffer in self.spent_buffers.drain(..) {
+                if queue.spare_buffers.len() < SPARE_BUFFERS_MAX
+                    && buffer.capacity() <= SPARE_BUFFER_CAPACITY_BYTES_MAX
+                {
+                    buffer.clear();
+                    queue.spare_buffers.push(buffer);
+                }
+            }
             queue.mergeable_write = None;
             queue.busy = true;
             self.shared
@@ -132,6 +143,7 @@ impl<T: Types> Worker<T> {
                 }
                 self.dirty = true;
                 self.written_end = chunk_id + file_offset + bytes.len() as u64;
+                self.spent_buffers.push(bytes);
             }
             Job::Flush(callback) => {
                 self.sync_requested = true;
