@@ -1,0 +1,216 @@
+//! The command line: `run` one seed, or `swarm` many.
+
+use crate::runner::{run_ops, run_seed, RunOptions};
+use crate::shrink::shrink;
+use crate::summary::RunSummary;
+use crate::swarm::{swarm, SwarmOptions};
+use clap::{Parser, Subcommand};
+use raftwal::mutants::Mutant;
+use std::time::Duration;
+
+/// Seeded crash and disk-fault simulator for raftwal.
+#[derive(Parser, Debug)]
+#[command(name = "raftwal-sim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run one seed and print its summary (and, with --trace, every step).
+    Run {
+        /// The seed.
+        #[arg(long)]
+        seed: u64,
+        /// Ops to run.
+        #[arg(long, default_value_t = 2000)]
+        ops: usize,
+        /// Print every step.
+        #[arg(long)]
+        trace: bool,
+        /// Run a deliberately broken engine variant.
+        #[arg(long, value_parser = parse_mutant)]
+        mutant: Option<Mutant>,
+    },
+    /// Run many seeds in parallel and print the totals; exit status 1 on a violation.
+    Swarm {
+        /// Number of seeds.
+        #[arg(long, default_value_t = 1000)]
+        seeds: u64,
+        /// First seed.
+        #[arg(long, default_value_t = 0)]
+        start: u64,
+        /// Ops per seed.
+        #[arg(long, default_value_t = 2000)]
+        ops: usize,
+        /// Threads (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run a deliberately broken engine variant.
+        #[arg(long, value_parser = parse_mutant)]
+        mutant: Option<Mutant>,
+        /// Violating seeds to shrink and print (the lowest first).
+        #[arg(long, default_value_t = 1)]
+        shrink: usize,
+    },
+}
+
+/// The command-line name of a mutant.
+pub fn mutant_name(m: Mutant) -> &'static str {
+    match m {
+        Mutant::AckBeforeSync => "ack-before-sync",
+        Mutant::SkipSyncDirOnCreate => "skip-sync-dir-on-create",
+        Mutant::SkipCrcCheck => "skip-crc-check",
+        Mutant::WriteBeforeValidate => "write-before-validate",
+        Mutant::EvictUnsynced => "evict-unsynced",
+        Mutant::IgnoreSyncFailure => "ignore-sync-failure",
+    }
+}
+
+/// Parses a mutant's command-line name.
+pub fn parse_mutant(s: &str) -> Result<Mutant, String> {
+    Mutant::ALL
+        .into_iter()
+        .find(|m| mutant_name(*m) == s)
+        .ok_or_else(|| {
+            let names: Vec<_> = Mutant::ALL.iter().map(|m| mutant_name(*m)).collect();
+            format!("unknown mutant {s:?}; one of: {}", names.join(", "))
+        })
+}
+
+/// The command that replays a run.
+pub fn replay_command(summary: &RunSummary) -> String {
+    let mut cmd = format!(
+        "cargo run --release -p raftwal-sim -- run --seed {} --ops {}",
+        summary.config.seed, summary.config.ops
+    );
+    if let Some(m) = summary.config.mutant {
+        cmd.push_str(&format!(" --mutant {}", mutant_name(m)));
+    }
+    cmd
+}
+
+/// Re-runs a violating seed, shrinks its op list and prints the shrunk trace.
+fn shrink_and_print(summary: &RunSummary) {
+    let c = &summary.config;
+    let outcome = run_seed(c.seed, c.ops, c.mutant, RunOptions::default());
+    let Some(violation) = outcome.summary.violation else {
+        println!(
+            "(seed {} did not violate again: not deterministic?)",
+            c.seed
+        );
+        return;
+    };
+    println!(
+        "shrinking seed {} ({} ops up to the violation)...",
+        c.seed,
+        violation.op_index + 1
+    );
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let shrunk = shrink(
+        &outcome.summary.config,
+        &outcome.ops,
+        &violation,
+        Duration::from_secs(60),
+    );
+    std::panic::set_hook(previous_hook);
+    let replay = run_ops(
+        &outcome.summary.config,
+        &shrunk.ops,
+        RunOptions {
+            trace: true,
+            inspect: false,
+        },
+    );
+    println!(
+        "shrunk to {} ops ({} trials); its trace:\n{}",
+        shrunk.ops.len(),
+        shrunk.trials,
+        replay.trace
+    );
+    match &replay.summary.violation {
+        Some(v) => println!("{v}"),
+        None => println!("(the shrunk list no longer violates on replay)"),
+    }
+}
+
+/// Runs the command line; returns the process exit status.
+pub fn main_with(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Run {
+            seed,
+            ops,
+            trace,
+            mutant,
+        } => {
+            let outcome = run_seed(
+                seed,
+                ops,
+                mutant,
+                RunOptions {
+                    trace,
+                    inspect: false,
+                },
+            );
+            if trace {
+                print!("{}", outcome.trace);
+            }
+            println!("{}", outcome.summary);
+            println!(
+                "ops/s: {:.0} ({:.3}s)",
+                outcome.summary.ops_per_sec(),
+                outcome.summary.elapsed.as_secs_f64()
+            );
+            if outcome.summary.violation.is_some() {
+                println!("replay: {}", replay_command(&outcome.summary));
+                shrink_and_print(&outcome.summary);
+                return 1;
+            }
+            0
+        }
+        Command::Swarm {
+            seeds,
+            start,
+            ops,
+            jobs,
+            mutant,
+            shrink,
+        } => {
+            let mut options = SwarmOptions::new(seeds);
+            options.start = start;
+            options.ops = ops;
+            if let Some(jobs) = jobs {
+                options.jobs = jobs;
+            }
+            options.mutant = mutant;
+            options.progress = true;
+            let report = swarm(&options);
+            println!("{report}");
+            if report.violations.is_empty() {
+                return 0;
+            }
+            println!();
+            for summary in report.violations.iter().take(20) {
+                if let Some(v) = &summary.violation {
+                    println!("seed {}: {v}", summary.config.seed);
+                    println!("  replay: {}", replay_command(summary));
+                }
+            }
+            if report.violations.len() > 20 {
+                println!(
+                    "... and {} more violating seeds",
+                    report.violations.len() - 20
+                );
+            }
+            for summary in report.violations.iter().take(shrink) {
+                println!();
+                shrink_and_print(summary);
+            }
+            1
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Everything a run is a function of, besides its op list: drawn from the seed.
+
+use crate::ops::OpMix;
+use raftwal::mutants::Mutant;
+use raftwal::storage::FaultConfig;
+use raftwal::{Config, WorkerMode};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fmt;
+
+/// The engine's limits, small so that rotation, purge removal and cache eviction
+/// happen a lot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EngineLimits {
+    /// `Config::chunk_max_records`.
+    pub chunk_max_records: Option<u64>,
+    /// `Config::chunk_max_size`.
+    pub chunk_max_size: Option<u64>,
+    /// `Config::cache_max_items`.
+    pub cache_max_items: Option<u64>,
+    /// `Config::cache_max_bytes`.
+    pub cache_max_bytes: Option<u64>,
+    /// `Config::batch_max_bytes`.
+    pub batch_max_bytes: Option<u64>,
+}
+
+fn log_uniform(rng: &mut impl Rng, lo: u64, hi: u64) -> u64 {
+    let t: f64 = rng.gen_range(0.0..=1.0);
+    ((lo as f64) * (hi as f64 / lo as f64).powf(t)).round() as u64
+}
+
+impl EngineLimits {
+    /// Random limits.
+    pub fn swarm(rng: &mut impl Rng) -> Self {
+        EngineLimits {
+            chunk_max_records: rng.gen_bool(0.75).then(|| rng.gen_range(2..=64)),
+            chunk_max_size: rng.gen_bool(0.5).then(|| log_uniform(rng, 256, 64 << 10)),
+            cache_max_items: rng.gen_bool(0.65).then(|| rng.gen_range(0..=32)),
+            cache_max_bytes: rng.gen_bool(0.4).then(|| log_uniform(rng, 16, 16 << 10)),
+            batch_max_bytes: rng.gen_bool(0.5).then(|| log_uniform(rng, 64, 16 << 10)),
+        }
+    }
+
+    /// The engine config: these limits, the worker driven by hand, and `mutant`.
+    pub fn config(&self, mutant: Option<Mutant>) -> Config {
+        let mut config = Config::new("sim");
+        config.chunk_max_records = self.chunk_max_records;
+        config.chunk_max_size = self.chunk_max_size;
+        config.cache_max_items = self.cache_max_items;
+        config.cache_max_bytes = self.cache_max_bytes;
+        config.batch_max_bytes = self.batch_max_bytes;
+        config.worker_mode = WorkerMode::Manual;
+        config.mutant = mutant;
+        config
+    }
+}
+
+fn opt(v: Option<u64>) -> String {
+    v.map_or("default".to_string(), |v| v.to_string())
+}
+
+impl fmt::Display for EngineLimits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "chunk_max_records {}, chunk_max_size {}, cache_max_items {}, cache_max_bytes {}, batch_max_bytes {}",
+            opt(self.chunk_max_records),
+            opt(self.chunk_max_size),
+            opt(self.cache_max_items),
+            opt(self.cache_max_bytes),
+            opt(self.batch_max_bytes)
+        )
+    }
+}
+
+/// One run's configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    /// The seed everything is drawn from.
+    pub seed: u64,
+    /// Ops to generate.
+    pub ops: usize,
+    /// The disk's fault mix.
+    pub faults: FaultConfig,
+    /// The engine's limits.
+    pub limits: EngineLimits,
+    /// The op mix.
+    pub mix: OpMix,
+    /// The seed of the (first) simulated disk.
+    pub disk_seed: u64,
+    /// The deliberately broken engine variant, if any.
+    pub mutant: Option<Mutant>,
+}
+
+impl RunConfig {
+    /// The configuration of seed `seed`, and the RNG that then draws its ops.
+    pub fn from_seed(seed: u64, ops: usize, mutant: Option<Mutant>) -> (Self, ChaCha8Rng) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let faults = FaultConfig::swarm(&mut rng);
+        let limits = EngineLimits::swarm(&mut rng);
+        let mix = OpMix::swarm(&mut rng);
+        let disk_seed = rng.gen();
+        let config = RunConfig {
+            seed,
+            ops,
+            faults,
+            limits,
+            mix,
+            disk_seed,
+            mutant,
+        };
+        (config, rng)
+    }
+
+    /// The seed of the `generation`-th disk of the run (a fresh disk replaces one the
+    /// log refused to open).
+    pub fn disk_seed(&self, generation: u64) -> u64 {
+        self.disk_seed ^ generation.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+/// The fault mix, one line.
+pub fn describe_faults(f: &FaultConfig) -> String {
+    let p = |v: f64| {
+        if v > 0.0 {
+            format!("{v:.4}")
+        } else {
+            "off".to_string()
+        }
+    };
+    let b = |v: bool| if v { "on" } else { "off" };
+    format!(
+        "sector {}B, tear {}, reorder {}, garbage {}, fsync fail {}, write fail {} (short {:.2}), read fail {}, sync_dir fail {}, misdirected {}, latent@power-loss {}, rot@reopen {}",
+        f.sector_size_bytes,
+        b(f.tear_writes_at_power_loss),
+        b(f.reorder_writes_at_power_loss),
+        b(f.garbage_on_lost_sectors),
+        p(f.sync_data_failure_probability),
+        p(f.write_failure_probability),
+        f.short_write_probability,
+        p(f.read_failure_probability),
+        p(f.sync_dir_failure_probability),
+        p(f.misdirected_write_probability),
+        p(f.latent_sector_error_at_power_loss_probability),
+        p(f.bit_rot_before_reopen_probability)
+    )
+}

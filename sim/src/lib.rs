@@ -1,0 +1,28 @@
+//! `raftwal-sim`: runs seeded random op sequences with crashes and disk faults against
+//! the real `raftwal` engine on the simulated disk, and checks every op result, every
+//! read, every flush callback and every recovery against a model.
+//!
+//! - [`config`]: what a seed decides (fault mix, engine limits, op mix);
+//! - [`ops`]: the ops and their generator; [`model`]: the oracle;
+//! - [`runner`]: one run; [`check`]: recovery checks;
+//! - [`swarm`]: many seeds; [`shrink`]: minimal failing op lists;
+//! - [`summary`], [`trace`]: what a run reports; [`cli`]: the command line.
+
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod model;
+pub mod ops;
+pub mod runner;
+pub mod shrink;
+pub mod summary;
+pub mod swarm;
+pub mod trace;
+pub mod types;
+
+pub use config::RunConfig;
+pub use runner::{run_ops, run_seed, RunOptions, RunOutcome};
+pub use summary::{RunSummary, Violation};
+pub use swarm::{swarm, SwarmOptions, SwarmReport};

@@ -1,0 +1,614 @@
+//! The operations of a run, the swarm-chosen op mix, and the generator that draws the
+//! next op from the RNG and the model (mostly valid ops, some invalid on purpose).
+//!
+//! Ops are concrete values (log ids, payloads, indexes), so a recorded op list replays
+//! exactly and can be shrunk: an op that became invalid after others were dropped is
+//! simply expected to be rejected.
+
+use crate::model::Model;
+use crate::types::{LogId, Payload, SimTypes, Vote};
+use raftwal::RaftLogState;
+use rand::Rng;
+use std::fmt;
+
+/// An operation that changes the log.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WriteOp {
+    /// `save_vote`.
+    SaveVote(Vote),
+    /// `append` of a batch.
+    Append(Vec<(LogId, Payload)>),
+    /// `commit`.
+    Commit(LogId),
+    /// `truncate`.
+    Truncate(u64),
+    /// `purge`.
+    Purge(LogId),
+    /// `save_user_data`.
+    SaveUserData(Option<String>),
+    /// `update_state`.
+    UpdateState(RaftLogState<SimTypes>),
+}
+
+/// One step of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// A write.
+    Write(WriteOp),
+    /// `flush`, with a recording callback or none.
+    Flush {
+        /// With a callback.
+        callback: bool,
+    },
+    /// `read(from, to)`, checked against the model.
+    Read {
+        /// First index.
+        from: u64,
+        /// End index (exclusive).
+        to: u64,
+    },
+    /// Up to this many steps of the flush worker.
+    Steps(u32),
+    /// Run the worker until idle, then `drain_cache_evictable`.
+    Drain,
+    /// Process crash: drop the log, `SimDisk::crash`, reopen.
+    Crash,
+    /// Power loss: drop the log, `SimDisk::power_loss`, maybe bit rot, reopen.
+    PowerLoss {
+        /// Flip a bit in durable data before the reopen.
+        rot: bool,
+    },
+    /// Flush, run the worker until idle, drop the log, reopen.
+    CleanReopen,
+}
+
+fn id(id: &LogId) -> String {
+    format!("({},{})", id.0, id.1)
+}
+
+fn opt_id(v: &Option<LogId>) -> String {
+    v.as_ref().map_or("-".to_string(), id)
+}
+
+fn short(s: &Option<String>) -> String {
+    match s {
+        None => "None".to_string(),
+        Some(s) if s.len() <= 12 => format!("{s:?}"),
+        Some(s) => format!("{:?}..({}B)", &s[..12], s.len()),
+    }
+}
+
+impl fmt::Display for WriteOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteOp::SaveVote(v) => write!(f, "save_vote {}", id(v)),
+            WriteOp::Append(entries) => {
+                let bytes: usize = entries.iter().map(|e| e.1.len()).sum();
+                match entries.as_slice() {
+                    [] => write!(f, "append []"),
+                    [one] => write!(f, "append [{} {}B]", id(&one.0), one.1.len()),
+                    [first, .., last] => write!(
+                        f,
+                        "append [{}..{}] {} entries {}B",
+                        id(&first.0),
+                        id(&last.0),
+                        entries.len(),
+                        bytes
+                    ),
+                }
+            }
+            WriteOp::Commit(c) => write!(f, "commit {}", id(c)),
+            WriteOp::Truncate(i) => write!(f, "truncate {i}"),
+            WriteOp::Purge(p) => write!(f, "purge {}", id(p)),
+            WriteOp::SaveUserData(u) => write!(f, "save_user_data {}", short(u)),
+            WriteOp::UpdateState(s) => write!(
+                f,
+                "update_state vote {} last {} committed {} purged {} user_data {}",
+                opt_id(&s.vote),
+                opt_id(&s.last),
+                opt_id(&s.committed),
+                opt_id(&s.purged),
+                short(&s.user_data)
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Write(w) => write!(f, "{w}"),
+            Op::Flush { callback: true } => write!(f, "flush"),
+            Op::Flush { callback: false } => write!(f, "flush (no callback)"),
+            Op::Read { from, to } => write!(f, "read [{from}, {to})"),
+            Op::Steps(n) => write!(f, "worker steps {n}"),
+            Op::Drain => write!(f, "worker drain"),
+            Op::Crash => write!(f, "CRASH"),
+            Op::PowerLoss { rot: false } => write!(f, "POWER LOSS"),
+            Op::PowerLoss { rot: true } => write!(f, "POWER LOSS + BIT ROT"),
+            Op::CleanReopen => write!(f, "clean reopen"),
+        }
+    }
+}
+
+/// The kinds of op, for the mix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// append
+    Append,
+    /// save_vote
+    Vote,
+    /// commit
+    Commit,
+    /// truncate
+    Truncate,
+    /// purge
+    Purge,
+    /// save_user_data
+    UserData,
+    /// update_state
+    UpdateState,
+    /// flush
+    Flush,
+    /// read
+    Read,
+    /// worker steps
+    Steps,
+    /// worker drain
+    Drain,
+    /// process crash
+    Crash,
+    /// power loss
+    PowerLoss,
+    /// clean reopen
+    CleanReopen,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 14] = [
+        Kind::Append,
+        Kind::Vote,
+        Kind::Commit,
+        Kind::Truncate,
+        Kind::Purge,
+        Kind::UserData,
+        Kind::UpdateState,
+        Kind::Flush,
+        Kind::Read,
+        Kind::Steps,
+        Kind::Drain,
+        Kind::Crash,
+        Kind::PowerLoss,
+        Kind::CleanReopen,
+    ];
+
+    /// A short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Append => "append",
+            Kind::Vote => "vote",
+            Kind::Commit => "commit",
+            Kind::Truncate => "truncate",
+            Kind::Purge => "purge",
+            Kind::UserData => "user_data",
+            Kind::UpdateState => "update_state",
+            Kind::Flush => "flush",
+            Kind::Read => "read",
+            Kind::Steps => "steps",
+            Kind::Drain => "drain",
+            Kind::Crash => "crash",
+            Kind::PowerLoss => "power_loss",
+            Kind::CleanReopen => "clean_reopen",
+        }
+    }
+}
+
+/// The op mix of a run, drawn from its seed (swarm testing: kinds switched off or
+/// weighted very differently from one seed to the next).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpMix {
+    /// Weight of each kind, in [`Kind::ALL`] order, in tenths of a percent-ish units.
+    pub weights: [u32; 14],
+    /// Percentage of writes and reads made invalid on purpose.
+    pub invalid_percent: u32,
+    /// Entries per append batch, at most.
+    pub max_batch: usize,
+    /// Entries (per thousand) with a large payload (16 KiB to 160 KiB).
+    pub large_per_mille: u32,
+    /// Above this many entries the generator purges (to keep runs fast).
+    pub max_log_len: u64,
+}
+
+impl OpMix {
+    /// A random mix.
+    pub fn swarm(rng: &mut impl Rng) -> Self {
+        let mut w = |on: f64, lo: u32, hi: u32| {
+            if rng.gen_bool(on) {
+                rng.gen_range(lo..=hi)
+            } else {
+                0
+            }
+        };
+        let weights = [
+            w(1.0, 150, 400), // append
+            w(0.7, 5, 60),    // vote
+            w(0.85, 20, 150), // commit
+            w(0.7, 5, 40),    // truncate
+            w(0.8, 5, 50),    // purge
+            w(0.6, 5, 30),    // user_data
+            w(0.6, 5, 30),    // update_state
+            w(1.0, 40, 200),  // flush
+            w(0.85, 20, 120), // read
+            w(1.0, 80, 300),  // steps
+            w(0.6, 5, 40),    // drain
+            w(0.8, 3, 20),    // crash
+            w(0.9, 3, 20),    // power loss
+            w(0.5, 1, 8),     // clean reopen
+        ];
+        let mut mix = OpMix {
+            weights,
+            invalid_percent: if rng.gen_bool(0.8) {
+                rng.gen_range(1..=25)
+            } else {
+                0
+            },
+            max_batch: rng.gen_range(1..=8),
+            large_per_mille: if rng.gen_bool(0.4) {
+                rng.gen_range(1..=15)
+            } else {
+                0
+            },
+            max_log_len: rng.gen_range(64..=1024),
+        };
+        // Every run crashes somehow: a run without recoveries checks too little.
+        if mix.weight(Kind::Crash) == 0 && mix.weight(Kind::PowerLoss) == 0 {
+            mix.weights[Kind::PowerLoss as usize] = 5;
+        }
+        mix
+    }
+
+    /// The weight of `kind`.
+    pub fn weight(&self, kind: Kind) -> u32 {
+        self.weights[kind as usize]
+    }
+}
+
+impl fmt::Display for OpMix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total: u32 = self.weights.iter().sum();
+        for (i, kind) in Kind::ALL.iter().enumerate() {
+            if i > 0 {
+                write!(f, " ")?;
+            }
+            write!(
+                f,
+                "{} {:.1}%",
+                kind.name(),
+                100.0 * f64::from(self.weights[i]) / f64::from(total)
+            )?;
+        }
+        write!(
+            f,
+            "; invalid {}%, batch <= {}, large payloads {}/1000, purge above {} entries",
+            self.invalid_percent, self.max_batch, self.large_per_mille, self.max_log_len
+        )
+    }
+}
+
+/// What the generator may look at.
+pub struct View<'a> {
+    /// The model of the live log.
+    pub model: &'a Model,
+    /// The log refuses writes until reopened.
+    pub failed: bool,
+}
+
+/// Draws ops.
+pub struct Generator {
+    mix: OpMix,
+    cumulative: Vec<u32>,
+    rot_probability: f64,
+    /// The current leader term used for appends.
+    term: u64,
+}
+
+impl Generator {
+    /// A generator for `mix`; power losses come with bit rot with `rot_probability`.
+    pub fn new(mix: OpMix, rot_probability: f64) -> Self {
+        let mut total = 0;
+        let cumulative = mix
+            .weights
+            .iter()
+            .map(|w| {
+                total += w;
+                total
+            })
+            .collect();
+        Self {
+            mix,
+            cumulative,
+            rot_probability,
+            term: 1,
+        }
+    }
+
+    fn pick(&self, rng: &mut impl Rng) -> Kind {
+        let total = *self.cumulative.last().expect("kinds");
+        let x = rng.gen_range(0..total);
+        let i = self
+            .cumulative
+            .iter()
+            .position(|&c| x < c)
+            .expect("in range");
+        Kind::ALL[i]
+    }
+
+    /// The next op.
+    pub fn next(&mut self, rng: &mut impl Rng, view: &View<'_>) -> Op {
+        let m = view.model;
+        if let Some(last) = m.last {
+            self.term = self.term.max(last.0);
+        }
+        if view.failed && rng.gen_bool(0.3) {
+            return self.reopen(rng);
+        }
+        let len = m.next_index() - m.first_index();
+        if len > self.mix.max_log_len && rng.gen_bool(0.5) {
+            let upto = m.entry(m.first_index() + len / 2).expect("in log").0;
+            return Op::Write(WriteOp::Purge(upto));
+        }
+        let invalid = self.mix.invalid_percent > 0 && rng.gen_ratio(self.mix.invalid_percent, 100);
+        match self.pick(rng) {
+            Kind::Append => Op::Write(self.append(rng, m, invalid)),
+            Kind::Vote => Op::Write(WriteOp::SaveVote(vote(rng, m, invalid))),
+            Kind::Commit => Op::Write(WriteOp::Commit(commit(rng, m, invalid))),
+            Kind::Truncate => Op::Write(self.truncate(rng, m, invalid)),
+            Kind::Purge => Op::Write(WriteOp::Purge(self.purge(rng, m, invalid))),
+            Kind::UserData => Op::Write(WriteOp::SaveUserData(user_data(rng))),
+            Kind::UpdateState => Op::Write(WriteOp::UpdateState(update_state(rng, m, invalid))),
+            Kind::Flush => Op::Flush {
+                callback: rng.gen_ratio(19, 20),
+            },
+            Kind::Read => read(rng, m, invalid),
+            Kind::Steps => Op::Steps(rng.gen_range(1..=8)),
+            Kind::Drain => Op::Drain,
+            Kind::Crash => Op::Crash,
+            Kind::PowerLoss => self.power_loss(rng),
+            Kind::CleanReopen => Op::CleanReopen,
+        }
+    }
+
+    fn power_loss(&self, rng: &mut impl Rng) -> Op {
+        Op::PowerLoss {
+            rot: self.rot_probability > 0.0 && rng.gen_bool(self.rot_probability.min(1.0)),
+        }
+    }
+
+    fn reopen(&self, rng: &mut impl Rng) -> Op {
+        let crash = self.mix.weight(Kind::Crash) + 1;
+        let power = self.mix.weight(Kind::PowerLoss) + 1;
+        let clean = self.mix.weight(Kind::CleanReopen) + 1;
+        let x = rng.gen_range(0..crash + power + clean);
+        if x < crash {
+            Op::Crash
+        } else if x < crash + power {
+            self.power_loss(rng)
+        } else {
+            Op::CleanReopen
+        }
+    }
+
+    fn payload(&self, rng: &mut impl Rng, log_id: LogId) -> Payload {
+        let len = if self.mix.large_per_mille > 0 && rng.gen_ratio(self.mix.large_per_mille, 1000) {
+            rng.gen_range(16 << 10..=160 << 10)
+        } else {
+            match rng.gen_range(0..100) {
+                0..=69 => rng.gen_range(0..48),
+                70..=94 => rng.gen_range(48..600),
+                _ => rng.gen_range(600..6000),
+            }
+        };
+        let mut s = format!("{}.{}.{:08x}:", log_id.1, log_id.0, rng.gen::<u32>());
+        if len > s.len() {
+            let fill = char::from(b'a' + rng.gen_range(0..26u8));
+            s.extend(std::iter::repeat(fill).take(len - s.len()));
+        }
+        s
+    }
+
+    fn append(&mut self, rng: &mut impl Rng, m: &Model, invalid: bool) -> WriteOp {
+        if rng.gen_ratio(1, 100) {
+            return WriteOp::Append(Vec::new());
+        }
+        if rng.gen_ratio(1, 20) {
+            self.term += 1;
+        }
+        let n = rng.gen_range(1..=self.mix.max_batch) as u64;
+        let next = m.next_index();
+        let mut ids: Vec<LogId> = (0..n).map(|i| (self.term, next + i)).collect();
+        if invalid {
+            let last_term = m.last.map_or(0, |l| l.0);
+            match rng.gen_range(0..4) {
+                0 => {
+                    let gap = rng.gen_range(1..=3);
+                    ids.iter_mut().for_each(|id| id.1 += gap);
+                }
+                1 if next > 0 => ids.iter_mut().for_each(|id| id.1 -= 1),
+                2 if last_term > 0 => ids.iter_mut().for_each(|id| id.0 = last_term - 1),
+                _ => {
+                    // One bad entry inside an otherwise valid batch: nothing is appended.
+                    let k = rng.gen_range(0..ids.len());
+                    if rng.gen_bool(0.5) || ids[k].0 == 0 {
+                        ids[k].1 += 1;
+                    } else {
+                        ids[k].0 = 0;
+                    }
+                }
+            }
+        }
+        WriteOp::Append(
+            ids.into_iter()
+                .map(|id| (id, self.payload(rng, id)))
+                .collect(),
+        )
+    }
+
+    fn truncate(&mut self, rng: &mut impl Rng, m: &Model, invalid: bool) -> WriteOp {
+        let (first, next) = (m.first_index(), m.next_index());
+        let lo = first.max(m.committed.map_or(0, |c| c.1 + 1));
+        if invalid || lo > next {
+            return WriteOp::Truncate(match rng.gen_range(0..3) {
+                0 => next + rng.gen_range(1..=3),
+                1 if first > 0 => first - 1,
+                _ => m
+                    .committed
+                    .map_or(next + 1, |c| c.1.saturating_sub(rng.gen_range(0..2))),
+            });
+        }
+        // A new leader replaces a short uncommitted suffix.
+        let back = rng.gen_range(0..=(next - lo).min(8));
+        self.term += 1;
+        WriteOp::Truncate(next - back)
+    }
+
+    fn purge(&mut self, rng: &mut impl Rng, m: &Model, invalid: bool) -> LogId {
+        let (first, next) = (m.first_index(), m.next_index());
+        if invalid {
+            return match (rng.gen_range(0..3), m.purged, m.entry(first)) {
+                (0, Some(p), _) if p.1 > 0 => (p.0, p.1 - 1),
+                (1, _, Some((id, _))) => (id.0 + 1, id.1),
+                _ => match m.last {
+                    Some(l) if l.0 > 0 => (l.0 - 1, next + rng.gen_range(0..4)),
+                    _ => (0, next),
+                },
+            };
+        }
+        if next == first || rng.gen_ratio(1, 12) {
+            // A snapshot ahead of the log.
+            self.term = self.term.max(m.last.map_or(0, |l| l.0));
+            return (self.term, next + rng.gen_range(0..20));
+        }
+        // Mostly up to the committed entry, as Raft does; sometimes further.
+        let upper = match m.committed {
+            Some(c) if c.1 >= first && c.1 < next && rng.gen_ratio(4, 5) => c.1,
+            _ => next - 1,
+        };
+        let index = rng.gen_range(first..=upper);
+        m.entry(index).expect("in log").0
+    }
+}
+
+fn vote(rng: &mut impl Rng, m: &Model, invalid: bool) -> Vote {
+    let (term, node) = m.vote.unwrap_or((0, 0));
+    if invalid && m.vote.is_some() {
+        if term > 0 && rng.gen_bool(0.5) {
+            return (term - 1, rng.gen_range(0..5));
+        }
+        if node > 0 {
+            return (term, node - 1);
+        }
+    }
+    match rng.gen_range(0..4) {
+        0 => (term, node),
+        1 => (term, node + 1),
+        _ => (term + rng.gen_range(1..=3), rng.gen_range(0..5)),
+    }
+}
+
+fn commit(rng: &mut impl Rng, m: &Model, invalid: bool) -> LogId {
+    let (first, next) = (m.first_index(), m.next_index());
+    if invalid {
+        return match rng.gen_range(0..3) {
+            0 => (m.last.map_or(1, |l| l.0), next + rng.gen_range(0..3)),
+            1 if next > first => {
+                let (id, _) = m.entry(rng.gen_range(first..next)).expect("in log");
+                (id.0 + 1, id.1)
+            }
+            _ => match m.committed {
+                Some(c) if c.1 > 0 => (c.0, c.1 - 1),
+                _ => (1, next + 5),
+            },
+        };
+    }
+    let lo = first.max(m.committed.map_or(0, |c| c.1));
+    if lo >= next {
+        // Nothing newer to commit: repeat the committed id, or the purged one.
+        return m.committed.or(m.purged).unwrap_or((0, 0));
+    }
+    // Commit advances a little at a time, toward the last entry.
+    let index = (lo + rng.gen_range(0..=(next - lo).min(12))).min(next - 1);
+    m.entry(index).expect("in log").0
+}
+
+fn user_data(rng: &mut impl Rng) -> Option<String> {
+    if rng.gen_ratio(1, 5) {
+        return None;
+    }
+    let len = rng.gen_range(0..64);
+    Some(
+        (0..len)
+            .map(|_| char::from(b'A' + rng.gen_range(0..26u8)))
+            .collect(),
+    )
+}
+
+fn update_state(rng: &mut impl Rng, m: &Model, invalid: bool) -> RaftLogState<SimTypes> {
+    let mut s = m.state();
+    if rng.gen_bool(0.5) {
+        s.vote = Some(vote(rng, m, false));
+    }
+    if rng.gen_bool(0.5) {
+        s.committed = Some(commit(rng, m, false));
+    }
+    if rng.gen_bool(0.5) {
+        s.user_data = user_data(rng);
+    }
+    if invalid {
+        match rng.gen_range(0..5) {
+            0 => s.last = Some((m.last.map_or(1, |l| l.0), m.next_index())),
+            1 => s.purged = Some((1, m.first_index())),
+            2 if m.vote.is_some() => s.vote = None,
+            3 if m.committed.is_some() => s.committed = None,
+            _ => s.vote = Some(vote(rng, m, true)),
+        }
+    }
+    s
+}
+
+fn read(rng: &mut impl Rng, m: &Model, invalid: bool) -> Op {
+    let (first, next) = (m.first_index(), m.next_index());
+    if invalid {
+        return match rng.gen_range(0..3) {
+            0 if first > 0 => Op::Read {
+                from: first - 1,
+                to: next.max(first),
+            },
+            1 => Op::Read {
+                from: next.saturating_sub(2).max(first),
+                to: next + rng.gen_range(1..=3),
+            },
+            _ => Op::Read {
+                from: next,
+                to: first,
+            },
+        };
+    }
+    let len = next - first;
+    if len == 0 {
+        return Op::Read {
+            from: first,
+            to: first,
+        };
+    }
+    let span = rng.gen_range(1..=len.min(48));
+    let from = if rng.gen_bool(0.5) {
+        next - span // the newest entries: mostly the cache
+    } else {
+        first + rng.gen_range(0..=len - span) // anywhere: mostly the disk
+    };
+    Op::Read {
+        from,
+        to: from + span,
+    }
+}

@@ -1,0 +1,1030 @@
+//! One seeded run: the real engine on a [`SimDisk`] in `WorkerMode::Manual`, driven op
+//! by op, every result checked against the [`Model`], the worker stepped at the
+//! moments the op list says, crashes, power losses, bit rot and reopens, every
+//! recovery checked against the history.
+//!
+//! The run is a function of its [`RunConfig`] and its op list only: the ops are either
+//! drawn on the fly from the seed (and recorded) or replayed from a list, and both
+//! paths execute the same code, so a recorded list replays exactly and can be shrunk.
+//!
+//! # Policies (documented choices)
+//!
+//! - An `open` that fails with an I/O error is accepted only if the disk injected a
+//!   read, `sync_data` or `sync_dir` error during it; it is retried (up to
+//!   [`MAX_OPEN_ATTEMPTS`] times, then the disk is declared unreadable).
+//! - An `open` refused with `Corrupt`/`ChunkGap` is accepted only after bit rot or a
+//!   misdirected write (since the previous power loss); otherwise it is a violation.
+//! - After an accepted refusal, or an unreadable disk, the run continues on a fresh
+//!   empty disk (seeded from the run's disk seed and a generation number) and a fresh
+//!   model: the ops go on being checked.
+//! - The state an open recovers is taken as durable: the history restarts from it.
+
+use crate::check::{History, Verdict};
+use crate::config::RunConfig;
+use crate::model::Model;
+use crate::ops::{Generator, Op, View, WriteOp};
+use crate::summary::{fault_delta, fnv1a, RunStats, RunSummary, Violation};
+use crate::trace::Trace;
+use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
+use raftwal::mutants::Mutant;
+use raftwal::storage::{BitRot, FaultCounts, SimDisk};
+use raftwal::{Config, Error, ErrorKind, RaftLog, RaftLogState, RaftLogWriter, Stat};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Attempts at opening a log before the disk is declared unreadable.
+pub const MAX_OPEN_ATTEMPTS: usize = 32;
+/// Fresh disks a run may start before it gives up (each follows a refused open).
+const MAX_DISKS: u64 = 10_000;
+/// Worker steps a drain may take.
+const MAX_DRAIN_STEPS: u64 = 1_000_000;
+
+/// Where rot was injected before a reopen, and whether it lies in the file's last
+/// synced range (the undecidable case: such rot looks exactly like a torn tail).
+#[derive(Clone, Debug)]
+struct Rot {
+    at: BitRot,
+    in_last_synced: bool,
+}
+
+/// What may excuse a refused open or lost acknowledged writes.
+#[derive(Clone, Debug, Default)]
+struct Excuses {
+    rot: Option<Rot>,
+    /// A misdirected write fired since the previous power loss.
+    misdirected: bool,
+}
+
+/// What an invalid op must leave unchanged.
+#[derive(Debug, PartialEq)]
+struct Fingerprint {
+    state: RaftLogState<SimTypes>,
+    on_disk_size: u64,
+    stat: Stat,
+}
+
+fn fingerprint(log: &RaftLog<SimTypes>) -> Fingerprint {
+    Fingerprint {
+        state: log.log_state().clone(),
+        on_disk_size: log.on_disk_size(),
+        stat: log.stat(),
+    }
+}
+
+fn show<T>(r: &Result<T, Error>) -> String {
+    match r {
+        Ok(_) => "Ok".to_string(),
+        Err(e) => format!("Err({:?}: {e})", e.kind()),
+    }
+}
+
+fn show_expected(r: &Result<(), ErrorKind>) -> String {
+    match r {
+        Ok(()) => "Ok".to_string(),
+        Err(k) => format!("Err({k:?})"),
+    }
+}
+
+fn show_entry(e: &(LogId, Payload)) -> String {
+    let p = &e.1;
+    let head: String = p.chars().take(24).collect();
+    format!(
+        "({},{}) {:?}{} ({}B)",
+        e.0 .0,
+        e.0 .1,
+        head,
+        if p.len() > 24 { ".." } else { "" },
+        p.len()
+    )
+}
+
+fn injected_open_error(before: &FaultCounts, after: &FaultCounts) -> bool {
+    after.read_failures > before.read_failures
+        || after.fsync_failures > before.fsync_failures
+        || after.sync_dir_failures > before.sync_dir_failures
+}
+
+/// The state of one run.
+pub struct Runner {
+    config: RunConfig,
+    engine_config: Arc<Config>,
+    disk: SimDisk,
+    generation: u64,
+    log: Option<RaftLog<SimTypes>>,
+    model: Model,
+    /// The engine reported a failure: writes must return `Failed` until reopen.
+    failed: bool,
+    history: History,
+    /// Accepted writes so far, over the whole run.
+    seq: u64,
+    /// Accepted flushes with a callback not yet reported: id -> last write before it.
+    flushes: BTreeMap<u64, u64>,
+    next_flush_id: u64,
+    outcomes: Outcomes,
+    /// The disk's fault counts at the last successful open.
+    open_counts: FaultCounts,
+    /// Misdirected writes counted at the previous power loss.
+    misdirected_mark: u64,
+    /// Fault counts of the disks replaced by fresh ones.
+    retired: FaultCounts,
+    /// Per file, the byte ranges made durable by its recent syncs with data, oldest
+    /// first (observed through `SimDisk::last_synced_range` after every worker step
+    /// and open). Kept because an open that truncates a torn tail may cut the last
+    /// synced range away: the last synced write is then an earlier one.
+    synced: BTreeMap<String, Vec<(u64, u64)>>,
+    stats: RunStats,
+    trace: Trace,
+    op_index: usize,
+}
+
+impl Runner {
+    /// A runner for `config`, not started.
+    pub fn new(config: RunConfig, trace: bool) -> Self {
+        let engine_config = Arc::new(config.limits.config(config.mutant));
+        let disk = SimDisk::new(config.disk_seed(0), config.faults.clone());
+        Runner {
+            config,
+            engine_config,
+            disk,
+            generation: 0,
+            log: None,
+            model: Model::default(),
+            failed: false,
+            history: History::default(),
+            seq: 0,
+            flushes: BTreeMap::new(),
+            next_flush_id: 0,
+            outcomes: Outcomes::default(),
+            open_counts: FaultCounts::default(),
+            misdirected_mark: 0,
+            retired: FaultCounts::default(),
+            synced: BTreeMap::new(),
+            stats: RunStats::default(),
+            trace: Trace::new(trace),
+            op_index: 0,
+        }
+    }
+
+    /// What the generator may look at.
+    pub fn view(&self) -> View<'_> {
+        View {
+            model: &self.model,
+            failed: self.failed,
+        }
+    }
+
+    fn violation(
+        &self,
+        category: &'static str,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Violation {
+        Violation {
+            op_index: self.op_index,
+            op: String::new(),
+            category,
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
+    fn log(&self) -> &RaftLog<SimTypes> {
+        self.log.as_ref().expect("the log is open between ops")
+    }
+
+    /// Opens the log on the empty disk.
+    pub fn start(&mut self) -> Result<(), Violation> {
+        self.trace.line(|| {
+            format!(
+                "seed {} disk seed {:016x} faults {:?}\nengine {}",
+                self.config.seed, self.config.disk_seed, self.config.faults, self.config.limits
+            )
+        });
+        self.reopen(Excuses::default(), false)
+    }
+
+    /// Runs op number `index`.
+    pub fn step(&mut self, index: usize, op: &Op) -> Result<(), Violation> {
+        self.op_index = index;
+        self.stats.ops += 1;
+        let result = match op {
+            Op::Write(w) => self.write(w),
+            Op::Flush { callback } => self.flush(*callback),
+            Op::Read { from, to } => self.read(*from, *to),
+            Op::Steps(n) => self.steps(*n),
+            Op::Drain => self.drain(),
+            Op::Crash => self.crash(),
+            Op::PowerLoss { rot } => self.power_loss(*rot),
+            Op::CleanReopen => self.clean_reopen(),
+        };
+        result.map_err(|mut v| {
+            v.op = op.to_string();
+            v
+        })
+    }
+
+    fn write(&mut self, op: &WriteOp) -> Result<(), Violation> {
+        let expected = if self.failed {
+            Err(ErrorKind::Failed)
+        } else {
+            self.model.check(op)
+        };
+        let log = self.log.as_mut().expect("open");
+        let before = expected.is_err().then(|| fingerprint(log));
+        let result = match op {
+            WriteOp::SaveVote(v) => log.save_vote(*v),
+            WriteOp::Append(entries) => log.append(entries.iter().cloned()),
+            WriteOp::Commit(c) => log.commit(*c),
+            WriteOp::Truncate(i) => log.truncate(*i),
+            WriteOp::Purge(p) => log.purge(*p),
+            WriteOp::SaveUserData(u) => log.save_user_data(u.clone()),
+            WriteOp::UpdateState(s) => log.update_state(s.clone()),
+        };
+        let actual = result.as_ref().map(|_| ()).map_err(|e| e.kind());
+        self.trace
+            .line(|| format!("{:>6} {op} -> {}", self.op_index, show(&result)));
+        if actual != expected {
+            return Err(self.violation("op result", show_expected(&expected), show(&result)));
+        }
+        let log = self.log.as_ref().expect("open");
+        match actual {
+            Ok(()) => {
+                self.model.apply(op);
+                if !self.model.state_matches(log.log_state()) {
+                    return Err(self.violation(
+                        "state after op",
+                        format!("{:?}", self.model.state()),
+                        format!("{:?}", log.log_state()),
+                    ));
+                }
+                self.seq += 1;
+                self.history.push(self.seq, op.clone());
+                self.stats.writes_ok += 1;
+            }
+            Err(kind) => {
+                let after = fingerprint(log);
+                if before.as_ref() != Some(&after) {
+                    return Err(self.violation(
+                        "rejected op changed the log",
+                        format!("unchanged: {before:?}"),
+                        format!("{after:?}"),
+                    ));
+                }
+                if kind == ErrorKind::Failed {
+                    self.stats.writes_failed += 1;
+                } else {
+                    self.stats.writes_rejected += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, callback: bool) -> Result<(), Violation> {
+        self.stats.flushes += 1;
+        let expected = if self.failed {
+            Err(ErrorKind::Failed)
+        } else {
+            Ok(())
+        };
+        let id = self.next_flush_id;
+        self.next_flush_id += 1;
+        let recorder = callback.then(|| FlushRecorder::new(id, self.outcomes.clone()));
+        let result = self.log.as_mut().expect("open").flush(recorder);
+        self.trace.line(|| {
+            format!(
+                "{:>6} flush #{id} (writes <= {}) -> {}",
+                self.op_index,
+                self.seq,
+                show(&result)
+            )
+        });
+        let actual = result.as_ref().map(|_| ()).map_err(|e| e.kind());
+        if actual != expected {
+            return Err(self.violation("op result", show_expected(&expected), show(&result)));
+        }
+        if actual.is_ok() && callback {
+            self.flushes.insert(id, self.seq);
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, from: u64, to: u64) -> Result<(), Violation> {
+        self.stats.reads += 1;
+        let log = self.log.as_ref().expect("open");
+        let expected = self.model.read(from, to);
+        let before = self.disk.fault_counts().read_failures;
+        let mut got = 0usize;
+        let mut injected: Option<Error> = None;
+        let mut problem: Option<(String, String)> = None;
+        match &expected {
+            Err(kind) => {
+                let items: Vec<Result<(), ErrorKind>> = log
+                    .read(from, to)
+                    .map(|r| r.map(|_| ()).map_err(|e| e.kind()))
+                    .collect();
+                if items != [Err(*kind)] {
+                    problem = Some((format!("[Err({kind:?})]"), format!("{items:?}")));
+                }
+            }
+            Ok(entries) => {
+                for item in log.read(from, to) {
+                    match item {
+                        Ok(entry) => match entries.get(got) {
+                            Some(e) if **e == entry => got += 1,
+                            Some(e) => {
+                                problem = Some((
+                                    format!("entry {}: {}", from + got as u64, show_entry(e)),
+                                    show_entry(&entry),
+                                ));
+                                break;
+                            }
+                            None => {
+                                problem = Some((
+                                    format!("{} entries", entries.len()),
+                                    format!("more: {}", show_entry(&entry)),
+                                ));
+                                break;
+                            }
+                        },
+                        Err(e)
+                            if e.kind() == ErrorKind::Io
+                                && self.disk.fault_counts().read_failures > before =>
+                        {
+                            injected = Some(e);
+                            break;
+                        }
+                        Err(e) => {
+                            problem = Some((
+                                format!("entry {}", from + got as u64),
+                                format!("Err({:?}: {e})", e.kind()),
+                            ));
+                            break;
+                        }
+                    }
+                }
+                if problem.is_none() && injected.is_none() && got != entries.len() {
+                    problem = Some((
+                        format!("{} entries", entries.len()),
+                        format!("{got} entries"),
+                    ));
+                }
+            }
+        }
+        self.stats.entries_read += got as u64;
+        if injected.is_some() {
+            self.stats.read_faults_seen += 1;
+        }
+        self.trace.line(|| {
+            let outcome = match (&expected, &injected) {
+                (Err(k), _) => format!("Err({k:?})"),
+                (Ok(_), Some(e)) => format!("{got} entries, then injected Err({e})"),
+                (Ok(_), None) => format!("{got} entries"),
+            };
+            format!("{:>6} read [{from}, {to}) -> {outcome}", self.op_index)
+        });
+        match problem {
+            Some((e, a)) => Err(self.violation("read", e, a)),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs one worker step and checks what it did: failures, callbacks.
+    fn worker_step(&mut self) -> Result<bool, Violation> {
+        self.stats.worker_steps += 1;
+        let before = self.disk.fault_counts();
+        let log = self.log.as_ref().expect("open");
+        let did = log.run_worker_step();
+        let after = self.disk.fault_counts();
+        let failure = log.failure();
+        if did {
+            self.observe_syncs();
+        }
+        if before != after {
+            self.trace
+                .line(|| format!("         worker: {}", fault_delta(&before, &after)));
+        }
+        let write_or_sync = (after.write_failures - before.write_failures)
+            + (after.fsync_failures - before.fsync_failures);
+        let dir = after.sync_dir_failures - before.sync_dir_failures;
+        let was_failed = self.failed;
+        match &failure {
+            Some(f) if !was_failed => {
+                if write_or_sync + dir == 0 {
+                    return Err(self.violation(
+                        "spurious failure",
+                        "the log fails only after an injected write, sync_data or sync_dir error",
+                        format!("log.failure() = {f}, no fault injected in this worker step"),
+                    ));
+                }
+                self.failed = true;
+                self.stats.log_failures += 1;
+                self.trace.line(|| format!("         log failed: {f}"));
+            }
+            Some(_) => {}
+            None if was_failed => {
+                return Err(self.violation(
+                    "failure",
+                    "the log stays failed until reopened",
+                    "log.failure() is None again",
+                ));
+            }
+            None if write_or_sync > 0 => {
+                return Err(self.violation(
+                    "failure ignored",
+                    "after a failed write or sync_data every write returns Failed until reopen (log.failure() is Some)",
+                    format!("log.failure() is None after {}", fault_delta(&before, &after)),
+                ));
+            }
+            None => {}
+        }
+        let sync_failed = after.fsync_failures > self.open_counts.fsync_failures;
+        for (id, result) in take_outcomes(&self.outcomes) {
+            let Some(seq) = self.flushes.remove(&id) else {
+                return Err(self.violation(
+                    "callback",
+                    "exactly one call per accepted flush",
+                    format!(
+                        "flush #{id} reported {} again, or after being refused",
+                        show(&result)
+                    ),
+                ));
+            };
+            self.trace.line(|| {
+                format!(
+                    "         flush #{id} (writes <= {seq}) -> {}",
+                    show(&result)
+                )
+            });
+            match result {
+                Ok(()) => {
+                    if was_failed || sync_failed {
+                        return Err(self.violation(
+                            "ack after failure",
+                            "no Ok callback after a failed write or sync_data, until reopen",
+                            format!(
+                                "flush #{id} reported Ok (log failed before this step: {was_failed}; sync_data failures since open: {})",
+                                after.fsync_failures - self.open_counts.fsync_failures
+                            ),
+                        ));
+                    }
+                    self.stats.callbacks_ok += 1;
+                    self.stats.acked_writes += self.history.ack(seq);
+                }
+                Err(e) => {
+                    if e.kind() != ErrorKind::Failed || !self.failed {
+                        return Err(self.violation(
+                            "callback",
+                            "an error callback only once the log failed, with Error::Failed",
+                            format!("flush #{id} reported Err({:?}: {e})", e.kind()),
+                        ));
+                    }
+                    self.stats.callbacks_err += 1;
+                }
+            }
+        }
+        Ok(did)
+    }
+
+    fn steps(&mut self, n: u32) -> Result<(), Violation> {
+        self.trace
+            .line(|| format!("{:>6} worker steps {n}", self.op_index));
+        for _ in 0..n {
+            if !self.worker_step()? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn drain(&mut self) -> Result<(), Violation> {
+        self.trace
+            .line(|| format!("{:>6} worker drain", self.op_index));
+        self.drain_worker()?;
+        self.log.as_mut().expect("open").drain_cache_evictable();
+        Ok(())
+    }
+
+    /// Runs the worker until idle; every accepted flush must then have reported.
+    fn drain_worker(&mut self) -> Result<(), Violation> {
+        let mut n = 0;
+        while self.worker_step()? {
+            n += 1;
+            if n > MAX_DRAIN_STEPS {
+                return Err(self.violation(
+                    "worker",
+                    "the worker gets idle",
+                    format!("still busy after {n} steps"),
+                ));
+            }
+        }
+        if !self.flushes.is_empty() {
+            return Err(self.violation(
+                "callback",
+                "every accepted flush reported once the worker is idle",
+                format!(
+                    "flushes {:?} never reported",
+                    self.flushes.keys().collect::<Vec<_>>()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records the last synced range of every file, if new.
+    fn observe_syncs(&mut self) {
+        for name in self.disk.file_names() {
+            if let Some(range) = self.disk.last_synced_range(&name) {
+                let ranges = self.synced.entry(name).or_default();
+                if ranges.last() != Some(&range) {
+                    if ranges.len() >= 32 {
+                        ranges.remove(0);
+                    }
+                    ranges.push(range);
+                }
+            }
+        }
+    }
+
+    /// Is `at` inside the last synced write still in its file (the undecidable place)?
+    fn in_last_synced_write(&self, at: &BitRot) -> bool {
+        let len = self.disk.durable_bytes(&at.file_name).map_or(0, |b| b.len() as u64);
+        let mut ranges: Vec<(u64, u64)> = self.synced.get(&at.file_name).cloned().unwrap_or_default();
+        if let Some(r) = self.disk.last_synced_range(&at.file_name) {
+            if ranges.last() != Some(&r) {
+                ranges.push(r);
+            }
+        }
+        ranges
+            .iter()
+            .rev()
+            .find(|(start, _)| *start < len)
+            .is_some_and(|&(start, end)| at.offset_bytes >= start && at.offset_bytes < end.min(len))
+    }
+
+    /// The files (name without leading zeros, volatile length, durable length,
+    /// durable name or not), for the trace.
+    fn describe_files(&self) -> String {
+        let durable = self.disk.file_names_durable();
+        self.disk
+            .file_names()
+            .iter()
+            .map(|name| {
+                let short = name.trim_start_matches('0');
+                let len = self.disk.file_bytes(name).map_or(0, |b| b.len());
+                let dlen = self.disk.durable_bytes(name).map_or(0, |b| b.len());
+                let mark = if durable.contains(name) { "" } else { " (name not durable)" };
+                format!("{}:{len}/{dlen}{mark}", if short.starts_with('.') { name.as_str() } else { short })
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn unsynced_on_disk(&self) -> bool {
+        self.disk
+            .file_names()
+            .iter()
+            .any(|name| self.disk.pending_op_count(name).unwrap_or(0) > 0)
+    }
+
+    fn crash(&mut self) -> Result<(), Violation> {
+        self.stats.crashes += 1;
+        let unsynced = self.unsynced_on_disk();
+        self.stats.crashes_between_write_and_sync += u64::from(unsynced);
+        if self.trace.enabled() {
+            let line = format!(
+                "{:>6} CRASH (unsynced bytes on disk: {unsynced})\n         files: {}",
+                self.op_index,
+                self.describe_files()
+            );
+            self.trace.line(|| line);
+        }
+        self.log = None;
+        self.disk.crash();
+        self.reopen(Excuses::default(), true)
+    }
+
+    fn power_loss(&mut self, rot: bool) -> Result<(), Violation> {
+        self.stats.power_losses += 1;
+        let unsynced = self.unsynced_on_disk();
+        self.stats.crashes_between_write_and_sync += u64::from(unsynced);
+        self.log = None;
+        let names_before = if self.trace.enabled() { self.describe_files() } else { String::new() };
+        let before = self.disk.fault_counts();
+        self.disk.power_loss();
+        let after = self.disk.fault_counts();
+        let misdirected = after.misdirected_writes > self.misdirected_mark;
+        self.misdirected_mark = after.misdirected_writes;
+        let rot = if rot {
+            self.disk.bit_rot(None).map(|at| {
+                let in_last_synced = self.in_last_synced_write(&at);
+                Rot { at, in_last_synced }
+            })
+        } else {
+            None
+        };
+        self.stats.rot_injected += u64::from(rot.is_some());
+        let names_after = if self.trace.enabled() { self.describe_files() } else { String::new() };
+        self.trace.line(|| {
+            let rot = match &rot {
+                None => String::new(),
+                Some(r) => format!(
+                    "; rot {} byte {} bit {}{}",
+                    r.at.file_name,
+                    r.at.offset_bytes,
+                    r.at.bit,
+                    if r.in_last_synced {
+                        " (in its last synced range)"
+                    } else {
+                        ""
+                    }
+                ),
+            };
+            format!(
+                "{:>6} POWER LOSS (unsynced bytes on disk: {unsynced}): {}{rot}{}\n         files before: {names_before}\n         files after:  {names_after}",
+                self.op_index,
+                fault_delta(&before, &after),
+                if misdirected {
+                    "; misdirected writes since the previous power loss"
+                } else {
+                    ""
+                }
+            )
+        });
+        self.reopen(Excuses { rot, misdirected }, true)
+    }
+
+    fn clean_reopen(&mut self) -> Result<(), Violation> {
+        self.stats.clean_reopens += 1;
+        self.trace
+            .line(|| format!("{:>6} clean reopen", self.op_index));
+        self.flush(true)?;
+        self.drain_worker()?;
+        self.log = None;
+        self.reopen(Excuses::default(), true)
+    }
+
+    /// Opens the log again and checks what it recovered.
+    fn reopen(&mut self, excuses: Excuses, counted: bool) -> Result<(), Violation> {
+        self.flushes.clear();
+        take_outcomes(&self.outcomes);
+        self.failed = false;
+        for _ in 0..MAX_OPEN_ATTEMPTS {
+            let before = self.disk.fault_counts();
+            let opened = RaftLog::<SimTypes>::open_with(
+                Arc::new(self.disk.clone()),
+                self.engine_config.clone(),
+            );
+            let after = self.disk.fault_counts();
+            match opened {
+                Ok(log) => {
+                    self.log = Some(log);
+                    let names = self.disk.file_names();
+                    self.synced.retain(|name, _| names.contains(name));
+                    self.observe_syncs();
+                    return self.check_recovery(&excuses, counted);
+                }
+                Err(e) => {
+                    self.trace.line(|| {
+                        format!(
+                            "         open -> Err({:?}: {e}) [{}]",
+                            e.kind(),
+                            fault_delta(&before, &after)
+                        )
+                    });
+                    match e.kind() {
+                        ErrorKind::Io if injected_open_error(&before, &after) => self.stats.open_io_errors += 1,
+                        ErrorKind::Corrupt | ErrorKind::ChunkGap if excuses.rot.is_some() || excuses.misdirected => {
+                            self.stats.corrupt_opens += 1;
+                            return self.fresh_disk();
+                        }
+                        _ => {
+                            return Err(self.violation(
+                                "open",
+                                "open succeeds (no rot or misdirected write since the previous power loss; I/O errors only when injected)",
+                                format!("Err({:?}: {e}); faults during open: [{}]", e.kind(), fault_delta(&before, &after)),
+                            ))
+                        }
+                    }
+                }
+            }
+        }
+        self.stats.open_gave_up += 1;
+        self.trace.line(|| {
+            format!("         open failed {MAX_OPEN_ATTEMPTS} times: the disk is unreadable")
+        });
+        self.fresh_disk()
+    }
+
+    /// Continues on a fresh, empty disk.
+    fn fresh_disk(&mut self) -> Result<(), Violation> {
+        self.log = None;
+        self.retired += self.disk.fault_counts();
+        self.generation += 1;
+        if self.generation > MAX_DISKS {
+            return Err(self.violation(
+                "open",
+                "a fresh disk opens",
+                format!("{MAX_DISKS} disks refused"),
+            ));
+        }
+        self.disk = SimDisk::new(
+            self.config.disk_seed(self.generation),
+            self.config.faults.clone(),
+        );
+        self.model = Model::default();
+        self.history = History::new(Model::default(), self.seq);
+        self.misdirected_mark = 0;
+        self.synced.clear();
+        self.stats.fresh_disks += 1;
+        self.trace
+            .line(|| format!("         fresh disk #{}", self.generation));
+        self.reopen(Excuses::default(), false)
+    }
+
+    /// Reads every entry back, retrying injected read errors.
+    fn read_back(&mut self) -> Result<Vec<(LogId, Payload)>, Violation> {
+        let log = self.log.as_ref().expect("open");
+        let (first, next) = (log.log_state().first_index(), log.log_state().next_index());
+        let mut out = Vec::with_capacity(next.saturating_sub(first) as usize);
+        let mut retries = 0;
+        while first + (out.len() as u64) < next {
+            let from = first + out.len() as u64;
+            let before = self.disk.fault_counts().read_failures;
+            let mut error = None;
+            for item in log.read(from, next) {
+                match item {
+                    Ok(entry) => out.push(entry),
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+            match error {
+                None if first + (out.len() as u64) < next => {
+                    return Err(self.violation(
+                        "recovery",
+                        format!("entries [{first}, {next}) read back"),
+                        format!("the read stopped at {}", first + out.len() as u64),
+                    ))
+                }
+                None => {}
+                Some(e)
+                    if e.kind() == ErrorKind::Io
+                        && self.disk.fault_counts().read_failures > before
+                        && retries < 64 =>
+                {
+                    retries += 1;
+                    self.stats.read_faults_seen += 1;
+                }
+                Some(e) => {
+                    return Err(self.violation(
+                        "recovery",
+                        "every entry of a log that opened reads back",
+                        format!(
+                            "entry {}: Err({:?}: {e})",
+                            first + out.len() as u64,
+                            e.kind()
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks the state a successful open recovered against the history, then makes
+    /// it the model's new base.
+    fn check_recovery(&mut self, excuses: &Excuses, counted: bool) -> Result<(), Violation> {
+        let state = self.log().log_state().clone();
+        let entries = self.read_back()?;
+        let recovered = Model::from_parts(state, entries).map_err(|e| {
+            self.violation(
+                "recovery",
+                "entries [first_index, next_index) read back in order",
+                e,
+            )
+        })?;
+        let verdict = self.history.judge(&recovered);
+        let (acked, issued) = (self.history.acked(), self.history.issued());
+        self.trace.line(|| {
+            format!(
+                "         recovered {verdict:?} (acked {acked}, issued {issued}): {}",
+                recovered.describe()
+            )
+        });
+        if counted {
+            self.stats.recoveries_checked += 1;
+        }
+        let undecidable = excuses.rot.as_ref().is_some_and(|r| r.in_last_synced);
+        match verdict {
+            Verdict::Prefix { k, .. } => {
+                self.stats.rot_harmless += u64::from(excuses.rot.is_some());
+                self.stats.recoveries_dropping_unacked += u64::from(k < issued);
+            }
+            Verdict::LostAcked { .. } | Verdict::NoPrefix if undecidable => self.stats.undecidable_rot += 1,
+            Verdict::LostAcked { .. } | Verdict::NoPrefix if excuses.misdirected => self.stats.misdirected_losses += 1,
+            Verdict::LostAcked { k, partial } => {
+                return Err(self.violation(
+                    "lost acknowledged writes",
+                    format!(
+                        "the model after some write k, {acked} (acked) <= k <= {issued} (issued): {}",
+                        self.history.model_at(acked).describe()
+                    ),
+                    format!(
+                        "the model after write {k} (+{partial} entries of the next append): {}{}",
+                        recovered.describe(),
+                        describe_rot(&excuses.rot)
+                    ),
+                ))
+            }
+            Verdict::NoPrefix => {
+                return Err(self.violation(
+                    "recovery",
+                    format!(
+                        "the model after some write k, {acked} (acked) <= k <= {issued} (issued): from {} to {}",
+                        self.history.model_at(acked).describe(),
+                        self.history.model_at(issued).describe()
+                    ),
+                    format!(
+                        "a state that equals no prefix since the open at write {}: {}{}",
+                        self.history.base_seq(),
+                        recovered.describe(),
+                        describe_rot(&excuses.rot)
+                    ),
+                ))
+            }
+        }
+        self.model = recovered;
+        self.history = History::new(self.model.clone(), self.seq);
+        self.open_counts = self.disk.fault_counts();
+        Ok(())
+    }
+
+    /// The summary, once the run is over.
+    fn finish(
+        self,
+        violation: Option<Violation>,
+        elapsed: std::time::Duration,
+    ) -> (RunSummary, String) {
+        let digest = self.log.as_ref().map_or(0, |log| {
+            catch_unwind(AssertUnwindSafe(|| {
+                fnv1a(format!("{:?}", log.dump_data()).as_bytes())
+            }))
+            .unwrap_or(0)
+        });
+        let mut faults = self.retired;
+        faults += self.disk.fault_counts();
+        let summary = RunSummary {
+            config: self.config,
+            stats: self.stats,
+            faults,
+            digest,
+            violation,
+            elapsed,
+        };
+        (summary, self.trace.into_string())
+    }
+
+    /// The log, for snapshot tests (its `dump()` and `dump_data()`).
+    pub fn log_for_inspection(&self) -> Option<&RaftLog<SimTypes>> {
+        self.log.as_ref()
+    }
+}
+
+fn describe_rot(rot: &Option<Rot>) -> String {
+    match rot {
+        None => "; no rot".to_string(),
+        Some(r) => format!(
+            "; rot at {} byte {} (not in its last synced range: {})",
+            r.at.file_name, r.at.offset_bytes, !r.in_last_synced
+        ),
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}
+
+/// The outcome of a run: summary, the ops it ran (when generated), the trace.
+pub struct RunOutcome {
+    /// The summary.
+    pub summary: RunSummary,
+    /// The ops run (the generated list, up to and including a violating op).
+    pub ops: Vec<Op>,
+    /// The trace (empty unless asked for).
+    pub trace: String,
+    /// The recovered `dump()` and `dump_data()` of the final log, when asked for.
+    pub inspection: Option<(String, String)>,
+}
+
+enum Source<'a> {
+    Generate {
+        generator: Generator,
+        rng: ChaCha8Rng,
+    },
+    Replay(&'a [Op]),
+}
+
+/// Options of a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Record the trace.
+    pub trace: bool,
+    /// Keep the final `dump()` and `dump_data()` text.
+    pub inspect: bool,
+}
+
+fn execute(config: RunConfig, mut source: Source<'_>, options: RunOptions) -> RunOutcome {
+    let start = Instant::now();
+    let target = config.ops;
+    let mut runner = Runner::new(config, options.trace);
+    let mut ops: Vec<Op> = Vec::new();
+    let mut index = 0usize;
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(), Violation> {
+        runner.start()?;
+        loop {
+            let op: &Op = match &mut source {
+                Source::Generate { generator, rng } => {
+                    if ops.len() >= target {
+                        break;
+                    }
+                    let op = generator.next(rng, &runner.view());
+                    ops.push(op);
+                    ops.last().expect("pushed")
+                }
+                Source::Replay(list) => match list.get(index) {
+                    Some(op) => op,
+                    None => break,
+                },
+            };
+            runner.step(index, op)?;
+            index += 1;
+        }
+        Ok(())
+    }));
+    let violation = match result {
+        Ok(Ok(())) => None,
+        Ok(Err(v)) => Some(v),
+        Err(payload) => {
+            let op = match &source {
+                Source::Generate { .. } => ops.get(index),
+                Source::Replay(list) => list.get(index),
+            };
+            Some(Violation {
+                op_index: index,
+                op: op.map_or("(open)".to_string(), |op| op.to_string()),
+                category: "panic",
+                expected: "no panic, ever".to_string(),
+                actual: format!("panic: {}", panic_message(payload.as_ref())),
+            })
+        }
+    };
+    let inspection = if options.inspect {
+        runner.log_for_inspection().map(|log| {
+            catch_unwind(AssertUnwindSafe(|| {
+                (log.dump().to_string(), format!("{:#?}", log.dump_data()))
+            }))
+            .unwrap_or_else(|_| {
+                (
+                    "(dump panicked)".to_string(),
+                    "(dump_data panicked)".to_string(),
+                )
+            })
+        })
+    } else {
+        None
+    };
+    let (summary, trace) = runner.finish(violation, start.elapsed());
+    RunOutcome {
+        summary,
+        ops,
+        trace,
+        inspection,
+    }
+}
+
+/// Runs seed `seed`: `ops` ops drawn from it.
+pub fn run_seed(seed: u64, ops: usize, mutant: Option<Mutant>, options: RunOptions) -> RunOutcome {
+    let (config, rng) = RunConfig::from_seed(seed, ops, mutant);
+    let generator = Generator::new(
+        config.mix.clone(),
+        config.faults.bit_rot_before_reopen_probability,
+    );
+    execute(config, Source::Generate { generator, rng }, options)
+}
+
+/// Replays `ops` under `config`.
+pub fn run_ops(config: &RunConfig, ops: &[Op], options: RunOptions) -> RunOutcome {
+    execute(config.clone(), Source::Replay(ops), options)
+}

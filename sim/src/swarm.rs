@@ -1,0 +1,225 @@
+//! Many seeds in parallel: each seed is an independent, deterministic run; threads only
+//! decide which seed runs where. Totals are summed in seed order.
+
+use crate::runner::{run_seed, RunOptions};
+use crate::summary::{fault_fields, RunStats, RunSummary};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use raftwal::mutants::Mutant;
+use raftwal::storage::FaultCounts;
+use std::fmt;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct SwarmOptions {
+    /// First seed.
+    pub start: u64,
+    /// Number of seeds.
+    pub seeds: u64,
+    /// Ops per seed.
+    pub ops: usize,
+    /// Threads.
+    pub jobs: usize,
+    /// Engine mutant.
+    pub mutant: Option<Mutant>,
+    /// Start no new seed once a violation is found (the lowest violating seed is still
+    /// exact: every lower seed was started before it).
+    pub stop_at_first_violation: bool,
+    /// Show a progress bar (only on a terminal).
+    pub progress: bool,
+}
+
+impl SwarmOptions {
+    /// `seeds` seeds from 0, 2,000 ops each, one thread per core.
+    pub fn new(seeds: u64) -> Self {
+        Self {
+            start: 0,
+            seeds,
+            ops: 2000,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            mutant: None,
+            stop_at_first_violation: false,
+            progress: false,
+        }
+    }
+}
+
+/// The totals of a swarm.
+#[derive(Clone, Debug)]
+pub struct SwarmReport {
+    /// The options.
+    pub options: SwarmOptions,
+    /// Runs completed.
+    pub runs: u64,
+    /// Summed counters.
+    pub stats: RunStats,
+    /// Summed faults.
+    pub faults: FaultCounts,
+    /// The runs with a violation, by seed.
+    pub violations: Vec<RunSummary>,
+    /// Wall-clock time.
+    pub elapsed: Duration,
+    /// Sum of the runs' times (CPU time, roughly).
+    pub run_time: Duration,
+}
+
+impl SwarmReport {
+    /// The lowest violating seed.
+    pub fn first_violating_seed(&self) -> Option<u64> {
+        self.violations.first().map(|s| s.config.seed)
+    }
+}
+
+/// Runs the swarm.
+pub fn swarm(options: &SwarmOptions) -> SwarmReport {
+    let start = Instant::now();
+    let next = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let results: Mutex<Vec<RunSummary>> = Mutex::new(Vec::with_capacity(options.seeds as usize));
+    let bar = ProgressBar::new(options.seeds);
+    if options.progress && std::io::stderr().is_terminal() {
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} seeds  {elapsed_precise} (eta {eta})  {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let violations = AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| loop {
+                if options.stop_at_first_violation && stop.load(Ordering::Acquire) {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::AcqRel);
+                if i >= options.seeds {
+                    break;
+                }
+                let outcome = run_seed(
+                    options.start + i,
+                    options.ops,
+                    options.mutant,
+                    RunOptions::default(),
+                );
+                if outcome.summary.violation.is_some() {
+                    stop.store(true, Ordering::Release);
+                    let n = violations.fetch_add(1, Ordering::AcqRel) + 1;
+                    bar.set_message(format!("{n} violating seeds"));
+                }
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(outcome.summary);
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|s| s.config.seed);
+    let mut stats = RunStats::default();
+    let mut faults = FaultCounts::default();
+    let mut run_time = Duration::ZERO;
+    for r in &results {
+        stats.add(&r.stats);
+        faults += r.faults;
+        run_time += r.elapsed;
+    }
+    SwarmReport {
+        options: options.clone(),
+        runs: results.len() as u64,
+        stats,
+        faults,
+        violations: results
+            .into_iter()
+            .filter(|r| r.violation.is_some())
+            .collect(),
+        elapsed: start.elapsed(),
+        run_time,
+    }
+}
+
+impl fmt::Display for SwarmReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
+        let row =
+            |f: &mut fmt::Formatter<'_>, name: &str, v: u64| writeln!(f, "  {name:<44} {v:>14}");
+        writeln!(
+            f,
+            "swarm: seeds {}..{}, {} ops each, {} threads, mutant {}",
+            self.options.start,
+            self.options.start + self.options.seeds,
+            self.options.ops,
+            self.options.jobs,
+            self.options
+                .mutant
+                .map_or("none".to_string(), |m| crate::cli::mutant_name(m)
+                    .to_string())
+        )?;
+        row(f, "runs", self.runs)?;
+        row(f, "ops", s.ops)?;
+        row(f, "  writes accepted", s.writes_ok)?;
+        row(
+            f,
+            "  invalid writes rejected as expected",
+            s.writes_rejected,
+        )?;
+        row(f, "  writes refused after an I/O failure", s.writes_failed)?;
+        row(f, "  flushes", s.flushes)?;
+        row(f, "  reads checked", s.reads)?;
+        row(f, "  entries read and compared", s.entries_read)?;
+        row(f, "  worker steps", s.worker_steps)?;
+        row(f, "crashes", s.crashes)?;
+        row(f, "power losses", s.power_losses)?;
+        row(f, "clean reopens", s.clean_reopens)?;
+        row(
+            f,
+            "crashes between a write and its sync",
+            s.crashes_between_write_and_sync,
+        )?;
+        row(f, "recoveries checked", s.recoveries_checked)?;
+        row(
+            f,
+            "  of which dropped unacknowledged writes",
+            s.recoveries_dropping_unacked,
+        )?;
+        row(f, "acknowledged writes", s.acked_writes)?;
+        row(f, "flush callbacks ok", s.callbacks_ok)?;
+        row(f, "flush callbacks err", s.callbacks_err)?;
+        row(f, "log failures (then refused writes)", s.log_failures)?;
+        writeln!(f, "  faults fired:")?;
+        for (name, n) in fault_fields(&self.faults) {
+            row(f, &format!("  {name}"), n)?;
+        }
+        row(f, "injected read errors seen by reads", s.read_faults_seen)?;
+        row(f, "open I/O errors (retried)", s.open_io_errors)?;
+        row(f, "opens given up (unreadable disk)", s.open_gave_up)?;
+        row(f, "rot injected before a reopen", s.rot_injected)?;
+        row(f, "  corrupt opens (refused, fresh disk)", s.corrupt_opens)?;
+        row(f, "  harmless (correct prefix)", s.rot_harmless)?;
+        row(f, "  undecidable (last synced write)", s.undecidable_rot)?;
+        row(
+            f,
+            "misdirected-write losses (excused)",
+            s.misdirected_losses,
+        )?;
+        row(f, "fresh disks", s.fresh_disks)?;
+        row(f, "VIOLATIONS", self.violations.len() as u64)?;
+        let wall = self.elapsed.as_secs_f64().max(1e-9);
+        let cpu = self.run_time.as_secs_f64().max(1e-9);
+        writeln!(f, "  {:<44} {:>14.1}s", "wall time", wall)?;
+        writeln!(
+            f,
+            "  {:<44} {:>14.0}",
+            "ops/s (wall, all threads)",
+            s.ops as f64 / wall
+        )?;
+        write!(f, "  {:<44} {:>14.0}", "ops/s per core", s.ops as f64 / cpu)
+    }
+}
