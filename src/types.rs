@@ -93,7 +93,8 @@ impl<T: Types> RaftLogState<T> {
         T::next_log_index(self.last.as_ref())
     }
 
-    /// The index of the first entry still in the log.
+    /// The index after the purged id (0 when nothing was purged). A log that was never
+    /// purged starts at its first appended entry: see [`crate::RaftLog::first_index`].
     pub fn first_index(&self) -> u64 {
         T::next_log_index(self.purged.as_ref())
     }

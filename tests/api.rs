@@ -261,3 +261,53 @@ fn flush_without_callback_and_empty_append() {
     log.wait_worker_idle();
     assert_eq!(log.stat().durable_offset, log.on_disk_size());
 }
+
+#[test]
+fn a_log_never_purged_starts_at_its_first_entry_and_reopens() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Manual);
+    let mut log = open(&storage, &config);
+    log.append(entries(1, 5, 12)).unwrap();
+    assert_eq!(log.first_index(), 5);
+    assert_eq!(
+        log.append([entry(1, 20)]).unwrap_err().kind(),
+        ErrorKind::NonConsecutive,
+        "only the first entry of an empty log may start anywhere"
+    );
+    assert_eq!(
+        log.commit((1, 3)).unwrap_err().kind(),
+        ErrorKind::CommitNotInLog
+    );
+    flush_wait(&mut log).unwrap();
+    drop(log);
+    let mut log = open(&storage, &config);
+    assert_eq!(log.first_index(), 5);
+    assert_eq!(read_all(&log), entries(1, 5, 12));
+    // Purging below the first entry removes nothing and moves the purge point.
+    log.purge((1, 2)).unwrap();
+    assert_eq!(log.first_index(), 5);
+    assert_eq!(read_all(&log), entries(1, 5, 12));
+    flush_wait(&mut log).unwrap();
+    drop(log);
+    let log = open(&storage, &config);
+    assert_eq!(log.log_state().purged, Some((1, 2)));
+    assert_eq!(read_all(&log), entries(1, 5, 12));
+}
+
+#[test]
+fn entries_covered_by_the_purge_point_are_skipped() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Manual);
+    let mut log = open(&storage, &config);
+    log.purge((2, 7)).unwrap();
+    let before = log.dump_data();
+    log.append([entry(1, 6), entry(2, 7)]).unwrap();
+    assert_eq!(log.dump_data(), before, "covered entries change nothing");
+    log.append([entry(2, 7), entry(2, 8)]).unwrap();
+    assert_eq!(read_all(&log), vec![entry(2, 8)]);
+    assert_eq!(
+        log.append([entry(3, 7)]).unwrap_err().kind(),
+        ErrorKind::NonConsecutive,
+        "a higher id at a purged index is not covered"
+    );
+}

@@ -97,7 +97,7 @@ fn open_files(files: &[(String, Vec<u8>)]) {
     match raftwal::RaftLog::<TT>::open_with(storage.clone(), config()) {
         Ok(mut log) => {
             let state = log.log_state().clone();
-            let read: Vec<_> = log.read(state.first_index(), state.next_index()).collect();
+            let read: Vec<_> = log.read(log.first_index(), state.next_index()).collect();
             // Reads may fail with a typed error only (the bytes under a record can be
             // damaged in a way the batch checksum let through only if the test forged
             // a checksum; it cannot here, so every read succeeds).

@@ -21,6 +21,10 @@ enum Op {
     Truncate(u64),
     Purge(u64, bool),
     UserData(Option<u8>),
+    /// Append the purged id again: covered by the purge point, skipped.
+    AppendPurged {
+        term_up: bool,
+    },
     Flush,
     Reopen,
     Read(u64, u64),
@@ -34,6 +38,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..40u64).prop_map(Op::Truncate),
         1 => (0..45u64, any::<bool>()).prop_map(|(i, b)| Op::Purge(i, b)),
         1 => prop::option::of(any::<u8>()).prop_map(Op::UserData),
+        1 => any::<bool>().prop_map(|term_up| Op::AppendPurged { term_up }),
         1 => Just(Op::Flush),
         1 => Just(Op::Reopen),
         1 => (0..45u64, 0..45u64).prop_map(|(a, b)| Op::Read(a, b)),
@@ -55,8 +60,15 @@ impl Model {
     fn next(&self) -> u64 {
         self.last.map_or(0, |l| l.1 + 1)
     }
+    /// The first entry's index (the next index when empty): after the purged id, or
+    /// the first appended entry of a log never purged.
     fn first(&self) -> u64 {
-        self.purged.map_or(0, |p| p.1 + 1)
+        match (self.purged, self.entries.keys().next()) {
+            (Some(p), Some(&k)) => k.max(p.1 + 1),
+            (Some(p), None) => (p.1 + 1).max(self.next()),
+            (None, Some(&k)) => k,
+            (None, None) => self.next(),
+        }
     }
     fn id_at(&self, i: u64) -> Option<(u64, u64)> {
         self.entries.get(&i).map(|e| e.0)
@@ -88,7 +100,8 @@ fn run(ops: Vec<Op>) {
                 let batch: Vec<_> = (start..start + count)
                     .map(|i| ((term, i), format!("p{term}.{i}")))
                     .collect();
-                let ok = !skip;
+                // An empty log never purged starts anywhere.
+                let ok = !skip || m.last.is_none();
                 assert_eq!(log.append(batch.clone()).is_ok(), ok, "append {batch:?}");
                 if ok {
                     for (id, p) in batch {
@@ -118,12 +131,9 @@ fn run(ops: Vec<Op>) {
                 let ok = i >= m.first() && i <= m.next() && m.committed.is_none_or(|c| c.1 < i);
                 assert_eq!(log.truncate(i).is_ok(), ok, "truncate {i} in {m:?}");
                 if ok {
+                    let first = m.first();
                     m.entries.retain(|&k, _| k < i);
-                    m.last = if i == m.first() {
-                        m.purged
-                    } else {
-                        m.id_at(i - 1)
-                    };
+                    m.last = if i == first { m.purged } else { m.id_at(i - 1) };
                 }
             }
             Op::Purge(i, beyond_term_up) => {
@@ -133,6 +143,7 @@ fn run(ops: Vec<Op>) {
                 let ok = match m.purged {
                     Some(p) if id < p => false,
                     Some(p) if i <= p.1 => id == p,
+                    _ if i < m.first() => true,
                     _ => match m.id_at(i) {
                         Some(found) => found == id,
                         None => i >= m.next() && m.last.is_none_or(|l| id >= l),
@@ -145,6 +156,23 @@ fn run(ops: Vec<Op>) {
                         m.last = Some(id);
                     }
                     m.purged = Some(id);
+                }
+            }
+            Op::AppendPurged { term_up } => {
+                if let Some(p) = m.purged {
+                    let id = (p.0 + u64::from(term_up), p.1);
+                    let before = log.dump_data();
+                    // The purged id itself is skipped; a higher id at that index conflicts,
+                    // unless it is exactly the next index of an emptied log.
+                    let ok = !term_up;
+                    assert_eq!(
+                        log.append([(id, "stale".to_string())]).is_ok(),
+                        ok,
+                        "append {id:?} in {m:?}"
+                    );
+                    if ok {
+                        assert_eq!(log.dump_data(), before, "a covered entry changes nothing");
+                    }
                 }
             }
             Op::UserData(d) => {

@@ -23,6 +23,9 @@ enum Lookup<'a, T: Types> {
 pub(crate) struct LogCore<T: Types> {
     pub(crate) state: RaftLogState<T>,
     pub(crate) index: Index<T>,
+    /// Replay only: the log started from a chunk whose entries before `index.first()`
+    /// live in removed chunks (see the module documentation).
+    may_miss: bool,
 }
 
 fn dbg<D: std::fmt::Debug>(v: &D) -> String {
@@ -35,28 +38,51 @@ impl<T: Types> LogCore<T> {
         Self {
             state: RaftLogState::default(),
             index: Index::new(0),
+            may_miss: false,
         }
     }
 
-    /// A log starting from `state`, whose unpurged entries are all missing.
+    /// A log starting from `state` (replay of the oldest chunk): its unpurged entries,
+    /// if it has any, are missing until later purges cover them.
     pub(crate) fn from_state(state: RaftLogState<T>) -> Self {
         let next = state.next_index();
+        let may_miss = state.last.is_some() && state.last != state.purged;
         Self {
             state,
             index: Index::new(next),
+            may_miss,
         }
     }
 
-    /// Indexes `[first_index, index.first())` whose entries are not known.
-    pub(crate) fn missing_range(&self) -> Option<(u64, u64)> {
+    /// Ends the replay: returns the indexes `[first, next)` whose entries were never
+    /// found (a lost chunk), if any.
+    pub(crate) fn finish_replay(&mut self) -> Option<(u64, u64)> {
+        let missing = self.missing_range();
+        self.may_miss = false;
+        missing
+    }
+
+    fn missing_range(&self) -> Option<(u64, u64)> {
         let first = self.state.first_index();
-        (self.index.first() > first).then(|| (first, self.index.first()))
+        (self.may_miss && self.index.first() > first).then(|| (first, self.index.first()))
+    }
+
+    /// The index of the first entry of the log (the next index when it is empty). A log
+    /// that was never purged starts at its first appended entry, not necessarily at 0.
+    pub(crate) fn first_index(&self) -> u64 {
+        match self.missing_range() {
+            Some((first, _)) => first,
+            None => self.index.first().max(self.state.first_index()),
+        }
     }
 
     fn lookup(&self, index: u64) -> Lookup<'_, T> {
         if let Some(entry) = self.index.get(index) {
             Lookup::Known(entry.log_id)
-        } else if index >= self.state.first_index() && index < self.index.first() {
+        } else if self
+            .missing_range()
+            .is_some_and(|(first, next)| (first..next).contains(&index))
+        {
             Lookup::Missing
         } else {
             Lookup::Absent
@@ -87,7 +113,11 @@ impl<T: Types> LogCore<T> {
         last: Option<&T::LogId>,
         log_id: &T::LogId,
     ) -> Result<(), Error> {
-        let expected_index = T::next_log_index(last);
+        let Some(last_id) = last else {
+            // An empty log that was never purged starts at its first entry.
+            return Ok(());
+        };
+        let expected_index = T::next_log_index(Some(last_id));
         let index = T::log_index(log_id);
         if index != expected_index {
             return Err(Error::NonConsecutive {
@@ -138,7 +168,7 @@ impl<T: Types> LogCore<T> {
 
     /// Checks a truncate and returns the last log id after it.
     pub(crate) fn check_truncate(&self, index: u64) -> Result<Option<T::LogId>, Error> {
-        let first_index = self.state.first_index();
+        let first_index = self.first_index();
         let next_index = self.state.next_index();
         if index < first_index || index > next_index {
             return Err(Error::TruncateOutOfRange {
@@ -184,6 +214,10 @@ impl<T: Types> LogCore<T> {
                     })
                 };
             }
+        }
+        if index < self.first_index() {
+            // Below the first entry of a log that starts after 0: nothing to remove.
+            return Ok(());
         }
         match self.lookup(index) {
             Lookup::Known(found) if found != upto => Err(Error::PurgeConflict {
@@ -239,6 +273,10 @@ impl<T: Types> LogCore<T> {
     }
 
     pub(crate) fn apply_append(&mut self, log_id: T::LogId, offset: u64, size: u32) {
+        if self.state.last.is_none() {
+            // The first entry of a never-purged log sets where the log starts.
+            self.index = Index::new(T::log_index(&log_id));
+        }
         debug_assert_eq!(T::log_index(&log_id), self.index.next());
         self.state.last = Some(log_id.clone());
         self.index.push(log_id, offset, size);

@@ -135,6 +135,13 @@ impl<T: Types> RaftLog<T> {
         &self.config
     }
 
+    /// The index of the first entry in the log (the next index when it is empty):
+    /// after the purged id, or, for a log never purged, its first appended entry.
+    /// `read(first_index(), log_state().next_index())` reads the whole log.
+    pub fn first_index(&self) -> u64 {
+        self.core.first_index()
+    }
+
     /// The latest state, including writes not yet durable.
     pub fn log_state(&self) -> &RaftLogState<T> {
         &self.core.state
@@ -311,7 +318,20 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
         I: IntoIterator<Item = (T::LogId, T::LogPayload)>,
     {
         self.check_writable()?;
-        let entries: Vec<(T::LogId, T::LogPayload)> = entries.into_iter().collect();
+        let mut entries: Vec<(T::LogId, T::LogPayload)> = entries.into_iter().collect();
+        if let Some(purged) = &self.core.state.purged {
+            // Entries the purge point already covers (a snapshot is ahead of them) are
+            // skipped; any other entry at or below it fails the checks below.
+            let purged_index = T::log_index(purged);
+            entries
+                .retain(|(log_id, _)| !(T::log_index(log_id) <= purged_index && log_id <= purged));
+        }
+        if entries.is_empty() {
+            return Ok(Segment {
+                offset: self.writer.global_end(),
+                size: 0,
+            });
+        }
         let mut last = self.core.state.last.as_ref();
         for (log_id, _) in &entries {
             LogCore::<T>::check_append_after(last, log_id)?;
@@ -338,10 +358,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
             self.after_write();
         }
         self.evict();
-        Ok(span.unwrap_or(Segment {
-            offset: self.writer.global_end(),
-            size: 0,
-        }))
+        Ok(span.expect("at least one entry"))
     }
 
     fn commit(&mut self, log_id: T::LogId) -> Result<Segment, Error> {

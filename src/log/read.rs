@@ -21,7 +21,7 @@ impl<T: Types> RaftLog<T> {
         from: u64,
         to: u64,
     ) -> impl Iterator<Item = Result<(T::LogId, T::LogPayload), Error>> + '_ {
-        let first_index = self.core.state.first_index();
+        let first_index = self.core.first_index();
         let next_index = self.core.state.next_index();
         let invalid = (from < to && (from < first_index || to > next_index)).then_some(
             Error::ReadOutOfRange {

@@ -154,8 +154,8 @@ pub(crate) fn recover<T: Types>(
         end = Some(chunk_id + scan.valid_end);
     }
 
-    let core = core.unwrap_or_else(LogCore::new);
-    if let Some((first, next)) = core.missing_range() {
+    let mut core = core.unwrap_or_else(LogCore::new);
+    if let Some((first, next)) = core.finish_replay() {
         let name = chunk_file_name(ids.first().copied().unwrap_or(0));
         return Err(Error::corrupt(
             name,

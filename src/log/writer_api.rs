@@ -16,7 +16,10 @@ pub trait RaftLogWriter<T: Types> {
     /// Appends entries. Each must have the next index
     /// ([`Error::NonConsecutive`]) and a log id greater than the one before
     /// ([`Error::LogIdNotIncreasing`]); if any entry is invalid, none is appended.
-    /// Returns the span of the appended records.
+    /// An empty log that was never purged starts at its first entry, whatever its
+    /// index. Entries at or below the purged id (index and id both not greater) are
+    /// already covered by the purge point and are skipped. Returns the span of the
+    /// appended records.
     fn append<I>(&mut self, entries: I) -> Result<Segment, Error>
     where
         I: IntoIterator<Item = (T::LogId, T::LogPayload)>;
@@ -34,7 +37,8 @@ pub trait RaftLogWriter<T: Types> {
     /// Removes the entries up to and including `upto`. `upto` must not be lower than
     /// the purged id ([`Error::PurgeRegression`]) and, within the log, must be the
     /// entry at its index ([`Error::PurgeConflict`]). It may lie beyond the last entry
-    /// (a snapshot ahead of the log): the log is then empty and continues after `upto`.
+    /// (a snapshot ahead of the log): the log is then empty and continues after `upto`;
+    /// or below the first entry of a log that starts after 0: no entry is removed.
     /// Chunk files holding only purged entries are removed once the purge is durable.
     fn purge(&mut self, upto: T::LogId) -> Result<Segment, Error>;
 

@@ -61,8 +61,7 @@ pub fn flush_wait(log: &mut Log) -> Result<(), Error> {
 }
 
 pub fn read_all(log: &Log) -> Vec<((u64, u64), String)> {
-    let state = log.log_state();
-    log.read(state.first_index(), state.next_index())
+    log.read(log.first_index(), log.log_state().next_index())
         .collect::<Result<_, _>>()
         .expect("read")
 }
