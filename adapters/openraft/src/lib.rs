@@ -287,7 +287,7 @@ where
     let raw: Vec<(Serde<LogId<C::NodeId>>, EntryBytes)> = {
         let log = log.lock();
         let state = log.log_state();
-        let from = start.max(state.first_index());
+        let from = start.max(log.first_index());
         let to = end.min(state.next_index());
         if from >= to {
             return Ok(Vec::new());
