@@ -35,6 +35,9 @@ enum Driver<T: Types> {
 /// Writes ([`RaftLogWriter`]) are validated, encoded into an in-memory batch and made
 /// durable by the flush worker on [`RaftLogWriter::flush`]; reads see every write at
 /// once. See the crate documentation for the format and the recovery rules.
+///
+/// Dropping the log completes the flushes already requested (their callbacks are
+/// called) and discards writes issued after the last flush, exactly as a crash would.
 pub struct RaftLog<T: Types> {
     config: Arc<Config>,
     pub(crate) storage: Arc<dyn Storage>,
