@@ -37,7 +37,7 @@ enum Driver<T: Types> {
 /// once. See the crate documentation for the format and the recovery rules.
 ///
 /// Dropping the log completes the flushes already requested (their callbacks are
-/// called) and discards writes issued after the last flush, exactly as a crash would.
+/// called); writes issued after the last flush may or may not survive, as after a crash.
 pub struct RaftLog<T: Types> {
     config: Arc<Config>,
     pub(crate) storage: Arc<dyn Storage>,
