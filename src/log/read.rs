@@ -90,7 +90,8 @@ impl<T: Types> Reader<'_, T> {
         let (offset, size) = (entry.offset, u64::from(entry.size));
         let chunk_pos = log.chunks.partition_point(|c| c.chunk_id <= offset);
         let chunk = &log.chunks[chunk_pos.checked_sub(1).expect("entry in a chunk")];
-        let name = chunk_file_name(chunk.chunk_id);
+        // Built only for an error: formatting it per read shows in profiles.
+        let name = || chunk_file_name(chunk.chunk_id);
         let in_buf =
             offset >= self.buf_offset && offset + size <= self.buf_offset + self.buf.len() as u64;
         if !in_buf {
@@ -110,16 +111,16 @@ impl<T: Types> Reader<'_, T> {
                 next += 1;
             }
             let file = log.shared.file(chunk.chunk_id).ok_or_else(|| {
-                Error::corrupt(&name, offset - chunk.chunk_id, "chunk file is not open")
+                Error::corrupt(name(), offset - chunk.chunk_id, "chunk file is not open")
             })?;
             self.buf.resize((end - offset) as usize, 0);
             file.read_at(offset - chunk.chunk_id, &mut self.buf)
-                .map_err(|e| Error::io("read", &name, e))
+                .map_err(|e| Error::io("read", name(), e))
                 .inspect_err(|_| self.buf.clear())?;
             self.buf_offset = offset;
         }
         let at = (offset - self.buf_offset) as usize;
-        let corrupt = |reason: String| Error::corrupt(&name, offset - chunk.chunk_id, reason);
+        let corrupt = |reason: String| Error::corrupt(name(), offset - chunk.chunk_id, reason);
         let check_crc = !log.is_mutant(Mutant::SkipCrcCheck);
         let (_, content) =
             format::verify_record_frame(&self.buf[at..at + size as usize], check_crc)
