@@ -101,22 +101,23 @@ impl History {
         let mut best = m.same_as(recovered).then_some((self.base_seq, 0));
         for (seq, op) in &self.ops {
             if let WriteOp::Append(entries) = op {
-                // The states after each strict prefix of the batch.
-                let last_before = m.last;
-                for (i, entry) in entries
-                    .iter()
-                    .enumerate()
-                    .take(entries.len().saturating_sub(1))
-                {
-                    m.entries.push_back(entry.clone());
-                    m.last = Some(entry.0);
+                // Entry by entry: a crash may keep a prefix of the batch.
+                let kept: Vec<_> = m.not_covered(entries).cloned().collect();
+                let n = kept.len();
+                for (i, entry) in kept.into_iter().enumerate() {
+                    m.push_entry(entry);
                     if m.same_as(recovered) {
-                        best = Some((*seq - 1, i + 1));
+                        best = Some(if i + 1 == n {
+                            (*seq, 0)
+                        } else {
+                            (*seq - 1, i + 1)
+                        });
                     }
                 }
-                let partial = entries.len().saturating_sub(1);
-                m.entries.truncate(m.entries.len() - partial);
-                m.last = last_before;
+                if n == 0 && m.same_as(recovered) {
+                    best = Some((*seq, 0));
+                }
+                continue;
             }
             m.apply(op);
             if m.same_as(recovered) {

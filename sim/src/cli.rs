@@ -1,6 +1,7 @@
 //! The command line: `run` one seed, or `swarm` many.
 
-use crate::runner::{run_ops, run_seed, RunOptions};
+use crate::config::{without_names, FaultKind};
+use crate::runner::{run_ops, run_seed_without, RunOptions};
 use crate::shrink::shrink;
 use crate::summary::RunSummary;
 use crate::swarm::{swarm, SwarmOptions};
@@ -8,7 +9,9 @@ use clap::{Parser, Subcommand};
 use raftwal::mutants::Mutant;
 use std::time::Duration;
 
-/// Seeded crash and disk-fault simulator for raftwal.
+/// Seeded crash and disk-fault simulator for raftwal: runs random op sequences with
+/// crashes, power losses and disk faults against the real engine on a simulated
+/// disk, and checks every result and every recovery against a model.
 #[derive(Parser, Debug)]
 #[command(name = "raftwal-sim", version, about, long_about = None)]
 pub struct Cli {
@@ -31,9 +34,15 @@ pub enum Command {
         /// Print every step.
         #[arg(long)]
         trace: bool,
-        /// Run a deliberately broken engine variant.
+        /// Run a deliberately broken engine variant: ack-before-sync,
+        /// skip-sync-dir-on-create, skip-crc-check, write-before-validate,
+        /// evict-unsynced, ignore-sync-failure.
         #[arg(long, value_parser = parse_mutant)]
         mutant: Option<Mutant>,
+        /// Switch fault kinds off (comma-separated): tear, reorder, garbage, fsync,
+        /// write, read, sync-dir, misdirected, latent, rot.
+        #[arg(long, value_delimiter = ',', value_parser = FaultKind::parse)]
+        without: Vec<FaultKind>,
     },
     /// Run many seeds in parallel and print the totals; exit status 1 on a violation.
     Swarm {
@@ -49,10 +58,13 @@ pub enum Command {
         /// Threads (default: one per core).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Run a deliberately broken engine variant.
+        /// Run a deliberately broken engine variant (see `run --help`).
         #[arg(long, value_parser = parse_mutant)]
         mutant: Option<Mutant>,
-        /// Violating seeds to shrink and print (the lowest first).
+        /// Switch fault kinds off (see `run --help`).
+        #[arg(long, value_delimiter = ',', value_parser = FaultKind::parse)]
+        without: Vec<FaultKind>,
+        /// How many violating seeds to shrink and print, lowest first.
         #[arg(long, default_value_t = 1)]
         shrink: usize,
     },
@@ -72,23 +84,21 @@ pub fn mutant_name(m: Mutant) -> &'static str {
 
 /// Parses a mutant's command-line name.
 pub fn parse_mutant(s: &str) -> Result<Mutant, String> {
-    Mutant::ALL
-        .into_iter()
-        .find(|m| mutant_name(*m) == s)
-        .ok_or_else(|| {
-            let names: Vec<_> = Mutant::ALL.iter().map(|m| mutant_name(*m)).collect();
-            format!("unknown mutant {s:?}; one of: {}", names.join(", "))
-        })
+    Mutant::ALL.into_iter().find(|m| mutant_name(*m) == s).ok_or_else(|| {
+        let names: Vec<_> = Mutant::ALL.iter().map(|m| mutant_name(*m)).collect();
+        format!("unknown mutant {s:?}; one of: {}", names.join(", "))
+    })
 }
 
 /// The command that replays a run.
 pub fn replay_command(summary: &RunSummary) -> String {
-    let mut cmd = format!(
-        "cargo run --release -p raftwal-sim -- run --seed {} --ops {}",
-        summary.config.seed, summary.config.ops
-    );
-    if let Some(m) = summary.config.mutant {
+    let c = &summary.config;
+    let mut cmd = format!("cargo run --release -p raftwal-sim -- run --seed {} --ops {}", c.seed, c.ops);
+    if let Some(m) = c.mutant {
         cmd.push_str(&format!(" --mutant {}", mutant_name(m)));
+    }
+    if !c.without.is_empty() {
+        cmd.push_str(&format!(" --without {}", without_names(&c.without)));
     }
     cmd
 }
@@ -96,27 +106,15 @@ pub fn replay_command(summary: &RunSummary) -> String {
 /// Re-runs a violating seed, shrinks its op list and prints the shrunk trace.
 fn shrink_and_print(summary: &RunSummary) {
     let c = &summary.config;
-    let outcome = run_seed(c.seed, c.ops, c.mutant, RunOptions::default());
+    let outcome = run_seed_without(c.seed, c.ops, c.mutant, &c.without, RunOptions::default());
     let Some(violation) = outcome.summary.violation else {
-        println!(
-            "(seed {} did not violate again: not deterministic?)",
-            c.seed
-        );
+        println!("(seed {} did not violate again: not deterministic?)", c.seed);
         return;
     };
-    println!(
-        "shrinking seed {} ({} ops up to the violation)...",
-        c.seed,
-        violation.op_index + 1
-    );
+    println!("shrinking seed {} ({} ops up to the violation)...", c.seed, violation.op_index + 1);
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let shrunk = shrink(
-        &outcome.summary.config,
-        &outcome.ops,
-        &violation,
-        Duration::from_secs(60),
-    );
+    let shrunk = shrink(&outcome.summary.config, &outcome.ops, &violation, Duration::from_secs(60));
     std::panic::set_hook(previous_hook);
     let replay = run_ops(
         &outcome.summary.config,
@@ -146,16 +144,9 @@ pub fn main_with(cli: Cli) -> i32 {
             ops,
             trace,
             mutant,
+            without,
         } => {
-            let outcome = run_seed(
-                seed,
-                ops,
-                mutant,
-                RunOptions {
-                    trace,
-                    inspect: false,
-                },
-            );
+            let outcome = run_seed_without(seed, ops, mutant, &without, RunOptions { trace, inspect: false });
             if trace {
                 print!("{}", outcome.trace);
             }
@@ -178,6 +169,7 @@ pub fn main_with(cli: Cli) -> i32 {
             ops,
             jobs,
             mutant,
+            without,
             shrink,
         } => {
             let mut options = SwarmOptions::new(seeds);
@@ -187,6 +179,7 @@ pub fn main_with(cli: Cli) -> i32 {
                 options.jobs = jobs;
             }
             options.mutant = mutant;
+            options.without = without;
             options.progress = true;
             let report = swarm(&options);
             println!("{report}");
@@ -201,10 +194,7 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
             }
             if report.violations.len() > 20 {
-                println!(
-                    "... and {} more violating seeds",
-                    report.violations.len() - 20
-                );
+                println!("... and {} more violating seeds", report.violations.len() - 20);
             }
             for summary in report.violations.iter().take(shrink) {
                 println!();

@@ -73,6 +73,98 @@ impl fmt::Display for EngineLimits {
     }
 }
 
+/// A kind of fault the simulator can switch off on top of the seed's fault mix
+/// (`--without fsync,sync-dir`), e.g. to look past a known bug. The seed's draws are
+/// unchanged: only the switched-off probabilities become zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// Torn writes at power loss.
+    Tear,
+    /// Reordered writes at power loss.
+    Reorder,
+    /// Garbage in lost sectors.
+    Garbage,
+    /// `sync_data` failures.
+    Fsync,
+    /// `write_at` failures.
+    Write,
+    /// `read_at` failures.
+    Read,
+    /// `sync_dir` failures.
+    SyncDir,
+    /// Misdirected writes.
+    Misdirected,
+    /// Latent sector errors at power loss.
+    Latent,
+    /// Bit rot before a reopen.
+    Rot,
+}
+
+impl FaultKind {
+    /// Every kind.
+    pub const ALL: [FaultKind; 10] = [
+        FaultKind::Tear,
+        FaultKind::Reorder,
+        FaultKind::Garbage,
+        FaultKind::Fsync,
+        FaultKind::Write,
+        FaultKind::Read,
+        FaultKind::SyncDir,
+        FaultKind::Misdirected,
+        FaultKind::Latent,
+        FaultKind::Rot,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Tear => "tear",
+            FaultKind::Reorder => "reorder",
+            FaultKind::Garbage => "garbage",
+            FaultKind::Fsync => "fsync",
+            FaultKind::Write => "write",
+            FaultKind::Read => "read",
+            FaultKind::SyncDir => "sync-dir",
+            FaultKind::Misdirected => "misdirected",
+            FaultKind::Latent => "latent",
+            FaultKind::Rot => "rot",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        FaultKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown fault {s:?}; one of: {}", names.join(", "))
+        })
+    }
+
+    /// Switches this kind off in `f`.
+    pub fn switch_off(self, f: &mut FaultConfig) {
+        match self {
+            FaultKind::Tear => f.tear_writes_at_power_loss = false,
+            FaultKind::Reorder => f.reorder_writes_at_power_loss = false,
+            FaultKind::Garbage => f.garbage_on_lost_sectors = false,
+            FaultKind::Fsync => f.sync_data_failure_probability = 0.0,
+            FaultKind::Write => f.write_failure_probability = 0.0,
+            FaultKind::Read => f.read_failure_probability = 0.0,
+            FaultKind::SyncDir => f.sync_dir_failure_probability = 0.0,
+            FaultKind::Misdirected => f.misdirected_write_probability = 0.0,
+            FaultKind::Latent => f.latent_sector_error_at_power_loss_probability = 0.0,
+            FaultKind::Rot => f.bit_rot_before_reopen_probability = 0.0,
+        }
+    }
+}
+
+/// `a,b` or `none`.
+pub fn without_names(without: &[FaultKind]) -> String {
+    if without.is_empty() {
+        "none".to_string()
+    } else {
+        without.iter().map(|k| k.name()).collect::<Vec<_>>().join(",")
+    }
+}
+
 /// One run's configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunConfig {
@@ -90,13 +182,31 @@ pub struct RunConfig {
     pub disk_seed: u64,
     /// The deliberately broken engine variant, if any.
     pub mutant: Option<Mutant>,
+    /// Fault kinds switched off on top of the seed's mix.
+    pub without: Vec<FaultKind>,
 }
 
 impl RunConfig {
     /// The configuration of seed `seed`, and the RNG that then draws its ops.
     pub fn from_seed(seed: u64, ops: usize, mutant: Option<Mutant>) -> (Self, ChaCha8Rng) {
+        Self::from_seed_without(seed, ops, mutant, &[])
+    }
+
+    /// Like [`RunConfig::from_seed`], with the fault kinds `without` switched off.
+    pub fn from_seed_without(
+        seed: u64,
+        ops: usize,
+        mutant: Option<Mutant>,
+        without: &[FaultKind],
+    ) -> (Self, ChaCha8Rng) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let faults = FaultConfig::swarm(&mut rng);
+        let mut faults = FaultConfig::swarm(&mut rng);
+        let mut without = without.to_vec();
+        without.sort();
+        without.dedup();
+        for kind in &without {
+            kind.switch_off(&mut faults);
+        }
         let limits = EngineLimits::swarm(&mut rng);
         let mix = OpMix::swarm(&mut rng);
         let disk_seed = rng.gen();
@@ -108,6 +218,7 @@ impl RunConfig {
             mix,
             disk_seed,
             mutant,
+            without,
         };
         (config, rng)
     }

@@ -8,6 +8,11 @@ use raftwal::{ErrorKind, RaftLogState};
 use std::collections::VecDeque;
 
 /// What a log holds: the state and the entries `[first_index, next_index)`.
+///
+/// A log that was never purged starts at its first appended entry, whatever its index
+/// (and, emptied by a truncate, starts anew at the next append); entries at or below
+/// the purged id are skipped by `append`; a purge below the first entry removes
+/// nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Model {
     /// The saved vote.
@@ -20,15 +25,18 @@ pub struct Model {
     pub purged: Option<LogId>,
     /// The user data.
     pub user_data: Option<String>,
-    /// The entries, the first one at `first_index()`.
+    /// The index of `entries[0]` (meaningful when there are entries).
+    pub first: u64,
+    /// The entries, the first one at `first`.
     pub entries: VecDeque<(LogId, Payload)>,
 }
 
 impl Model {
-    /// Builds a model from what a log reports: its state and all its entries.
-    /// Fails if the entries do not fill `[first_index, next_index)` exactly.
+    /// Builds a model from what a log reports: its state, its first index and all its
+    /// entries. Fails if the entries do not fill `[first_index, next_index)` exactly.
     pub fn from_parts(
         state: RaftLogState<SimTypes>,
+        first: u64,
         entries: Vec<(LogId, Payload)>,
     ) -> Result<Self, String> {
         let model = Model {
@@ -37,29 +45,36 @@ impl Model {
             committed: state.committed,
             purged: state.purged,
             user_data: state.user_data,
+            first,
             entries: entries.into(),
         };
-        let (first, next) = (model.first_index(), model.next_index());
+        let next = model.next_index();
+        if model.entries.is_empty() && first != next {
+            return Err(format!("first index {first} of an empty log, whose next index is {next}"));
+        }
+        if let Some(p) = model.purged {
+            if first <= p.1 {
+                return Err(format!("first index {first} is not after the purged id {p:?}"));
+            }
+        }
         if next < first || (next - first) as usize != model.entries.len() {
-            return Err(format!(
-                "{} entries for the range [{first}, {next})",
-                model.entries.len()
-            ));
+            return Err(format!("{} entries for the range [{first}, {next})", model.entries.len()));
         }
         for (i, (id, _)) in model.entries.iter().enumerate() {
             if id.1 != first + i as u64 {
-                return Err(format!(
-                    "entry {id:?} at position of index {}",
-                    first + i as u64
-                ));
+                return Err(format!("entry {id:?} at position of index {}", first + i as u64));
             }
         }
         Ok(model)
     }
 
-    /// The index of the first entry still in the log.
+    /// The index of the first entry in the log (the next index when it is empty).
     pub fn first_index(&self) -> u64 {
-        self.purged.map_or(0, |p| p.1 + 1)
+        if self.entries.is_empty() {
+            self.next_index()
+        } else {
+            self.first
+        }
     }
 
     /// The index the next appended entry must have.
@@ -69,7 +84,7 @@ impl Model {
 
     /// The entry at `index`, if it is in the log.
     pub fn entry(&self, index: u64) -> Option<&(LogId, Payload)> {
-        let pos = index.checked_sub(self.first_index())?;
+        let pos = index.checked_sub(self.first)?;
         self.entries.get(usize::try_from(pos).ok()?)
     }
 
@@ -95,7 +110,8 @@ impl Model {
 
     /// Equality, cheapest fields first.
     pub fn same_as(&self, other: &Model) -> bool {
-        self.last == other.last
+        self.first_index() == other.first_index()
+            && self.last == other.last
             && self.purged == other.purged
             && self.committed == other.committed
             && self.vote == other.vote
@@ -127,12 +143,12 @@ impl Model {
             WriteOp::SaveVote(vote) => self.check_vote(vote),
             WriteOp::Append(entries) => {
                 let mut last = self.last;
-                for (id, _) in entries {
-                    let expected_index = last.map_or(0, |l| l.1 + 1);
-                    if id.1 != expected_index {
-                        return Err(ErrorKind::NonConsecutive);
-                    }
+                for (id, _) in self.not_covered(entries) {
+                    // An empty log that was never purged starts at any index.
                     if let Some(l) = last {
+                        if id.1 != l.1 + 1 {
+                            return Err(ErrorKind::NonConsecutive);
+                        }
                         if *id <= l {
                             return Err(ErrorKind::LogIdNotIncreasing);
                         }
@@ -164,6 +180,27 @@ impl Model {
                 Ok(())
             }
         }
+    }
+
+    /// The entries of an append not covered by the purge point (those at or below
+    /// the purged id, index and id both, are skipped).
+    pub fn not_covered<'a>(
+        &self,
+        entries: &'a [(LogId, Payload)],
+    ) -> impl Iterator<Item = &'a (LogId, Payload)> {
+        let purged = self.purged;
+        entries
+            .iter()
+            .filter(move |(id, _)| !purged.is_some_and(|p| id.1 <= p.1 && *id <= p))
+    }
+
+    /// Appends one entry that the checks accepted.
+    pub fn push_entry(&mut self, entry: (LogId, Payload)) {
+        if self.entries.is_empty() {
+            self.first = entry.0 .1;
+        }
+        self.last = Some(entry.0);
+        self.entries.push_back(entry);
     }
 
     /// A vote must compare `>=` the saved one.
@@ -224,6 +261,10 @@ impl Model {
                 };
             }
         }
+        if upto.1 < self.first_index() {
+            // Below the first entry of a log that starts after 0: nothing to remove.
+            return Ok(());
+        }
         match self.entry(upto.1) {
             Some((found, _)) if found != upto => Err(ErrorKind::PurgeConflict),
             Some(_) => Ok(()),
@@ -239,15 +280,14 @@ impl Model {
         match op {
             WriteOp::SaveVote(vote) => self.vote = Some(*vote),
             WriteOp::Append(entries) => {
-                for entry in entries {
-                    self.entries.push_back(entry.clone());
-                    self.last = Some(entry.0);
+                let kept: Vec<_> = self.not_covered(entries).cloned().collect();
+                for entry in kept {
+                    self.push_entry(entry);
                 }
             }
             WriteOp::Commit(id) => self.committed = Some(*id),
             WriteOp::Truncate(index) => {
-                let first = self.first_index();
-                let keep = (index - first) as usize;
+                let keep = index.saturating_sub(self.first) as usize;
                 self.entries.truncate(keep);
                 self.last = match self.entries.back() {
                     Some((id, _)) => Some(*id),
@@ -259,9 +299,11 @@ impl Model {
                 if next >= self.next_index() {
                     self.last = Some(*upto);
                     self.entries.clear();
-                } else {
-                    let drop = next.saturating_sub(self.first_index()) as usize;
-                    self.entries.drain(..drop.min(self.entries.len()));
+                    self.first = next;
+                } else if next > self.first {
+                    let drop = ((next - self.first) as usize).min(self.entries.len());
+                    self.entries.drain(..drop);
+                    self.first = next;
                 }
                 self.purged = Some(*upto);
             }
@@ -275,7 +317,7 @@ impl Model {
         debug_assert_eq!(
             self.entries.len() as u64,
             self.next_index() - self.first_index(),
-            "model invariant after {op:?}"
+            "model invariant after {op}"
         );
     }
 
@@ -302,6 +344,34 @@ mod tests {
         let op = WriteOp::Append((from..to).map(|i| ((term, i), format!("p{i}"))).collect());
         assert_eq!(m.check(&op), Ok(()));
         m.apply(&op);
+    }
+
+    #[test]
+    fn a_never_purged_log_starts_at_its_first_entry() {
+        let mut m = Model::default();
+        append(&mut m, 1, 5, 9);
+        assert_eq!((m.first_index(), m.next_index()), (5, 9));
+        assert_eq!(m.read(4, 6), Err(ErrorKind::ReadOutOfRange));
+        assert_eq!(
+            m.check(&WriteOp::Truncate(4)),
+            Err(ErrorKind::TruncateOutOfRange)
+        );
+        assert_eq!(m.check(&WriteOp::Purge((1, 2))), Ok(()));
+        assert_eq!(
+            m.check(&WriteOp::Commit((1, 2))),
+            Err(ErrorKind::CommitNotInLog)
+        );
+        m.apply(&WriteOp::Purge((1, 2)));
+        assert_eq!(
+            (m.first_index(), m.next_index(), m.entries.len()),
+            (5, 9, 4)
+        );
+        let mut e = Model::default();
+        append(&mut e, 1, 5, 9);
+        e.apply(&WriteOp::Truncate(5));
+        assert_eq!((e.last, e.first_index(), e.next_index()), (None, 0, 0));
+        append(&mut e, 2, 3, 4);
+        assert_eq!((e.first_index(), e.next_index()), (3, 4));
     }
 
     #[test]

@@ -353,7 +353,7 @@ impl Generator {
         if view.failed && rng.gen_bool(0.3) {
             return self.reopen(rng);
         }
-        let len = m.next_index() - m.first_index();
+        let len = m.next_index().saturating_sub(m.first_index());
         if len > self.mix.max_log_len && rng.gen_bool(0.5) {
             let upto = m.entry(m.first_index() + len / 2).expect("in log").0;
             return Op::Write(WriteOp::Purge(upto));
@@ -425,8 +425,25 @@ impl Generator {
             self.term += 1;
         }
         let n = rng.gen_range(1..=self.mix.max_batch) as u64;
-        let next = m.next_index();
+        let next = match m.last {
+            Some(last) => last.1 + 1,
+            // An empty, never purged log starts wherever its first entry says.
+            None => match rng.gen_range(0..10) {
+                0..=3 => 0,
+                4..=7 => 1,
+                _ => rng.gen_range(2..1000),
+            },
+        };
         let mut ids: Vec<LogId> = (0..n).map(|i| (self.term, next + i)).collect();
+        if let Some(p) = m.purged {
+            if rng.gen_ratio(1, 12) {
+                // Entries the purge point already covers (a leader resending what a
+                // snapshot holds): skipped.
+                let k = rng.gen_range(1..=3).min(p.1 + 1);
+                let covered = (0..k).map(|i| (p.0, p.1 + 1 - k + i));
+                ids = covered.chain(ids).collect();
+            }
+        }
         if invalid {
             let last_term = m.last.map_or(0, |l| l.0);
             match rng.gen_range(0..4) {
@@ -484,7 +501,7 @@ impl Generator {
                 },
             };
         }
-        if next == first || rng.gen_ratio(1, 12) {
+        if next <= first || rng.gen_ratio(1, 12) {
             // A snapshot ahead of the log.
             self.term = self.term.max(m.last.map_or(0, |l| l.0));
             return (self.term, next + rng.gen_range(0..20));
@@ -594,7 +611,7 @@ fn read(rng: &mut impl Rng, m: &Model, invalid: bool) -> Op {
             },
         };
     }
-    let len = next - first;
+    let len = next.saturating_sub(first);
     if len == 0 {
         return Op::Read {
             from: first,

@@ -20,7 +20,7 @@
 //! - The state an open recovers is taken as durable: the history restarts from it.
 
 use crate::check::{History, Verdict};
-use crate::config::RunConfig;
+use crate::config::{FaultKind, RunConfig};
 use crate::model::Model;
 use crate::ops::{Generator, Op, View, WriteOp};
 use crate::summary::{fault_delta, fnv1a, RunStats, RunSummary, Violation};
@@ -56,6 +56,15 @@ struct Excuses {
     rot: Option<Rot>,
     /// A misdirected write fired since the previous power loss.
     misdirected: bool,
+}
+
+/// How a byte range of a file became durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Durable {
+    /// A successful `sync_data`.
+    Synced,
+    /// Unsynced writes that a power loss kept (whole, torn, or as garbage).
+    Survived,
 }
 
 /// What an invalid op must leave unchanged.
@@ -134,7 +143,7 @@ pub struct Runner {
     /// first (observed through `SimDisk::last_synced_range` after every worker step
     /// and open). Kept because an open that truncates a torn tail may cut the last
     /// synced range away: the last synced write is then an earlier one.
-    synced: BTreeMap<String, Vec<(u64, u64)>>,
+    synced: BTreeMap<String, Vec<(u64, u64, Durable)>>,
     stats: RunStats,
     trace: Trace,
     op_index: usize,
@@ -253,11 +262,17 @@ impl Runner {
         match actual {
             Ok(()) => {
                 self.model.apply(op);
-                if !self.model.state_matches(log.log_state()) {
+                if !self.model.state_matches(log.log_state())
+                    || log.first_index() != self.model.first_index()
+                {
                     return Err(self.violation(
                         "state after op",
-                        format!("{:?}", self.model.state()),
-                        format!("{:?}", log.log_state()),
+                        format!(
+                            "{:?}, first index {}",
+                            self.model.state(),
+                            self.model.first_index()
+                        ),
+                        format!("{:?}, first index {}", log.log_state(), log.first_index()),
                     ));
                 }
                 self.seq += 1;
@@ -537,32 +552,55 @@ impl Runner {
     /// Records the last synced range of every file, if new.
     fn observe_syncs(&mut self) {
         for name in self.disk.file_names() {
-            if let Some(range) = self.disk.last_synced_range(&name) {
+            if let Some((start, end)) = self.disk.last_synced_range(&name) {
                 let ranges = self.synced.entry(name).or_default();
-                if ranges.last() != Some(&range) {
+                if !ranges.iter().rev().find(|r| r.2 == Durable::Synced).is_some_and(|r| (r.0, r.1) == (start, end)) {
                     if ranges.len() >= 32 {
                         ranges.remove(0);
                     }
-                    ranges.push(range);
+                    ranges.push((start, end, Durable::Synced));
                 }
             }
         }
     }
 
-    /// Is `at` inside the last synced write still in its file (the undecidable place)?
-    fn in_last_synced_write(&self, at: &BitRot) -> bool {
-        let len = self.disk.durable_bytes(&at.file_name).map_or(0, |b| b.len() as u64);
-        let mut ranges: Vec<(u64, u64)> = self.synced.get(&at.file_name).cloned().unwrap_or_default();
-        if let Some(r) = self.disk.last_synced_range(&at.file_name) {
-            if ranges.last() != Some(&r) {
-                ranges.push(r);
+    /// Records the bytes a power loss made durable past each file's old durable end:
+    /// unsynced writes that survived are now the file's last durable write, exactly as
+    /// if a sync had made them so.
+    fn observe_power_loss_survivors(&mut self, pending: Vec<(String, u64)>) {
+        for (name, old_len) in pending {
+            let Some(new_len) = self.disk.durable_bytes(&name).map(|b| b.len() as u64) else {
+                continue;
+            };
+            if new_len > old_len {
+                let ranges = self.synced.entry(name).or_default();
+                if ranges.len() >= 32 {
+                    ranges.remove(0);
+                }
+                ranges.push((old_len, new_len, Durable::Survived));
             }
         }
-        ranges
-            .iter()
-            .rev()
-            .find(|(start, _)| *start < len)
-            .is_some_and(|&(start, end)| at.offset_bytes >= start && at.offset_bytes < end.min(len))
+    }
+
+    /// Is `at` inside the last writes made durable still in its file? That is the
+    /// undecidable place: rot there looks exactly like a torn tail. It spans the last
+    /// synced range and whatever a later power loss kept after it (whole writes, which
+    /// the open then adopts, or torn ones and garbage, which it drops).
+    fn in_last_synced_write(&self, at: &BitRot) -> bool {
+        let len = self.disk.durable_bytes(&at.file_name).map_or(0, |b| b.len() as u64);
+        let ranges = self.synced.get(&at.file_name).map_or(&[][..], |r| r.as_slice());
+        for &(start, end, how) in ranges.iter().rev() {
+            if start >= len {
+                continue; // cut away by an open's repair
+            }
+            if at.offset_bytes >= start && at.offset_bytes < end.min(len) {
+                return true;
+            }
+            if how == Durable::Synced {
+                return false;
+            }
+        }
+        false
     }
 
     /// The files (name without leading zeros, volatile length, durable length,
@@ -576,8 +614,19 @@ impl Runner {
                 let short = name.trim_start_matches('0');
                 let len = self.disk.file_bytes(name).map_or(0, |b| b.len());
                 let dlen = self.disk.durable_bytes(name).map_or(0, |b| b.len());
-                let mark = if durable.contains(name) { "" } else { " (name not durable)" };
-                format!("{}:{len}/{dlen}{mark}", if short.starts_with('.') { name.as_str() } else { short })
+                let mark = if durable.contains(name) {
+                    ""
+                } else {
+                    " (name not durable)"
+                };
+                format!(
+                    "{}:{len}/{dlen}{mark}",
+                    if short.starts_with('.') {
+                        name.as_str()
+                    } else {
+                        short
+                    }
+                )
             })
             .collect::<Vec<_>>()
             .join(" ")
@@ -612,10 +661,26 @@ impl Runner {
         let unsynced = self.unsynced_on_disk();
         self.stats.crashes_between_write_and_sync += u64::from(unsynced);
         self.log = None;
-        let names_before = if self.trace.enabled() { self.describe_files() } else { String::new() };
+        let names_before = if self.trace.enabled() {
+            self.describe_files()
+        } else {
+            String::new()
+        };
+        // Files with unsynced writes: a power loss may make some of them durable.
+        let pending: Vec<(String, u64)> = self
+            .disk
+            .file_names()
+            .into_iter()
+            .filter(|name| self.disk.pending_op_count(name).unwrap_or(0) > 0)
+            .map(|name| {
+                let len = self.disk.durable_bytes(&name).map_or(0, |b| b.len() as u64);
+                (name, len)
+            })
+            .collect();
         let before = self.disk.fault_counts();
         self.disk.power_loss();
         let after = self.disk.fault_counts();
+        self.observe_power_loss_survivors(pending);
         let misdirected = after.misdirected_writes > self.misdirected_mark;
         self.misdirected_mark = after.misdirected_writes;
         let rot = if rot {
@@ -627,7 +692,11 @@ impl Runner {
             None
         };
         self.stats.rot_injected += u64::from(rot.is_some());
-        let names_after = if self.trace.enabled() { self.describe_files() } else { String::new() };
+        let names_after = if self.trace.enabled() {
+            self.describe_files()
+        } else {
+            String::new()
+        };
         self.trace.line(|| {
             let rot = match &rot {
                 None => String::new(),
@@ -748,7 +817,7 @@ impl Runner {
     /// Reads every entry back, retrying injected read errors.
     fn read_back(&mut self) -> Result<Vec<(LogId, Payload)>, Violation> {
         let log = self.log.as_ref().expect("open");
-        let (first, next) = (log.log_state().first_index(), log.log_state().next_index());
+        let (first, next) = (log.first_index(), log.log_state().next_index());
         let mut out = Vec::with_capacity(next.saturating_sub(first) as usize);
         let mut retries = 0;
         while first + (out.len() as u64) < next {
@@ -801,8 +870,9 @@ impl Runner {
     /// it the model's new base.
     fn check_recovery(&mut self, excuses: &Excuses, counted: bool) -> Result<(), Violation> {
         let state = self.log().log_state().clone();
+        let first = self.log().first_index();
         let entries = self.read_back()?;
-        let recovered = Model::from_parts(state, entries).map_err(|e| {
+        let recovered = Model::from_parts(state, first, entries).map_err(|e| {
             self.violation(
                 "recovery",
                 "entries [first_index, next_index) read back in order",
@@ -1016,7 +1086,18 @@ fn execute(config: RunConfig, mut source: Source<'_>, options: RunOptions) -> Ru
 
 /// Runs seed `seed`: `ops` ops drawn from it.
 pub fn run_seed(seed: u64, ops: usize, mutant: Option<Mutant>, options: RunOptions) -> RunOutcome {
-    let (config, rng) = RunConfig::from_seed(seed, ops, mutant);
+    run_seed_without(seed, ops, mutant, &[], options)
+}
+
+/// Runs seed `seed` with the fault kinds `without` switched off.
+pub fn run_seed_without(
+    seed: u64,
+    ops: usize,
+    mutant: Option<Mutant>,
+    without: &[FaultKind],
+    options: RunOptions,
+) -> RunOutcome {
+    let (config, rng) = RunConfig::from_seed_without(seed, ops, mutant, without);
     let generator = Generator::new(
         config.mix.clone(),
         config.faults.bit_rot_before_reopen_probability,

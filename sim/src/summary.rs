@@ -206,10 +206,11 @@ impl fmt::Display for RunSummary {
         let s = &self.stats;
         writeln!(
             f,
-            "seed {}  ops {}  mutant {}",
+            "seed {}  ops {}  mutant {}  without {}",
             c.seed,
             c.ops,
-            c.mutant.map_or("none".to_string(), |m| format!("{m:?}"))
+            c.mutant.map_or("none", crate::cli::mutant_name),
+            crate::config::without_names(&c.without)
         )?;
         writeln!(f, "fault mix: {}", describe_faults(&c.faults))?;
         writeln!(f, "engine:    {}", c.limits)?;

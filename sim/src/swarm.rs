@@ -1,7 +1,8 @@
 //! Many seeds in parallel: each seed is an independent, deterministic run; threads only
 //! decide which seed runs where. Totals are summed in seed order.
 
-use crate::runner::{run_seed, RunOptions};
+use crate::config::FaultKind;
+use crate::runner::{run_seed_without, RunOptions};
 use crate::summary::{fault_fields, RunStats, RunSummary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use raftwal::mutants::Mutant;
@@ -25,6 +26,8 @@ pub struct SwarmOptions {
     pub jobs: usize,
     /// Engine mutant.
     pub mutant: Option<Mutant>,
+    /// Fault kinds switched off.
+    pub without: Vec<FaultKind>,
     /// Start no new seed once a violation is found (the lowest violating seed is still
     /// exact: every lower seed was started before it).
     pub stop_at_first_violation: bool,
@@ -41,6 +44,7 @@ impl SwarmOptions {
             ops: 2000,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             mutant: None,
+            without: Vec::new(),
             stop_at_first_violation: false,
             progress: false,
         }
@@ -101,10 +105,11 @@ pub fn swarm(options: &SwarmOptions) -> SwarmReport {
                 if i >= options.seeds {
                     break;
                 }
-                let outcome = run_seed(
+                let outcome = run_seed_without(
                     options.start + i,
                     options.ops,
                     options.mutant,
+                    &options.without,
                     RunOptions::default(),
                 );
                 if outcome.summary.violation.is_some() {
@@ -152,15 +157,13 @@ impl fmt::Display for SwarmReport {
             |f: &mut fmt::Formatter<'_>, name: &str, v: u64| writeln!(f, "  {name:<44} {v:>14}");
         writeln!(
             f,
-            "swarm: seeds {}..{}, {} ops each, {} threads, mutant {}",
+            "swarm: seeds {}..{}, {} ops each, {} threads, mutant {}, without {}",
             self.options.start,
             self.options.start + self.options.seeds,
             self.options.ops,
             self.options.jobs,
-            self.options
-                .mutant
-                .map_or("none".to_string(), |m| crate::cli::mutant_name(m)
-                    .to_string())
+            self.options.mutant.map_or("none", crate::cli::mutant_name),
+            crate::config::without_names(&self.options.without)
         )?;
         row(f, "runs", self.runs)?;
         row(f, "ops", s.ops)?;
@@ -211,6 +214,15 @@ impl fmt::Display for SwarmReport {
         )?;
         row(f, "fresh disks", s.fresh_disks)?;
         row(f, "VIOLATIONS", self.violations.len() as u64)?;
+        let mut by_category: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+        for v in &self.violations {
+            let violation = v.violation.as_ref().expect("violating");
+            let e = by_category.entry(violation.category).or_insert((0, v.config.seed));
+            e.0 += 1;
+        }
+        for (category, (n, first_seed)) in by_category {
+            writeln!(f, "    {:<42} {n:>14}  (first: seed {first_seed})", category)?;
+        }
         let wall = self.elapsed.as_secs_f64().max(1e-9);
         let cpu = self.run_time.as_secs_f64().max(1e-9);
         writeln!(f, "  {:<44} {:>14.1}s", "wall time", wall)?;

@@ -26,8 +26,11 @@ fn append(log: &mut RaftLog<SimTypes>, term: u64, from: u64, to: u64) {
 /// Flushes with a callback, runs the worker until idle, returns the callback's result.
 fn flush_wait(log: &mut RaftLog<SimTypes>) -> Result<(), ErrorKind> {
     let outcomes: raftwal_sim::types::Outcomes = Arc::new(Mutex::new(Vec::new()));
-    log.flush(Some(raftwal_sim::types::FlushRecorder::new(0, outcomes.clone())))
-        .map_err(|e| e.kind())?;
+    log.flush(Some(raftwal_sim::types::FlushRecorder::new(
+        0,
+        outcomes.clone(),
+    )))
+    .map_err(|e| e.kind())?;
     log.wait_worker_idle();
     let got = outcomes.lock().unwrap().pop().expect("callback called");
     got.1.map_err(|e| e.kind())
@@ -79,7 +82,8 @@ fn bug_purge_after_failed_sync_dir_leaves_chunk_gap() {
     drop(log);
     disk.crash();
 
-    let log = open(&disk).unwrap_or_else(|e| panic!("reopen after a crash failed: {e}; files {files:?}"));
+    let log =
+        open(&disk).unwrap_or_else(|e| panic!("reopen after a crash failed: {e}; files {files:?}"));
     assert_eq!(log.log_state().purged, Some((1, 13)));
     assert_eq!(log.log_state().last, Some((1, 15)));
 }
@@ -106,17 +110,68 @@ fn bug_open_after_failed_sync_data_trusts_page_cache() {
 
     disk.set_faults(fail_sync_data());
     let first = open(&disk);
-    assert!(matches!(&first, Err(e) if e.kind() == ErrorKind::Io), "the open's sync_data fails");
+    assert!(
+        matches!(&first, Err(e) if e.kind() == ErrorKind::Io),
+        "the open's sync_data fails"
+    );
     drop(first);
     disk.set_faults(FaultConfig::none());
 
     let mut log = open(&disk).unwrap();
-    assert_eq!(log.log_state().last, Some((1, 0)), "the open shows the entry");
+    assert_eq!(
+        log.log_state().last,
+        Some((1, 0)),
+        "the open shows the entry"
+    );
     append(&mut log, 1, 1, 2);
     flush_wait(&mut log).unwrap(); // acknowledged
     drop(log);
     disk.power_loss();
 
     let log = open(&disk).unwrap_or_else(|e| panic!("open after the power loss failed: {e}"));
-    assert_eq!(log.log_state().last, Some((1, 1)), "an acknowledged entry was lost");
+    assert_eq!(
+        log.log_state().last,
+        Some((1, 1)),
+        "an acknowledged entry was lost"
+    );
+}
+
+/// Found by `raftwal-sim swarm` (seeds 31, 34, ... of 0..1000; seed 31 fails at its
+/// fourth op).
+///
+/// `RaftLog::first_index` is documented as "the index of the first entry in the log
+/// (the next index when it is empty)". A log that was never purged and started at 1
+/// (as openraft's does), truncated back to its first entry, is empty with no last id:
+/// its next index is 0, but `first_index()` still says 1, so `first_index() >
+/// next_index()` and `truncate(0)`, valid by the documented range `[first_index,
+/// next_index]`, is rejected.
+#[test]
+fn bug_first_index_of_a_never_purged_log_truncated_to_empty() {
+    let disk = SimDisk::new(1, FaultConfig::none());
+    let mut log = open(&disk).unwrap();
+    append(&mut log, 1, 1, 3);
+    log.truncate(1).unwrap();
+    assert_eq!(log.log_state().last, None);
+    assert_eq!(log.log_state().next_index(), 0);
+    assert_eq!(log.first_index(), 0, "the next index, the log being empty");
+}
+
+/// Same root cause as the test above, found by `raftwal-sim swarm --without
+/// fsync,sync-dir` (seed 76 of 0..10000).
+///
+/// The index keeps its old start after a never-purged log is truncated to empty. A
+/// purge then sets `last` to the purged id (the log continues after it) without moving
+/// the index, so the next entry is accepted at index 1 but stored as if at index 5:
+/// reading it back fails with `ReadOutOfRange` (first index 5 > next index 2). Debug
+/// builds panic on the engine's `debug_assert` in `LogCore::apply_append`.
+#[test]
+fn bug_entry_appended_after_truncate_to_empty_and_purge_is_unreadable() {
+    let disk = SimDisk::new(1, FaultConfig::none());
+    let mut log = open(&disk).unwrap();
+    log.append([((1, 5), "a".to_string()), ((1, 6), "b".to_string())]).unwrap();
+    log.truncate(5).unwrap();
+    log.purge((0, 0)).unwrap();
+    log.append([((1, 1), "x".to_string())]).unwrap();
+    let read: Vec<_> = log.read(1, 2).map(|r| r.map_err(|e| e.kind())).collect();
+    assert_eq!(read, vec![Ok(((1, 1), "x".to_string()))]);
 }
