@@ -451,7 +451,7 @@ impl Generator {
                     let gap = rng.gen_range(1..=3);
                     ids.iter_mut().for_each(|id| id.1 += gap);
                 }
-                1 if next > 0 => ids.iter_mut().for_each(|id| id.1 -= 1),
+                1 if next > 0 => ids.iter_mut().for_each(|id| id.1 = id.1.saturating_sub(1)),
                 2 if last_term > 0 => ids.iter_mut().for_each(|id| id.0 = last_term - 1),
                 _ => {
                     // One bad entry inside an otherwise valid batch: nothing is appended.

@@ -144,6 +144,8 @@ pub struct Runner {
     /// and open). Kept because an open that truncates a torn tail may cut the last
     /// synced range away: the last synced write is then an earlier one.
     synced: BTreeMap<String, Vec<(u64, u64, Durable)>>,
+    /// Files on the disk after the last observation.
+    file_count: usize,
     stats: RunStats,
     trace: Trace,
     op_index: usize,
@@ -171,6 +173,7 @@ impl Runner {
             misdirected_mark: 0,
             retired: FaultCounts::default(),
             synced: BTreeMap::new(),
+            file_count: 0,
             stats: RunStats::default(),
             trace: Trace::new(trace),
             op_index: 0,
@@ -549,9 +552,12 @@ impl Runner {
         Ok(())
     }
 
-    /// Records the last synced range of every file, if new.
+    /// Records the last synced range of every file, if new, and counts removed files.
     fn observe_syncs(&mut self) {
-        for name in self.disk.file_names() {
+        let names = self.disk.file_names();
+        self.stats.chunk_files_removed += (self.file_count as u64).saturating_sub(names.len() as u64);
+        self.file_count = names.len();
+        for name in names {
             if let Some((start, end)) = self.disk.last_synced_range(&name) {
                 let ranges = self.synced.entry(name).or_default();
                 if !ranges.iter().rev().find(|r| r.2 == Durable::Synced).is_some_and(|r| (r.0, r.1) == (start, end)) {
@@ -753,6 +759,7 @@ impl Runner {
                     self.log = Some(log);
                     let names = self.disk.file_names();
                     self.synced.retain(|name, _| names.contains(name));
+                    self.file_count = names.len();
                     self.observe_syncs();
                     return self.check_recovery(&excuses, counted);
                 }

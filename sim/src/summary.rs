@@ -64,6 +64,8 @@ pub struct RunStats {
     pub open_gave_up: u64,
     /// Fresh disks started after a refused open.
     pub fresh_disks: u64,
+    /// Chunk files the worker removed after purges.
+    pub chunk_files_removed: u64,
 }
 
 impl RunStats {
@@ -99,7 +101,8 @@ impl RunStats {
             misdirected_losses,
             open_io_errors,
             open_gave_up,
-            fresh_disks
+            fresh_disks,
+            chunk_files_removed
         );
     }
 }
@@ -249,8 +252,9 @@ impl fmt::Display for RunSummary {
         )?;
         writeln!(
             f,
-            "log failures {}; callbacks ok {}, err {}; acknowledged writes {} of {}",
-            s.log_failures, s.callbacks_ok, s.callbacks_err, s.acked_writes, s.writes_ok
+            "log failures {}; callbacks ok {}, err {}; acknowledged writes {} of {}; chunk files removed by purges {}",
+            s.log_failures, s.callbacks_ok, s.callbacks_err, s.acked_writes, s.writes_ok,
+            s.chunk_files_removed
         )?;
         let fired: Vec<String> = fault_fields(&self.faults)
             .iter()

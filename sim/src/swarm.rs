@@ -213,6 +213,7 @@ impl fmt::Display for SwarmReport {
             s.misdirected_losses,
         )?;
         row(f, "fresh disks", s.fresh_disks)?;
+        row(f, "chunk files removed by purges", s.chunk_files_removed)?;
         row(f, "VIOLATIONS", self.violations.len() as u64)?;
         let mut by_category: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
         for v in &self.violations {

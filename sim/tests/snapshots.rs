@@ -1,0 +1,75 @@
+//! Fixed scenarios kept as insta snapshots under the top-level `snapshots/`: the run's
+//! summary, then, after a final crash and recovery, the on-disk record `dump()` and the
+//! recovered `dump_data()`. A change of behaviour or format shows up as a diff: review
+//! it with `cargo insta review`, or accept with `INSTA_UPDATE=always cargo test`.
+//!
+//! Lines longer than 160 characters (large payloads) are cut, with their length noted.
+
+use raftwal_sim::ops::Op;
+use raftwal_sim::{run_ops, run_seed, RunOptions};
+
+const OPS: usize = 300;
+
+fn cut_long_lines(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.len() <= 160 {
+                line.to_string()
+            } else {
+                let mut end = 140;
+                while !line.is_char_boundary(end) {
+                    end -= 1;
+                }
+                format!("{} …[{} chars]", &line[..end], line.len())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn scenario(name: &str, seed: u64, check: impl Fn(&raftwal_sim::RunSummary) -> bool) {
+    let generated = run_seed(seed, OPS, None, RunOptions::default());
+    assert!(check(&generated.summary), "seed {seed} no longer covers {name}:\n{}", generated.summary);
+    let mut ops = generated.ops;
+    ops.push(Op::Crash);
+    let replayed = run_ops(&generated.summary.config, &ops, RunOptions { trace: false, inspect: true });
+    let summary = replayed.summary;
+    assert!(summary.violation.is_none(), "{summary}");
+    let (dump, dump_data) = replayed.inspection.expect("the log is open");
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(format!("{name}_summary"), summary.to_string());
+        insta::assert_snapshot!(format!("{name}_dump"), cut_long_lines(&dump));
+        insta::assert_snapshot!(format!("{name}_dump_data"), cut_long_lines(&dump_data));
+    });
+}
+
+/// Power losses tear unsynced writes; recovery drops the torn tail (and only
+/// unacknowledged writes).
+#[test]
+fn torn_tail() {
+    scenario("sim_torn_tail", 6, |s| {
+        s.faults.torn_writes > 0 && s.stats.recoveries_dropping_unacked > 0
+    });
+}
+
+/// Bit rot in synced data: the open refuses with a corruption error, the run goes on
+/// on a fresh disk.
+#[test]
+fn rot_detected() {
+    scenario("sim_rot_detected", 5, |s| s.stats.corrupt_opens > 0 && s.faults.bit_rots > 0);
+}
+
+/// `sync_data` fails: the waiting flushes report the error, the log refuses writes
+/// until it is reopened.
+#[test]
+fn fsync_failure() {
+    scenario("sim_fsync_failure", 2, |s| {
+        s.faults.fsync_failures > 0 && s.stats.callbacks_err > 0 && s.stats.log_failures > 0
+    });
+}
+
+/// Purges remove whole chunk files; recovery starts from the first chunk left.
+#[test]
+fn purge_across_chunks() {
+    scenario("sim_purge_across_chunks", 14, |s| s.stats.chunk_files_removed >= 3);
+}
