@@ -28,6 +28,8 @@ pub(crate) struct Worker<T: Types> {
     dirty: bool,
     /// Callbacks of the round, waiting for its sync.
     waiting: Vec<T::Callback>,
+    /// Purged chunks still to remove, oldest first.
+    removal_backlog: Vec<u64>,
     /// Buffers written this round, handed back to the writer at the next round.
     spent_buffers: Vec<Vec<u8>>,
     /// A flush (with or without callback) asked for a sync.
@@ -57,6 +59,7 @@ impl<T: Types> Worker<T> {
             waiting: Vec::new(),
             sync_requested: false,
             spent_buffers: Vec::new(),
+            removal_backlog: Vec::new(),
             round: VecDeque::new(),
             failure: None,
         }
@@ -162,21 +165,31 @@ impl<T: Types> Worker<T> {
                 if self.failure.is_some() {
                     return;
                 }
-                for chunk_id in chunk_ids {
-                    let name = chunk_file_name(chunk_id);
-                    // Oldest first, each removal made durable before the next, so the
-                    // chunks left after any crash are always a contiguous run.
-                    let removed = self
-                        .storage
-                        .remove(&name)
-                        .and_then(|()| self.storage.sync_dir());
-                    self.shared.files.write().remove(&chunk_id);
-                    if let Err(e) = removed {
-                        log::warn!("raftwal: could not remove purged chunk {name}: {e}; it will be removed at the next open");
-                        break;
-                    }
-                }
+                self.removal_backlog.extend(chunk_ids);
+                self.remove_backlog();
             }
+        }
+    }
+
+    /// Removes the purged chunks of the backlog, oldest first, each removal made
+    /// durable before the next, so the chunks left after any crash are always a
+    /// contiguous run. On a failure the rest stays in the backlog (in order) for the
+    /// next removal, or for the next open, which removes purged chunks too: a later
+    /// purge never removes a newer chunk while an older one is left behind.
+    fn remove_backlog(&mut self) {
+        while let Some(&chunk_id) = self.removal_backlog.first() {
+            let name = chunk_file_name(chunk_id);
+            let removed = match self.storage.remove(&name) {
+                // A retry after a failed sync_dir: the name is gone already.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            };
+            if let Err(e) = removed.and_then(|()| self.storage.sync_dir()) {
+                log::warn!("raftwal: could not remove purged chunk {name}: {e}; retrying at the next purge or open");
+                return;
+            }
+            self.shared.files.write().remove(&chunk_id);
+            self.removal_backlog.remove(0);
         }
     }
 

@@ -31,4 +31,4 @@ pub(crate) use record::{
     begin_record, decode_record, encode_state, finish_record, verify_record_frame, Record,
     RecordKind,
 };
-pub(crate) use scan::scan_chunk;
+pub(crate) use scan::{scan_chunk, ChunkScan};

@@ -285,6 +285,7 @@ impl<T: Types> LogCore<T> {
     pub(crate) fn apply_truncate(&mut self, index: u64, new_last: Option<T::LogId>) {
         self.index.truncate_from(index);
         self.state.last = new_last;
+        self.restart_empty_index();
     }
 
     pub(crate) fn apply_purge(&mut self, upto: T::LogId) {
@@ -294,6 +295,17 @@ impl<T: Types> LogCore<T> {
         }
         self.index.purge_before(next);
         self.state.purged = Some(upto);
+        self.restart_empty_index();
+    }
+
+    /// An empty index starts at the next index of the log, wherever its entries were
+    /// (a never-purged log truncated to empty and then purged continues after the
+    /// purge point, not where its old entries started). During replay the start of an
+    /// empty index marks the missing entries and stays.
+    fn restart_empty_index(&mut self) {
+        if self.index.is_empty() && !self.may_miss {
+            self.index = Index::new(self.state.next_index());
+        }
     }
 
     /// Checks and applies one replayed record at global `offset`, `size` bytes.

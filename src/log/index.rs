@@ -62,6 +62,10 @@ impl<T: Types> Index<T> {
         self.first
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.log_ids.is_empty()
+    }
+
     /// The index after the last slot.
     pub(crate) fn next(&self) -> u64 {
         self.first + self.log_ids.len() as u64

@@ -121,6 +121,9 @@ pub(crate) fn recover<T: Types>(
             file.sync_data()
                 .map_err(|e| Error::io("sync_data", &name, e))?;
         }
+        if is_last {
+            rewrite_unproven_tail(file.as_ref(), &name, chunk_id, &bytes, &scan)?;
+        }
 
         let mut info = ChunkInfo::new(chunk_id);
         for (k, &(offset, size)) in scan.records.iter().enumerate() {
@@ -182,6 +185,36 @@ pub(crate) fn recover<T: Types>(
         files,
         end: end.unwrap_or(0),
     })
+}
+
+/// Rewrites the bytes of the last chunk that no batch header proves durable (those
+/// after the highest `durable_offset` recorded), so that the `sync_data` the open does
+/// next makes them durable for sure.
+///
+/// After a failed `sync_data` (in this process or in one that crashed), the page cache
+/// may still show bytes that the disk dropped, while a new `sync_data` returns Ok
+/// because nothing is dirty: trusting them would build on bytes a power loss takes
+/// back (fsyncgate). Writing them again marks them dirty, so the sync really writes
+/// them. The region is at most the last group commit, so this costs little.
+fn rewrite_unproven_tail(
+    file: &dyn StorageFile,
+    name: &str,
+    chunk_id: u64,
+    bytes: &[u8],
+    scan: &format::ChunkScan,
+) -> Result<(), Error> {
+    let proven_global = scan
+        .batches
+        .iter()
+        .map(|(_, h)| h.durable_offset)
+        .max()
+        .unwrap_or(chunk_id);
+    let start = proven_global.saturating_sub(chunk_id).min(scan.valid_end);
+    if start < scan.valid_end {
+        file.write_at(start, &bytes[start as usize..scan.valid_end as usize])
+            .map_err(|e| Error::io("write", name, e))?;
+    }
+    Ok(())
 }
 
 /// Removes the oldest closed chunks whose entries are all purged (a purge interrupted
