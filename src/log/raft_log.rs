@@ -26,7 +26,7 @@ enum Driver<T: Types> {
     /// Held for its `Drop`, which finishes the queue and joins the thread.
     #[allow(dead_code)]
     Thread(FlushThread<T>),
-    Manual(Mutex<Worker<T>>),
+    Manual(Mutex<Box<Worker<T>>>),
 }
 
 /// A write-ahead log for Raft: vote, entries, committed id, purge point and user data,
@@ -104,7 +104,7 @@ impl<T: Types> RaftLog<T> {
                     .map_err(|e| Error::io("spawn", "raftwal-flush", e))?;
                 Driver::Thread(thread)
             }
-            WorkerMode::Manual => Driver::Manual(Mutex::new(worker)),
+            WorkerMode::Manual => Driver::Manual(Mutex::new(Box::new(worker))),
         };
         let cache = PayloadCache::new(core.index.next());
         Ok(Self {
