@@ -84,16 +84,22 @@ pub fn mutant_name(m: Mutant) -> &'static str {
 
 /// Parses a mutant's command-line name.
 pub fn parse_mutant(s: &str) -> Result<Mutant, String> {
-    Mutant::ALL.into_iter().find(|m| mutant_name(*m) == s).ok_or_else(|| {
-        let names: Vec<_> = Mutant::ALL.iter().map(|m| mutant_name(*m)).collect();
-        format!("unknown mutant {s:?}; one of: {}", names.join(", "))
-    })
+    Mutant::ALL
+        .into_iter()
+        .find(|m| mutant_name(*m) == s)
+        .ok_or_else(|| {
+            let names: Vec<_> = Mutant::ALL.iter().map(|m| mutant_name(*m)).collect();
+            format!("unknown mutant {s:?}; one of: {}", names.join(", "))
+        })
 }
 
 /// The command that replays a run.
 pub fn replay_command(summary: &RunSummary) -> String {
     let c = &summary.config;
-    let mut cmd = format!("cargo run --release -p raftwal-sim -- run --seed {} --ops {}", c.seed, c.ops);
+    let mut cmd = format!(
+        "cargo run --release -p raftwal-sim -- run --seed {} --ops {}",
+        c.seed, c.ops
+    );
     if let Some(m) = c.mutant {
         cmd.push_str(&format!(" --mutant {}", mutant_name(m)));
     }
@@ -108,13 +114,25 @@ fn shrink_and_print(summary: &RunSummary) {
     let c = &summary.config;
     let outcome = run_seed_without(c.seed, c.ops, c.mutant, &c.without, RunOptions::default());
     let Some(violation) = outcome.summary.violation else {
-        println!("(seed {} did not violate again: not deterministic?)", c.seed);
+        println!(
+            "(seed {} did not violate again: not deterministic?)",
+            c.seed
+        );
         return;
     };
-    println!("shrinking seed {} ({} ops up to the violation)...", c.seed, violation.op_index + 1);
+    println!(
+        "shrinking seed {} ({} ops up to the violation)...",
+        c.seed,
+        violation.op_index + 1
+    );
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let shrunk = shrink(&outcome.summary.config, &outcome.ops, &violation, Duration::from_secs(60));
+    let shrunk = shrink(
+        &outcome.summary.config,
+        &outcome.ops,
+        &violation,
+        Duration::from_secs(60),
+    );
     std::panic::set_hook(previous_hook);
     let replay = run_ops(
         &outcome.summary.config,
@@ -146,7 +164,16 @@ pub fn main_with(cli: Cli) -> i32 {
             mutant,
             without,
         } => {
-            let outcome = run_seed_without(seed, ops, mutant, &without, RunOptions { trace, inspect: false });
+            let outcome = run_seed_without(
+                seed,
+                ops,
+                mutant,
+                &without,
+                RunOptions {
+                    trace,
+                    inspect: false,
+                },
+            );
             if trace {
                 print!("{}", outcome.trace);
             }
@@ -194,7 +221,10 @@ pub fn main_with(cli: Cli) -> i32 {
                 }
             }
             if report.violations.len() > 20 {
-                println!("... and {} more violating seeds", report.violations.len() - 20);
+                println!(
+                    "... and {} more violating seeds",
+                    report.violations.len() - 20
+                );
             }
             for summary in report.violations.iter().take(shrink) {
                 println!();

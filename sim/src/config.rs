@@ -133,10 +133,13 @@ impl FaultKind {
 
     /// Parses a command-line name.
     pub fn parse(s: &str) -> Result<Self, String> {
-        FaultKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-            format!("unknown fault {s:?}; one of: {}", names.join(", "))
-        })
+        FaultKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown fault {s:?}; one of: {}", names.join(", "))
+            })
     }
 
     /// Switches this kind off in `f`.
@@ -161,7 +164,11 @@ pub fn without_names(without: &[FaultKind]) -> String {
     if without.is_empty() {
         "none".to_string()
     } else {
-        without.iter().map(|k| k.name()).collect::<Vec<_>>().join(",")
+        without
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 

@@ -50,19 +50,29 @@ impl Model {
         };
         let next = model.next_index();
         if model.entries.is_empty() && first != next {
-            return Err(format!("first index {first} of an empty log, whose next index is {next}"));
+            return Err(format!(
+                "first index {first} of an empty log, whose next index is {next}"
+            ));
         }
         if let Some(p) = model.purged {
             if first <= p.1 {
-                return Err(format!("first index {first} is not after the purged id {p:?}"));
+                return Err(format!(
+                    "first index {first} is not after the purged id {p:?}"
+                ));
             }
         }
         if next < first || (next - first) as usize != model.entries.len() {
-            return Err(format!("{} entries for the range [{first}, {next})", model.entries.len()));
+            return Err(format!(
+                "{} entries for the range [{first}, {next})",
+                model.entries.len()
+            ));
         }
         for (i, (id, _)) in model.entries.iter().enumerate() {
             if id.1 != first + i as u64 {
-                return Err(format!("entry {id:?} at position of index {}", first + i as u64));
+                return Err(format!(
+                    "entry {id:?} at position of index {}",
+                    first + i as u64
+                ));
             }
         }
         Ok(model)

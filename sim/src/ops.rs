@@ -411,8 +411,10 @@ impl Generator {
         };
         let mut s = format!("{}.{}.{:08x}:", log_id.1, log_id.0, rng.gen::<u32>());
         if len > s.len() {
-            let fill = char::from(b'a' + rng.gen_range(0..26u8));
-            s.extend(std::iter::repeat(fill).take(len - s.len()));
+            let fill = b'a' + rng.gen_range(0..26u8);
+            let mut bytes = s.into_bytes();
+            bytes.resize(len, fill);
+            s = String::from_utf8(bytes).expect("ASCII");
         }
         s
     }

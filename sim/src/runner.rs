@@ -10,7 +10,7 @@
 //! # Policies (documented choices)
 //!
 //! - An `open` that fails with an I/O error is accepted only if the disk injected a
-//!   read, `sync_data` or `sync_dir` error during it; it is retried (up to
+//!   read, write, `sync_data` or `sync_dir` error during it; it is retried (up to
 //!   [`MAX_OPEN_ATTEMPTS`] times, then the disk is declared unreadable).
 //! - An `open` refused with `Corrupt`/`ChunkGap` is accepted only after bit rot or a
 //!   misdirected write (since the previous power loss); otherwise it is a violation.
@@ -36,7 +36,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Attempts at opening a log before the disk is declared unreadable.
-pub const MAX_OPEN_ATTEMPTS: usize = 32;
+pub const MAX_OPEN_ATTEMPTS: usize = 16;
 /// Fresh disks a run may start before it gives up (each follows a refused open).
 const MAX_DISKS: u64 = 10_000;
 /// Worker steps a drain may take.
@@ -112,6 +112,7 @@ fn show_entry(e: &(LogId, Payload)) -> String {
 
 fn injected_open_error(before: &FaultCounts, after: &FaultCounts) -> bool {
     after.read_failures > before.read_failures
+        || after.write_failures > before.write_failures
         || after.fsync_failures > before.fsync_failures
         || after.sync_dir_failures > before.sync_dir_failures
 }
@@ -555,12 +556,14 @@ impl Runner {
     /// Records the last synced range of every file, if new, and counts removed files.
     fn observe_syncs(&mut self) {
         let names = self.disk.file_names();
-        self.stats.chunk_files_removed += (self.file_count as u64).saturating_sub(names.len() as u64);
+        self.stats.chunk_files_removed +=
+            (self.file_count as u64).saturating_sub(names.len() as u64);
         self.file_count = names.len();
         for name in names {
             if let Some((start, end)) = self.disk.last_synced_range(&name) {
                 let ranges = self.synced.entry(name).or_default();
-                if !ranges.iter().rev().find(|r| r.2 == Durable::Synced).is_some_and(|r| (r.0, r.1) == (start, end)) {
+                let last_synced = ranges.iter().rev().find(|r| r.2 == Durable::Synced);
+                if last_synced.is_none_or(|r| (r.0, r.1) != (start, end)) {
                     if ranges.len() >= 32 {
                         ranges.remove(0);
                     }
@@ -593,8 +596,14 @@ impl Runner {
     /// synced range and whatever a later power loss kept after it (whole writes, which
     /// the open then adopts, or torn ones and garbage, which it drops).
     fn in_last_synced_write(&self, at: &BitRot) -> bool {
-        let len = self.disk.durable_bytes(&at.file_name).map_or(0, |b| b.len() as u64);
-        let ranges = self.synced.get(&at.file_name).map_or(&[][..], |r| r.as_slice());
+        let len = self
+            .disk
+            .durable_bytes(&at.file_name)
+            .map_or(0, |b| b.len() as u64);
+        let ranges = self
+            .synced
+            .get(&at.file_name)
+            .map_or(&[][..], |r| r.as_slice());
         for &(start, end, how) in ranges.iter().rev() {
             if start >= len {
                 continue; // cut away by an open's repair
@@ -780,7 +789,7 @@ impl Runner {
                         _ => {
                             return Err(self.violation(
                                 "open",
-                                "open succeeds (no rot or misdirected write since the previous power loss; I/O errors only when injected)",
+                                "open succeeds (refused only after rot or a misdirected write since the previous power loss; I/O errors only when injected)",
                                 format!("Err({:?}: {e}); faults during open: [{}]", e.kind(), fault_delta(&before, &after)),
                             ))
                         }
@@ -1008,7 +1017,7 @@ pub struct RunOutcome {
 enum Source<'a> {
     Generate {
         generator: Generator,
-        rng: ChaCha8Rng,
+        rng: Box<ChaCha8Rng>,
     },
     Replay(&'a [Op]),
 }
@@ -1109,7 +1118,14 @@ pub fn run_seed_without(
         config.mix.clone(),
         config.faults.bit_rot_before_reopen_probability,
     );
-    execute(config, Source::Generate { generator, rng }, options)
+    execute(
+        config,
+        Source::Generate {
+            generator,
+            rng: Box::new(rng),
+        },
+        options,
+    )
 }
 
 /// Replays `ops` under `config`.

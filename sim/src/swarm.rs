@@ -218,11 +218,17 @@ impl fmt::Display for SwarmReport {
         let mut by_category: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
         for v in &self.violations {
             let violation = v.violation.as_ref().expect("violating");
-            let e = by_category.entry(violation.category).or_insert((0, v.config.seed));
+            let e = by_category
+                .entry(violation.category)
+                .or_insert((0, v.config.seed));
             e.0 += 1;
         }
         for (category, (n, first_seed)) in by_category {
-            writeln!(f, "    {:<42} {n:>14}  (first: seed {first_seed})", category)?;
+            writeln!(
+                f,
+                "    {:<42} {n:>14}  (first: seed {first_seed})",
+                category
+            )?;
         }
         let wall = self.elapsed.as_secs_f64().max(1e-9);
         let cpu = self.run_time.as_secs_f64().max(1e-9);

@@ -3,7 +3,10 @@
 
 use raftwal_sim::{run_ops, run_seed, swarm, RunOptions, SwarmOptions};
 
-const TRACE: RunOptions = RunOptions { trace: true, inspect: true };
+const TRACE: RunOptions = RunOptions {
+    trace: true,
+    inspect: true,
+};
 
 #[test]
 fn same_seed_same_trace_dump_and_summary() {
@@ -14,7 +17,10 @@ fn same_seed_same_trace_dump_and_summary() {
         assert!(a.summary.stats.crashes + a.summary.stats.power_losses > 0);
         assert!(!a.trace.is_empty());
         assert_eq!(a.trace, b.trace, "trace of seed {seed}");
-        assert_eq!(a.inspection, b.inspection, "dump and dump_data of seed {seed}");
+        assert_eq!(
+            a.inspection, b.inspection,
+            "dump and dump_data of seed {seed}"
+        );
         assert_eq!(a.summary.digest, b.summary.digest);
         assert_eq!(a.summary.to_string(), b.summary.to_string());
         assert_eq!(a.ops, b.ops);
@@ -40,6 +46,11 @@ fn swarm_totals_do_not_depend_on_threads() {
     let (a, b) = (swarm(&one), swarm(&three));
     assert_eq!(a.stats, b.stats);
     assert_eq!(a.faults, b.faults);
-    let seeds = |r: &raftwal_sim::SwarmReport| r.violations.iter().map(|s| s.config.seed).collect::<Vec<_>>();
+    let seeds = |r: &raftwal_sim::SwarmReport| {
+        r.violations
+            .iter()
+            .map(|s| s.config.seed)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(seeds(&a), seeds(&b));
 }

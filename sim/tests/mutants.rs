@@ -25,7 +25,9 @@ fn detect(mutant: Mutant) -> Option<(u64, String)> {
         let found = report.violations.first()?;
         let seed = found.config.seed;
         let violation = found.violation.clone().expect("violating");
-        let baseline = run_seed(seed, OPS, None, RunOptions::default()).summary.violation;
+        let baseline = run_seed(seed, OPS, None, RunOptions::default())
+            .summary
+            .violation;
         let own = match &baseline {
             None => true,
             Some(b) => b.category != violation.category || b.op_index > violation.op_index,
@@ -47,7 +49,10 @@ fn check(mutant: Mutant) {
                 seed + 1
             );
         }
-        None => panic!("mutant {} not detected in {SEEDS} seeds", mutant_name(mutant)),
+        None => panic!(
+            "mutant {} not detected in {SEEDS} seeds",
+            mutant_name(mutant)
+        ),
     }
 }
 

@@ -29,10 +29,21 @@ fn cut_long_lines(text: &str) -> String {
 
 fn scenario(name: &str, seed: u64, check: impl Fn(&raftwal_sim::RunSummary) -> bool) {
     let generated = run_seed(seed, OPS, None, RunOptions::default());
-    assert!(check(&generated.summary), "seed {seed} no longer covers {name}:\n{}", generated.summary);
+    assert!(
+        check(&generated.summary),
+        "seed {seed} no longer covers {name}:\n{}",
+        generated.summary
+    );
     let mut ops = generated.ops;
     ops.push(Op::Crash);
-    let replayed = run_ops(&generated.summary.config, &ops, RunOptions { trace: false, inspect: true });
+    let replayed = run_ops(
+        &generated.summary.config,
+        &ops,
+        RunOptions {
+            trace: false,
+            inspect: true,
+        },
+    );
     let summary = replayed.summary;
     assert!(summary.violation.is_none(), "{summary}");
     let (dump, dump_data) = replayed.inspection.expect("the log is open");
@@ -56,7 +67,9 @@ fn torn_tail() {
 /// on a fresh disk.
 #[test]
 fn rot_detected() {
-    scenario("sim_rot_detected", 5, |s| s.stats.corrupt_opens > 0 && s.faults.bit_rots > 0);
+    scenario("sim_rot_detected", 5, |s| {
+        s.stats.corrupt_opens > 0 && s.faults.bit_rots > 0
+    });
 }
 
 /// `sync_data` fails: the waiting flushes report the error, the log refuses writes
@@ -71,5 +84,7 @@ fn fsync_failure() {
 /// Purges remove whole chunk files; recovery starts from the first chunk left.
 #[test]
 fn purge_across_chunks() {
-    scenario("sim_purge_across_chunks", 14, |s| s.stats.chunk_files_removed >= 3);
+    scenario("sim_purge_across_chunks", 14, |s| {
+        s.stats.chunk_files_removed >= 3
+    });
 }
