@@ -74,7 +74,23 @@ pub(crate) fn recover<T: Types>(
         let file = storage
             .open(&name)
             .map_err(|e| Error::io("open", &name, e))?;
-        let bytes = read_whole(file.as_ref(), &name)?;
+        let mut bytes = read_whole(file.as_ref(), &name)?;
+        if let Some(&next_id) = ids.get(i + 1) {
+            // The next chunk was created where this one ended, so bytes past that point
+            // were never part of the log: the leftovers of a cut whose sync failed
+            // (fsyncgate), brought back by a power loss. Cut them again.
+            let logical_len = next_id.saturating_sub(chunk_id);
+            if (bytes.len() as u64) > logical_len {
+                log::warn!(
+                    "raftwal: cutting {} bytes past the end of {name} (the next chunk starts at {next_id})",
+                    bytes.len() as u64 - logical_len
+                );
+                file.set_len(logical_len)
+                    .and_then(|()| file.sync_data())
+                    .map_err(|e| Error::io("set_len", &name, e))?;
+                bytes.truncate(logical_len as usize);
+            }
+        }
         let scan = format::scan_chunk(&bytes, chunk_id, check_crc);
 
         if let Some(damage) = &scan.damage {
