@@ -20,6 +20,10 @@ pub trait RaftLogWriter<T: Types> {
     /// index. Entries at or below the purged id (index and id both not greater) are
     /// already covered by the purge point and are skipped. Returns the span of the
     /// appended records.
+    ///
+    /// A large append may reach the disk in several batches (see
+    /// `Config::batch_max_bytes`), so a crash before the flush that covers it may keep
+    /// a prefix of its entries; a flush that reported `Ok` covers all of them.
     fn append<I>(&mut self, entries: I) -> Result<Segment, Error>
     where
         I: IntoIterator<Item = (T::LogId, T::LogPayload)>;
