@@ -30,7 +30,7 @@ pub fn fs_type(path: &Path) -> String {
         let Some(fstype) = fields.get(dash + 1) else {
             continue;
         };
-        if path.starts_with(mnt) && best.as_ref().map_or(true, |(l, _)| mnt.len() > *l) {
+        if path.starts_with(mnt) && best.as_ref().is_none_or(|(l, _)| mnt.len() > *l) {
             best = Some((mnt.len(), fstype.to_string()));
         }
     }
