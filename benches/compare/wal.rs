@@ -60,13 +60,13 @@ pub trait Wal: Sized {
 /// The payload of entry `index`: `size` bytes, different for each index, cheap to
 /// build, so that a mix-up of entries is caught by [`verify`].
 pub fn payload(index: u64, size: usize) -> String {
-    let mut s = format!("{index:016x}:");
-    let fill = char::from(b'a' + (index % 26) as u8);
-    while s.len() < size {
-        s.push(fill);
-    }
-    s.truncate(size);
-    s
+    // Built with one allocation and a memset: the harness must cost little next to the
+    // logs it measures (a char-by-char fill showed as a quarter of the profile).
+    use std::io::Write as _;
+    let mut bytes = Vec::with_capacity(size.max(17));
+    write!(bytes, "{index:016x}:").expect("write to a Vec");
+    bytes.resize(size, b'a' + (index % 26) as u8);
+    String::from_utf8(bytes).expect("ASCII")
 }
 
 /// Asserts that `log` holds exactly entries `[0, n)` as written with `size`-byte
