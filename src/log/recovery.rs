@@ -122,12 +122,7 @@ pub(crate) fn recover<T: Types>(
                     "chunk has no state record",
                 ));
             }
-            storage
-                .remove(&name)
-                .map_err(|e| Error::io("remove", &name, e))?;
-            storage
-                .sync_dir()
-                .map_err(|e| Error::io("sync_dir", &name, e))?;
+            remove_durably(storage, &name)?;
             end = Some(end.unwrap_or(chunk_id));
             break;
         }
@@ -233,6 +228,16 @@ fn rewrite_unproven_tail(
     Ok(())
 }
 
+/// Removes a file and makes the removal durable before anything else happens.
+fn remove_durably(storage: &dyn Storage, name: &str) -> Result<(), Error> {
+    storage
+        .remove(name)
+        .map_err(|e| Error::io("remove", name, e))?;
+    storage
+        .sync_dir()
+        .map_err(|e| Error::io("sync_dir", name, e))
+}
+
 /// Removes the oldest closed chunks whose entries are all purged (a purge interrupted
 /// by a crash), oldest first, each removal durable before the next.
 fn remove_purged_chunks<T: Types>(
@@ -243,13 +248,7 @@ fn remove_purged_chunks<T: Types>(
 ) -> Result<(), Error> {
     let removable = super::chunks::purgeable_prefix::<T>(chunks, core.state.purged.as_ref());
     for info in chunks.drain(..removable) {
-        let name = chunk_file_name(info.chunk_id);
-        storage
-            .remove(&name)
-            .map_err(|e| Error::io("remove", &name, e))?;
-        storage
-            .sync_dir()
-            .map_err(|e| Error::io("sync_dir", &name, e))?;
+        remove_durably(storage, &chunk_file_name(info.chunk_id))?;
         files.remove(&info.chunk_id);
     }
     Ok(())
