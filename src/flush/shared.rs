@@ -72,6 +72,9 @@ pub(crate) struct Shared<T: Types> {
     /// Jobs are queued: a lock-free hint the worker thread spins on before it takes the
     /// queue lock, so that a caller submitting at that moment does not contend.
     pub(crate) jobs_pending: AtomicBool,
+    /// The payload cache is over its limits and can evict only durable entries: the
+    /// worker syncs at the end of its round even if no flush asked for it.
+    pub(crate) sync_wanted: AtomicBool,
     /// Every byte before this global offset is durable.
     durable_offset: AtomicU64,
     failed: AtomicBool,
@@ -93,6 +96,7 @@ impl<T: Types> Shared<T> {
             }),
             work_ready: Condvar::new(),
             jobs_pending: AtomicBool::new(false),
+            sync_wanted: AtomicBool::new(false),
             idle: Condvar::new(),
             durable_offset: AtomicU64::new(durable_offset),
             failed: AtomicBool::new(false),

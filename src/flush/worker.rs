@@ -8,10 +8,11 @@ use crate::mutants::Mutant;
 use crate::storage::{Storage, StorageFile};
 use crate::types::{Callback, Types};
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Unsynced bytes after which a round ends with a sync even if no flush asked for it.
-const UNSYNCED_BYTES_MAX: u64 = 8 << 20;
+/// Unsynced bytes after which a round ends with a sync even if nobody asked for it.
+const UNSYNCED_BYTES_MAX: u64 = 64 << 20;
 
 /// The flush worker. Owns the current chunk file's write side.
 pub(crate) struct Worker<T: Types> {
@@ -91,9 +92,7 @@ impl<T: Types> Worker<T> {
             }
             queue.mergeable_write = None;
             queue.busy = true;
-            self.shared
-                .jobs_pending
-                .store(false, std::sync::atomic::Ordering::Release);
+            self.shared.jobs_pending.store(false, Ordering::Release);
         }
         let job = self.round.pop_front().expect("a job in the round");
         self.process(job);
@@ -106,12 +105,14 @@ impl<T: Types> Worker<T> {
         !self.round.is_empty() || self.sync_due()
     }
 
-    /// A round ends with a sync when a flush waits for it, or when enough unsynced
-    /// bytes piled up that the cache needs them durable to evict (writes without
-    /// flushes, like a bulk load, are not synced after every batch).
+    /// A round ends with a sync when a flush waits for it, when the payload cache
+    /// needs durable entries to evict, or when a large amount of bytes is unsynced.
+    /// Writes without flushes (a bulk load) are not synced after every batch.
     fn sync_due(&self) -> bool {
         self.sync_requested
-            || (self.dirty && self.written_end - self.durable_offset >= UNSYNCED_BYTES_MAX)
+            || (self.dirty
+                && (self.shared.sync_wanted.load(Ordering::Acquire)
+                    || self.written_end - self.durable_offset >= UNSYNCED_BYTES_MAX))
     }
 
     fn process(&mut self, job: Job<T>) {
@@ -233,6 +234,7 @@ impl<T: Types> Worker<T> {
                 return self.fail(Error::io("sync_data", name, e));
             }
             self.dirty = false;
+            self.shared.sync_wanted.store(false, Ordering::Release);
             self.durable_offset = self.written_end;
             self.shared.set_durable_offset(self.durable_offset);
         }

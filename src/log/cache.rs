@@ -84,14 +84,15 @@ impl<T: Types> PayloadCache<T> {
 
     /// Evicts the oldest payloads while the cache is over `max_items` or `max_bytes`
     /// and the oldest one's record ends at or before `durable_offset`. With
-    /// `ignore_durability` (mutant only) unsynced payloads are evicted too.
+    /// `ignore_durability` (mutant only) unsynced payloads are evicted too. Returns
+    /// whether the cache is still over its limits (waiting for durability).
     pub(crate) fn evict(
         &mut self,
         max_items: u64,
         max_bytes: u64,
         durable_offset: u64,
         ignore_durability: bool,
-    ) {
+    ) -> bool {
         while self.items.len() as u64 > max_items || self.size_bytes > max_bytes {
             match self.items.front() {
                 Some(&(_, end, size)) if end <= durable_offset || ignore_durability => {
@@ -99,9 +100,11 @@ impl<T: Types> PayloadCache<T> {
                     self.size_bytes -= size;
                     self.first += 1;
                 }
-                _ => break,
+                Some(_) => return true,
+                None => break,
             }
         }
+        false
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, &T::LogPayload)> + '_ {

@@ -19,6 +19,7 @@ use parking_lot::Mutex;
 use std::any::Any;
 use std::fmt;
 use std::io;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Who runs the flush worker.
@@ -291,12 +292,16 @@ impl<T: Types> RaftLog<T> {
     }
 
     fn evict(&mut self) {
-        self.cache.evict(
+        let over_limits = self.cache.evict(
             self.config.cache_max_items(),
             self.config.cache_max_bytes(),
             self.shared.durable_offset(),
             self.is_mutant(Mutant::EvictUnsynced),
         );
+        if over_limits && !self.shared.sync_wanted.load(Ordering::Relaxed) {
+            // Ask the worker for a sync so the cache can shrink back.
+            self.shared.sync_wanted.store(true, Ordering::Release);
+        }
     }
 }
 
