@@ -25,6 +25,7 @@ mod rawfile;
 mod read_cold;
 mod reopen;
 mod sync;
+mod wakeup;
 mod wal;
 
 use harness::{print_table, run_workload, Row, Scale, Side, Workload};
@@ -86,6 +87,10 @@ fn main() {
         "(medians of {} rounds; total {:.0}s)",
         s.rounds,
         t.elapsed().as_secs_f64()
+    );
+    println!(
+        "one thread wake-up through a sync_channel (what a flush callback costs a waiting caller): {:.1} us",
+        wakeup::wakeup_us(s.rounds)
     );
 }
 
