@@ -1,5 +1,5 @@
-//! Engine bugs found by the simulator, each as a minimal deterministic test. They fail
-//! until the engine is fixed (see the seeds in each doc comment).
+//! Engine bugs found by the simulator, each as a minimal deterministic test, kept as
+//! regressions: each failed before its fix (see the seeds in each doc comment).
 
 use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::{Config, ErrorKind, RaftLog, RaftLogWriter, WorkerMode};
