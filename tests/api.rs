@@ -311,3 +311,35 @@ fn entries_covered_by_the_purge_point_are_skipped() {
         "a higher id at a purged index is not covered"
     );
 }
+
+#[test]
+fn dropping_the_log_completes_requested_flushes() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Thread);
+    let mut log = open(&storage, &config);
+    let (tx, rx) = std::sync::mpsc::sync_channel(100);
+    for i in 0..50 {
+        log.append([entry(1, i)]).unwrap();
+        log.flush(Some(tx.clone())).unwrap();
+    }
+    drop(log);
+    drop(tx);
+    let outcomes: Vec<_> = rx.iter().collect();
+    assert_eq!(outcomes.len(), 50, "every requested flush reports");
+    assert!(outcomes.iter().all(|r| r.is_ok()));
+    assert_eq!(read_all(&open(&storage, &config)), entries(1, 0, 50));
+}
+
+#[test]
+fn dump_of_storage_lists_records_without_opening() {
+    let storage = mem();
+    let config = small_config(WorkerMode::Manual);
+    let mut log = open(&storage, &config);
+    log.save_vote((3, 1)).unwrap();
+    log.append(entries(3, 0, 2)).unwrap();
+    flush_wait(&mut log).unwrap();
+    let text = raftwal::Dump::<TT>::of_storage(storage.as_ref()).to_string();
+    assert_eq!(text, log.dump().to_string());
+    assert!(text.contains("Vote((3, 1))"), "{text}");
+    assert!(text.contains("Append (3, 1) \"payload-3-1\""), "{text}");
+}
