@@ -59,6 +59,7 @@ pub(crate) fn recover<T: Types>(
     let mut chunks = Vec::new();
     let mut files = BTreeMap::new();
     let mut end: Option<u64> = None;
+    let mut unreadable_prefix: Vec<(u64, Error)> = Vec::new();
 
     for (i, &chunk_id) in ids.iter().enumerate() {
         let name = chunk_file_name(chunk_id);
@@ -74,7 +75,20 @@ pub(crate) fn recover<T: Types>(
         let file = storage
             .open(&name)
             .map_err(|e| Error::io("open", &name, e))?;
-        let mut bytes = read_whole(file.as_ref(), &name)?;
+        let mut bytes = match read_whole(file.as_ref(), &name) {
+            Ok(bytes) => bytes,
+            // An unreadable chunk before every replayed one (a latent sector error in
+            // an old chunk) is skipped: replay starts from the next chunk's state, and
+            // if its entries all turn out purged the chunk is removed; if not, this
+            // error is the answer.
+            Err(e) if core.is_none() && !is_last => {
+                log::warn!("raftwal: skipping unreadable chunk {name} for now: {e}");
+                unreadable_prefix.push((chunk_id, e));
+                end = None;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(&next_id) = ids.get(i + 1) {
             // The next chunk was created where this one ended, so bytes past that point
             // were never part of the log: the leftovers of a cut whose sync failed
@@ -168,8 +182,17 @@ pub(crate) fn recover<T: Types>(
         end = Some(chunk_id + scan.valid_end);
     }
 
-    let mut core = core.unwrap_or_else(LogCore::new);
+    let mut core = match core {
+        Some(core) => core,
+        // Nothing after the unreadable chunks was replayed: nothing shows that they
+        // hold only purged entries.
+        None if !unreadable_prefix.is_empty() => return Err(unreadable_prefix.remove(0).1),
+        None => LogCore::new(),
+    };
     if let Some((first, next)) = core.finish_replay() {
+        if let Some((_, read_error)) = unreadable_prefix.into_iter().next() {
+            return Err(read_error);
+        }
         let name = chunk_file_name(ids.first().copied().unwrap_or(0));
         return Err(Error::corrupt(
             name,
@@ -187,6 +210,11 @@ pub(crate) fn recover<T: Types>(
         let file = &files[&info.chunk_id];
         file.sync_data()
             .map_err(|e| Error::io("sync_data", chunk_file_name(info.chunk_id), e))?;
+    }
+    // Every entry of the unreadable old chunks is purged (the replay found nothing
+    // missing): they hold nothing the log needs.
+    for (chunk_id, _) in unreadable_prefix {
+        remove_durably(storage, &chunk_file_name(chunk_id))?;
     }
     remove_purged_chunks(storage, &core, &mut chunks, &mut files)?;
 
