@@ -22,6 +22,9 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+/// Entries the reused append buffer keeps room for at most.
+const APPEND_SCRATCH_CAPACITY_MAX: usize = 1024;
+
 /// Who runs the flush worker.
 enum Driver<T: Types> {
     /// Held for its `Drop`, which finishes the queue and joins the thread.
@@ -51,6 +54,8 @@ pub struct RaftLog<T: Types> {
     pub(super) shared: Arc<Shared<T>>,
     driver: Driver<T>,
     pub(super) access: AccessStat,
+    /// Reused by `append` to collect its entries.
+    append_scratch: Vec<(T::LogId, T::LogPayload)>,
     // Dropped last: the lock outlives the worker.
     _lock: Box<dyn Any + Send + Sync>,
 }
@@ -118,6 +123,7 @@ impl<T: Types> RaftLog<T> {
             shared,
             driver,
             access: AccessStat::default(),
+            append_scratch: Vec::new(),
             _lock: lock,
         })
     }
@@ -291,6 +297,54 @@ impl<T: Types> RaftLog<T> {
         }
     }
 
+    /// Validates and writes `entries` (leaving it empty on success); see
+    /// [`RaftLogWriter::append`].
+    fn append_collected(
+        &mut self,
+        entries: &mut Vec<(T::LogId, T::LogPayload)>,
+    ) -> Result<Segment, Error> {
+        if let Some(purged) = &self.core.state.purged {
+            // Entries the purge point already covers (a snapshot is ahead of them) are
+            // skipped; any other entry at or below it fails the checks below.
+            let purged_index = T::log_index(purged);
+            entries
+                .retain(|(log_id, _)| !(T::log_index(log_id) <= purged_index && log_id <= purged));
+        }
+        if entries.is_empty() {
+            return Ok(Segment {
+                offset: self.writer.global_end(),
+                size: 0,
+            });
+        }
+        let mut last = self.core.state.last.as_ref();
+        for (log_id, _) in entries.iter() {
+            LogCore::<T>::check_append_after(last, log_id)?;
+            last = Some(log_id);
+        }
+        let mut span: Option<Segment> = None;
+        for (log_id, payload) in entries.drain(..) {
+            let segment = self.write_record(RecordKind::Append, |out| {
+                log_id.encode(out);
+                payload.encode(out);
+            });
+            let index = T::log_index(&log_id);
+            self.chunks.last_mut().expect("an open chunk").max_log_index = Some(index);
+            self.core
+                .apply_append(log_id, segment.offset, segment.size as u32);
+            self.cache.push(index, payload, segment.end());
+            span = Some(match span {
+                None => segment,
+                Some(first) => Segment {
+                    offset: first.offset,
+                    size: segment.end() - first.offset,
+                },
+            });
+            self.after_write();
+        }
+        self.evict();
+        Ok(span.expect("at least one entry"))
+    }
+
     fn evict(&mut self) {
         let over_limits = self.cache.evict(
             self.config.cache_max_items(),
@@ -326,47 +380,18 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
         I: IntoIterator<Item = (T::LogId, T::LogPayload)>,
     {
         self.check_writable()?;
-        let mut entries: Vec<(T::LogId, T::LogPayload)> = entries.into_iter().collect();
-        if let Some(purged) = &self.core.state.purged {
-            // Entries the purge point already covers (a snapshot is ahead of them) are
-            // skipped; any other entry at or below it fails the checks below.
-            let purged_index = T::log_index(purged);
-            entries
-                .retain(|(log_id, _)| !(T::log_index(log_id) <= purged_index && log_id <= purged));
+        // Collected first (validation sees the whole batch before anything is encoded)
+        // into a reused buffer: no allocation per append.
+        let mut collected = std::mem::take(&mut self.append_scratch);
+        collected.clear();
+        collected.extend(entries);
+        let result = self.append_collected(&mut collected);
+        // A rejected batch's payloads are not kept, nor a huge batch's capacity.
+        collected.clear();
+        if collected.capacity() <= APPEND_SCRATCH_CAPACITY_MAX {
+            self.append_scratch = collected;
         }
-        if entries.is_empty() {
-            return Ok(Segment {
-                offset: self.writer.global_end(),
-                size: 0,
-            });
-        }
-        let mut last = self.core.state.last.as_ref();
-        for (log_id, _) in &entries {
-            LogCore::<T>::check_append_after(last, log_id)?;
-            last = Some(log_id);
-        }
-        let mut span: Option<Segment> = None;
-        for (log_id, payload) in entries {
-            let segment = self.write_record(RecordKind::Append, |out| {
-                log_id.encode(out);
-                payload.encode(out);
-            });
-            let index = T::log_index(&log_id);
-            self.chunks.last_mut().expect("an open chunk").max_log_index = Some(index);
-            self.core
-                .apply_append(log_id, segment.offset, segment.size as u32);
-            self.cache.push(index, payload, segment.end());
-            span = Some(match span {
-                None => segment,
-                Some(first) => Segment {
-                    offset: first.offset,
-                    size: segment.end() - first.offset,
-                },
-            });
-            self.after_write();
-        }
-        self.evict();
-        Ok(span.expect("at least one entry"))
+        result
     }
 
     fn commit(&mut self, log_id: T::LogId) -> Result<Segment, Error> {
