@@ -229,8 +229,10 @@ impl<T: Types> Worker<T> {
                 other => other,
             };
             if let Err(e) = synced {
+                // The bytes since the last good sync may now be gone from the disk
+                // while reads still show them (fsyncgate); the open rewrites them
+                // before it trusts them (see `log::recovery`).
                 let name = chunk_file_name(*chunk_id);
-                self.drop_unsynced_tail();
                 return self.fail(Error::io("sync_data", name, e));
             }
             self.dirty = false;
@@ -240,23 +242,6 @@ impl<T: Types> Worker<T> {
         }
         for callback in self.waiting.drain(..) {
             callback.send(Ok(()));
-        }
-    }
-
-    /// After a failed `sync_data` the bytes written since the last good sync may be
-    /// gone from the disk while reads still show them (fsyncgate). Cut them off the
-    /// file so that a reopen in this process cannot build on bytes that will vanish at
-    /// the next power loss. Best effort: the log is failing anyway.
-    fn drop_unsynced_tail(&mut self) {
-        let Some((chunk_id, file)) = &self.current else {
-            return;
-        };
-        let durable_len = self.durable_offset.saturating_sub(*chunk_id);
-        if let Err(e) = file.set_len(durable_len).and_then(|()| file.sync_data()) {
-            log::warn!(
-                "raftwal: could not cut the unsynced tail of {}: {e}",
-                chunk_file_name(*chunk_id)
-            );
         }
     }
 

@@ -72,7 +72,11 @@ impl<T: Types> LogCore<T> {
     pub(crate) fn first_index(&self) -> u64 {
         match self.missing_range() {
             Some((first, _)) => first,
-            None => self.index.first().max(self.state.first_index()),
+            None => {
+                // Purges never leave the index starting before the purge point.
+                debug_assert!(self.index.first() >= self.state.first_index());
+                self.index.first()
+            }
         }
     }
 
@@ -125,13 +129,11 @@ impl<T: Types> LogCore<T> {
                 index,
             });
         }
-        if let Some(last) = last {
-            if log_id <= last {
-                return Err(Error::LogIdNotIncreasing {
-                    last: dbg(last),
-                    log_id: dbg(log_id),
-                });
-            }
+        if log_id <= last_id {
+            return Err(Error::LogIdNotIncreasing {
+                last: dbg(last_id),
+                log_id: dbg(log_id),
+            });
         }
         Ok(())
     }
