@@ -4,10 +4,8 @@
 mod common;
 
 use common::*;
-use raftwal::{ErrorKind, MemStorage, RaftLogWriter, Storage, StorageFile, WorkerMode};
-use std::any::Any;
-use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use raftwal::storage::{FaultConfig, SimDisk};
+use raftwal::{ErrorKind, MemStorage, RaftLogWriter, Storage, WorkerMode};
 use std::sync::Arc;
 
 fn chunk_names(mem: &MemStorage) -> Vec<String> {
@@ -164,86 +162,30 @@ fn a_foreign_file_is_ignored() {
     assert_eq!(read_all(&reopen(&storage).unwrap()).len(), 40);
 }
 
-/// A MemStorage whose `sync_data` fails while the switch is on.
-struct FailingSync {
-    inner: MemStorage,
-    fail: Arc<AtomicBool>,
-}
-
-struct FailingFile {
-    inner: Arc<dyn StorageFile>,
-    fail: Arc<AtomicBool>,
-}
-
-impl Storage for FailingSync {
-    fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>> {
-        self.inner.lock()
-    }
-    fn list(&self) -> io::Result<Vec<String>> {
-        self.inner.list()
-    }
-    fn create(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
-        let inner = self.inner.create(name)?;
-        Ok(Arc::new(FailingFile {
-            inner,
-            fail: self.fail.clone(),
-        }))
-    }
-    fn open(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
-        let inner = self.inner.open(name)?;
-        Ok(Arc::new(FailingFile {
-            inner,
-            fail: self.fail.clone(),
-        }))
-    }
-    fn remove(&self, name: &str) -> io::Result<()> {
-        self.inner.remove(name)
-    }
-    fn sync_dir(&self) -> io::Result<()> {
-        self.inner.sync_dir()
-    }
-}
-
-impl StorageFile for FailingFile {
-    fn write_at(&self, offset: u64, buf: &[u8]) -> io::Result<()> {
-        self.inner.write_at(offset, buf)
-    }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-        self.inner.read_at(offset, buf)
-    }
-    fn len(&self) -> io::Result<u64> {
-        self.inner.len()
-    }
-    fn set_len(&self, len: u64) -> io::Result<()> {
-        self.inner.set_len(len)
-    }
-    fn sync_data(&self) -> io::Result<()> {
-        if self.fail.load(Ordering::SeqCst) {
-            return Err(io::Error::other("EIO"));
-        }
-        self.inner.sync_data()
+/// The simulated disk with every `sync_data` failing (EIO, fsyncgate semantics).
+fn failing_syncs() -> FaultConfig {
+    FaultConfig {
+        sync_data_failure_probability: 1.0,
+        ..FaultConfig::none()
     }
 }
 
 #[test]
 fn a_failed_sync_fails_the_flush_and_every_later_write_until_reopen() {
     for mode in [WorkerMode::Thread, WorkerMode::Manual] {
-        let fail = Arc::new(AtomicBool::new(false));
-        let storage: Arc<dyn Storage> = Arc::new(FailingSync {
-            inner: MemStorage::new(),
-            fail: fail.clone(),
-        });
+        let disk = SimDisk::new(7, FaultConfig::none());
+        let storage: Arc<dyn Storage> = Arc::new(disk.clone());
         let config = small_config(mode);
         let mut log = open(&storage, &config);
         log.append(entries(1, 0, 3)).unwrap();
         flush_wait(&mut log).unwrap();
 
-        fail.store(true, Ordering::SeqCst);
+        disk.set_faults(failing_syncs());
         log.append(entries(1, 3, 5)).unwrap();
         let err = flush_wait(&mut log).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Failed, "{err}");
         assert!(err.to_string().contains("sync_data"), "{err}");
-        fail.store(false, Ordering::SeqCst);
+        disk.set_faults(FaultConfig::none());
 
         // Even with a healthy disk again, the log refuses writes and flushes.
         assert_eq!(
@@ -255,101 +197,70 @@ fn a_failed_sync_fails_the_flush_and_every_later_write_until_reopen() {
         assert!(log.failure().is_some());
         drop(log);
 
-        let mut log = open(&storage, &config);
-        let recovered = read_all(&log);
+        // The reopen makes what it shows durable: a power loss keeps all of it.
+        let log = open(&storage, &config);
+        let shown = read_all(&log);
         assert!(
-            recovered.starts_with(&entries(1, 0, 3)),
+            shown.starts_with(&entries(1, 0, 3)),
             "acknowledged entries survive"
         );
+        drop(log);
+        disk.power_loss();
+        let mut log = open(&storage, &config);
+        assert_eq!(read_all(&log), shown);
         let next = log.log_state().next_index();
         log.append([entry(1, next)]).unwrap();
         flush_wait(&mut log).unwrap();
     }
 }
 
-/// A MemStorage on which reads of one file fail (a latent sector error).
-struct UnreadableFile {
-    inner: MemStorage,
-    name: String,
-}
-
-struct FailingReads(Arc<dyn StorageFile>);
-
-impl Storage for UnreadableFile {
-    fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>> {
-        self.inner.lock()
+/// A flushed log of 40 entries, one per flush, across several small chunks.
+fn many_chunks_on_sim_disk() -> (SimDisk, Arc<dyn Storage>, Vec<String>) {
+    let disk = SimDisk::new(7, FaultConfig::none());
+    let storage: Arc<dyn Storage> = Arc::new(disk.clone());
+    let mut log = open(&storage, &small_config(WorkerMode::Manual));
+    for i in 0..40 {
+        log.append([entry(1, i)]).unwrap();
+        flush_wait(&mut log).unwrap();
     }
-    fn list(&self) -> io::Result<Vec<String>> {
-        self.inner.list()
-    }
-    fn create(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
-        self.inner.create(name)
-    }
-    fn open(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
-        let file = self.inner.open(name)?;
-        Ok(if name == self.name {
-            Arc::new(FailingReads(file))
-        } else {
-            file
-        })
-    }
-    fn remove(&self, name: &str) -> io::Result<()> {
-        self.inner.remove(name)
-    }
-    fn sync_dir(&self) -> io::Result<()> {
-        self.inner.sync_dir()
-    }
-}
-
-impl StorageFile for FailingReads {
-    fn write_at(&self, offset: u64, buf: &[u8]) -> io::Result<()> {
-        self.0.write_at(offset, buf)
-    }
-    fn read_at(&self, _offset: u64, _buf: &mut [u8]) -> io::Result<()> {
-        Err(io::Error::other("EIO: latent sector error"))
-    }
-    fn len(&self) -> io::Result<u64> {
-        self.0.len()
-    }
-    fn set_len(&self, len: u64) -> io::Result<()> {
-        self.0.set_len(len)
-    }
-    fn sync_data(&self) -> io::Result<()> {
-        self.0.sync_data()
-    }
+    drop(log);
+    let names: Vec<_> = disk
+        .file_names()
+        .into_iter()
+        .filter(|n| n.ends_with(".wal"))
+        .collect();
+    (disk, storage, names)
 }
 
 #[test]
-fn an_unreadable_old_chunk_is_skipped_only_if_everything_in_it_is_purged() {
-    let (mem, _) = many_chunks();
-    let names = chunk_names(&mem);
-    let config = small_config(WorkerMode::Manual);
-    let unreadable: Arc<dyn Storage> = Arc::new(UnreadableFile {
-        inner: mem.clone(),
-        name: names[0].clone(),
-    });
-    // Its entries are live: the read error is the answer.
-    let err = raftwal::RaftLog::<TT>::open_with(unreadable.clone(), config.clone()).unwrap_err();
+fn an_unreadable_chunk_with_live_entries_is_an_io_error_naming_it() {
+    let (disk, storage, names) = many_chunks_on_sim_disk();
+    disk.inject_latent_sector_error(&names[0], 0).unwrap();
+    let err =
+        raftwal::RaftLog::<TT>::open_with(storage, small_config(WorkerMode::Manual)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io, "{err}");
     assert!(err.to_string().contains(&names[0]), "{err}");
+    assert!(disk.file_names().contains(&names[0]), "the chunk is kept");
+}
 
+#[test]
+fn an_unreadable_old_chunk_whose_entries_are_all_purged_is_skipped_and_removed() {
+    let (disk, storage, names) = many_chunks_on_sim_disk();
+    let config = small_config(WorkerMode::Manual);
     // Purge past the first chunk's entries, but do not let the log remove it: the
-    // worker writes the purge record, then the process crashes before the removal
-    // (MemStorage keeps every written byte).
-    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
+    // worker writes the purge record, then the process crashes before the removal.
     let mut log = open(&storage, &config);
     log.purge((1, 20)).unwrap();
     assert!(log.run_worker_step()); // takes the round and writes the purge record
     drop(log);
-    assert!(
-        chunk_names(&mem).contains(&names[0]),
-        "the old chunk is still there"
-    );
+    disk.crash();
+    assert!(disk.file_names().contains(&names[0]));
 
-    let log = raftwal::RaftLog::<TT>::open_with(unreadable, config).unwrap();
+    disk.inject_latent_sector_error(&names[0], 0).unwrap();
+    let log = open(&storage, &config);
     assert_eq!(read_all(&log), entries(1, 21, 40));
     assert!(
-        !chunk_names(&mem).contains(&names[0]),
+        !disk.file_names().contains(&names[0]),
         "the unreadable purged chunk is removed"
     );
 }
@@ -360,8 +271,8 @@ fn an_unreadable_old_chunk_is_skipped_only_if_everything_in_it_is_purged() {
 /// chunks were removed as "purged". The read error must be the answer.
 #[test]
 fn unreadable_chunks_with_nothing_replayed_after_them_are_an_error() {
-    let mem = MemStorage::new();
-    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
+    let disk = SimDisk::new(7, FaultConfig::none());
+    let storage: Arc<dyn Storage> = Arc::new(disk.clone());
     let config = small_config(WorkerMode::Manual);
     let mut log = open(&storage, &config);
     for i in 0..10 {
@@ -369,17 +280,19 @@ fn unreadable_chunks_with_nothing_replayed_after_them_are_an_error() {
         flush_wait(&mut log).unwrap();
     }
     drop(log);
-    let names = chunk_names(&mem);
+    let names: Vec<_> = disk
+        .file_names()
+        .into_iter()
+        .filter(|n| n.ends_with(".wal"))
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    mem.set_file_bytes(&names[1], Vec::new()); // the last chunk's header never made it
-    let unreadable: Arc<dyn Storage> = Arc::new(UnreadableFile {
-        inner: mem.clone(),
-        name: names[0].clone(),
-    });
-    let err = raftwal::RaftLog::<TT>::open_with(unreadable, config).unwrap_err();
+    // The last chunk's header never made it; the first chunk cannot be read.
+    storage.open(&names[1]).unwrap().set_len(0).unwrap();
+    disk.inject_latent_sector_error(&names[0], 0).unwrap();
+    let err = raftwal::RaftLog::<TT>::open_with(storage, config).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io, "{err}");
     assert!(
-        chunk_names(&mem).contains(&names[0]),
+        disk.file_names().contains(&names[0]),
         "the unreadable chunk is kept"
     );
 }
