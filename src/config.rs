@@ -22,6 +22,14 @@ pub struct Config {
     pub chunk_max_records: Option<u64>,
     /// Bytes per chunk file before a new chunk is started. Default 1 GiB.
     pub chunk_max_size: Option<u64>,
+    /// Bytes of disk space reserved at a time ahead of the write position in the
+    /// current chunk file (`fallocate`), so that the `fdatasync` after an append
+    /// writes data only, with no file-size change to commit (on ext4 that halves
+    /// the latency of a small synced append). The reserved bytes read as zeros;
+    /// the open treats zeros up to the end of the last chunk as unused space, and a
+    /// chunk is cut to its real end when the next one starts. Default 4 MiB, at most
+    /// `chunk_max_size`; `Some(0)` turns it off.
+    pub chunk_preallocate_size: Option<u64>,
     /// Payloads kept in the cache at most. Default 65,536.
     pub cache_max_items: Option<u64>,
     /// Payload bytes (per [`crate::Types::payload_size`]) kept in the cache at most.
@@ -54,6 +62,14 @@ impl Config {
     /// Bytes per chunk, with the default applied.
     pub fn chunk_max_size(&self) -> u64 {
         self.chunk_max_size.unwrap_or(1 << 30).max(1)
+    }
+
+    /// Bytes reserved at a time ahead of the write position, with the default and
+    /// the `chunk_max_size` bound applied (0: no reservation).
+    pub fn chunk_preallocate_size(&self) -> u64 {
+        self.chunk_preallocate_size
+            .unwrap_or(4 << 20)
+            .min(self.chunk_max_size())
     }
 
     /// Cached payloads at most, with the default applied.

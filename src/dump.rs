@@ -88,6 +88,14 @@ impl<T: Types> fmt::Display for Dump<'_, T> {
                     }
                 }
             }
+            if scan.zero_tail {
+                writeln!(
+                    f,
+                    "  zeros @{}: {} B (reserved space, or batches the disk lost)",
+                    scan.valid_end,
+                    bytes.len() as u64 - scan.valid_end
+                )?;
+            }
             if let Some(damage) = &scan.damage {
                 writeln!(
                     f,

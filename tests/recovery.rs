@@ -19,15 +19,22 @@ fn chunk_names(mem: &MemStorage) -> Vec<String> {
     names
 }
 
-/// Writes entries 0..10 in two flushed batches (one chunk); returns the storage and the
-/// byte offset where the second batch starts.
+/// The default config with the worker driven by hand and no space reserved ahead of
+/// the writes, so that a chunk file ends exactly at its last batch.
+fn exact_config() -> Arc<raftwal::Config> {
+    Arc::new(raftwal::Config {
+        worker_mode: WorkerMode::Manual,
+        chunk_preallocate_size: Some(0),
+        ..raftwal::Config::new("mem")
+    })
+}
+
+/// Writes entries 0..10 in two flushed batches (one chunk, no reserved space); returns
+/// the storage and the byte offset where the second batch starts.
 fn two_batches() -> (MemStorage, Arc<dyn Storage>, u64) {
     let mem = MemStorage::new();
     let storage: Arc<dyn Storage> = Arc::new(mem.clone());
-    let config = Arc::new(raftwal::Config {
-        worker_mode: WorkerMode::Manual,
-        ..raftwal::Config::new("mem")
-    });
+    let config = exact_config();
     let mut log = open(&storage, &config);
     log.append(entries(1, 0, 5)).unwrap();
     flush_wait(&mut log).unwrap();
@@ -38,11 +45,105 @@ fn two_batches() -> (MemStorage, Arc<dyn Storage>, u64) {
 }
 
 fn reopen(storage: &Arc<dyn Storage>) -> Result<Log, raftwal::Error> {
+    raftwal::RaftLog::open_with(storage.clone(), exact_config())
+}
+
+#[test]
+fn reserved_space_is_unused_space_not_a_torn_tail_and_survives_an_open() {
+    let mem = MemStorage::new();
+    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
     let config = Arc::new(raftwal::Config {
         worker_mode: WorkerMode::Manual,
         ..raftwal::Config::new("mem")
     });
-    raftwal::RaftLog::open_with(storage.clone(), config)
+    assert_eq!(config.chunk_preallocate_size(), 4 << 20, "the default");
+    let mut log = open(&storage, &config);
+    log.append(entries(1, 0, 5)).unwrap();
+    flush_wait(&mut log).unwrap();
+    let used = log.on_disk_size() as usize;
+    drop(log);
+    let name = &chunk_names(&mem)[0];
+    let bytes = mem.file_bytes(name).unwrap();
+    assert_eq!(bytes.len(), 4 << 20, "one step reserved");
+    assert!(bytes[used..].iter().all(|&b| b == 0));
+
+    let mut log = open(&storage, &config);
+    assert_eq!(read_all(&log), entries(1, 0, 5));
+    assert_eq!(
+        mem.file_bytes(name).unwrap().len(),
+        4 << 20,
+        "the open keeps the reserved space (no cut, no rewrite)"
+    );
+    log.append(entries(1, 5, 10)).unwrap();
+    flush_wait(&mut log).unwrap();
+    drop(log);
+    assert_eq!(read_all(&open(&storage, &config)), entries(1, 0, 10));
+}
+
+/// Chunk id (global offset of its first byte) of a chunk file name.
+fn chunk_id(name: &str) -> u64 {
+    name.trim_end_matches(".wal").parse().unwrap()
+}
+
+/// Writes 40 entries, one flushed batch each, in chunks of at most 8 records with 4 KiB
+/// reserved at a time; returns the storage and the global offset after every batch.
+fn many_reserved_chunks() -> (MemStorage, Arc<dyn Storage>, Vec<u64>) {
+    let mem = MemStorage::new();
+    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
+    let config = small_config(WorkerMode::Manual);
+    assert_eq!(config.chunk_preallocate_size(), 4096);
+    let mut log = open(&storage, &config);
+    let mut batch_ends = Vec::new();
+    for i in 0..40 {
+        log.append([entry(1, i)]).unwrap();
+        flush_wait(&mut log).unwrap();
+        batch_ends.push(log.on_disk_size());
+    }
+    (mem, storage, batch_ends)
+}
+
+#[test]
+fn a_closed_chunk_is_cut_to_where_the_next_starts_and_a_lost_cut_is_redone() {
+    let (mem, storage, _) = many_reserved_chunks();
+    let names = chunk_names(&mem);
+    assert!(names.len() >= 4);
+    for pair in names.windows(2) {
+        let len = mem.file_bytes(&pair[0]).unwrap().len() as u64;
+        assert_eq!(len, chunk_id(&pair[1]) - chunk_id(&pair[0]), "{}", pair[0]);
+    }
+    let last = mem.file_bytes(names.last().unwrap()).unwrap();
+    assert_eq!(
+        last.len() % 4096,
+        0,
+        "the open chunk keeps its reserved space"
+    );
+
+    // A power loss took back the cut of a closed chunk: its reserved zeros are back.
+    let mut bytes = mem.file_bytes(&names[1]).unwrap();
+    let closed_len = bytes.len();
+    bytes.resize(closed_len + 3000, 0);
+    mem.set_file_bytes(&names[1], bytes);
+    assert_eq!(read_all(&reopen(&storage).unwrap()), entries(1, 0, 40));
+    assert_eq!(mem.file_bytes(&names[1]).unwrap().len(), closed_len);
+}
+
+#[test]
+fn zeros_where_a_closed_chunk_had_batches_are_corruption() {
+    let (mem, storage, batch_ends) = many_reserved_chunks();
+    let names = chunk_names(&mem);
+    let (start, next) = (chunk_id(&names[1]), chunk_id(&names[2]));
+    // The disk lost the last batches of a closed chunk: zeros up to its end.
+    let lost_from = *batch_ends
+        .iter()
+        .find(|&&end| end > start && end < next)
+        .expect("a batch boundary inside the chunk");
+    let mut bytes = mem.file_bytes(&names[1]).unwrap();
+    bytes[(lost_from - start) as usize..].fill(0);
+    mem.set_file_bytes(&names[1], bytes);
+    let err = reopen(&storage).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+    assert!(err.to_string().contains(names[1].as_str()), "{err}");
+    assert!(err.to_string().contains("zeros"), "{err}");
 }
 
 #[test]

@@ -23,6 +23,9 @@ pub(crate) struct Worker<T: Types> {
     current: Option<(u64, Arc<dyn StorageFile>)>,
     /// Global offset just past the last byte written.
     written_end: u64,
+    /// The length of the current chunk file, space reserved ahead of `written_end`
+    /// included; `None` until known (a chunk continued after an open).
+    file_len_bytes: Option<u64>,
     /// Global offset up to which everything is durable.
     durable_offset: u64,
     /// Bytes were written since the last sync.
@@ -55,6 +58,7 @@ impl<T: Types> Worker<T> {
             config,
             current,
             written_end: durable_offset,
+            file_len_bytes: None,
             durable_offset,
             dirty: false,
             waiting: Vec::new(),
@@ -140,6 +144,7 @@ impl<T: Types> Worker<T> {
                         self.durable_offset,
                     );
                 }
+                self.reserve_space(file_offset + bytes.len() as u64);
                 let (_, file) = self.current.as_ref().expect("current chunk");
                 if let Err(e) = file.write_at(file_offset, &bytes) {
                     self.fail(Error::io("write", chunk_file_name(chunk_id), e));
@@ -194,9 +199,66 @@ impl<T: Types> Worker<T> {
         }
     }
 
-    /// Syncs the current chunk, then creates chunk `chunk_id` and makes its name
-    /// durable.
+    /// Makes sure the current chunk file is at least `end_in_file` bytes long,
+    /// reserving `chunk_preallocate_size` bytes at a time, so that the sync after a
+    /// write inside the reservation commits no file-size change. A failed
+    /// reservation only costs speed: the write then extends the file itself.
+    fn reserve_space(&mut self, end_in_file: u64) {
+        let step = self.config.chunk_preallocate_size();
+        let Some((chunk_id, file)) = self.current.as_ref() else {
+            return;
+        };
+        if step == 0 {
+            return;
+        }
+        let file_len = match self.file_len_bytes {
+            Some(len) => len,
+            None => file.len().unwrap_or(0),
+        };
+        if end_in_file <= file_len {
+            self.file_len_bytes = Some(file_len);
+            return;
+        }
+        let target = (end_in_file / step).saturating_add(1).saturating_mul(step);
+        debug_assert!(target > end_in_file);
+        if let Err(e) = file.allocate(target) {
+            log::debug!(
+                "raftwal: could not reserve {target} bytes for {}: {e}",
+                chunk_file_name(*chunk_id)
+            );
+        }
+        // Even after a failure: the next attempt is one step further on.
+        self.file_len_bytes = Some(target);
+    }
+
+    /// Cuts the current chunk file to its written length (the space reserved past it
+    /// is never used), before the sync that closes the chunk. If the cut is lost or
+    /// fails, the open cuts the bytes past the next chunk's start.
+    fn cut_reserved_space(&mut self) {
+        let file_len = self.file_len_bytes.take();
+        let Some((chunk_id, file)) = self.current.as_ref() else {
+            return;
+        };
+        debug_assert!(
+            self.written_end >= *chunk_id,
+            "written end before its chunk"
+        );
+        let used = self.written_end - chunk_id;
+        if file_len.is_some_and(|len| len > used) {
+            match file.set_len(used) {
+                Ok(()) => self.dirty = true,
+                Err(e) => log::debug!(
+                    "raftwal: could not cut the reserved space of {}: {e}",
+                    chunk_file_name(*chunk_id)
+                ),
+            }
+        }
+    }
+
+    /// Syncs the current chunk (cut to its written length), then creates chunk
+    /// `chunk_id` and makes its name durable.
     fn switch_chunk(&mut self, chunk_id: u64) {
+        self.cut_reserved_space();
         self.sync_and_report();
         if self.failure.is_some() {
             return;
@@ -213,6 +275,7 @@ impl<T: Types> Worker<T> {
             }
         }
         self.current = Some((chunk_id, file));
+        self.file_len_bytes = Some(0);
     }
 
     /// Makes every write so far durable and reports to the waiting callbacks.

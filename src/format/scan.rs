@@ -26,8 +26,12 @@ pub(crate) struct ChunkScan {
     pub records: Vec<(u64, u64)>,
     /// The bytes `[0, valid_end)` are the header and whole valid batches.
     pub valid_end: u64,
-    /// The first damage, if the file does not end exactly at `valid_end`.
+    /// The first damage, if the file does not end at `valid_end` or in zeros after it.
     pub damage: Option<Damage>,
+    /// The bytes `[valid_end, file end)` are all zeros and there is at least one:
+    /// space reserved ahead of the writes (or writes that never reached the disk).
+    /// Unused space in the last chunk; missing batches in a closed one.
+    pub zero_tail: bool,
 }
 
 /// Scans `bytes`, the content of chunk `chunk_id`. With `check_crc` false, payload
@@ -48,6 +52,10 @@ pub(crate) fn scan_chunk(bytes: &[u8], chunk_id: u64, check_crc: bool) -> ChunkS
                 pos += BATCH_HEADER_SIZE + header.payload_len as usize;
                 scan.valid_end = pos as u64;
             }
+            Err(_) if bytes[pos..].iter().all(|&b| b == 0) => {
+                scan.zero_tail = true;
+                break;
+            }
             Err(reason) => {
                 scan.damage = Some(damage_at(bytes, chunk_id, pos, reason));
                 break;
@@ -67,13 +75,8 @@ fn parse_batch(
     check_crc: bool,
 ) -> Result<(BatchHeader, Records), String> {
     let global = chunk_id + pos as u64;
-    let header = BatchHeader::parse(&bytes[pos..], global).ok_or_else(|| {
-        if bytes[pos..].iter().all(|&b| b == 0) {
-            "zeros to the end of the file".to_string()
-        } else {
-            "invalid batch header".to_string()
-        }
-    })?;
+    let header = BatchHeader::parse(&bytes[pos..], global)
+        .ok_or_else(|| "invalid batch header".to_string())?;
     let start = pos + BATCH_HEADER_SIZE;
     let end = start
         .checked_add(header.payload_len as usize)

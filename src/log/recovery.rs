@@ -91,11 +91,12 @@ pub(crate) fn recover<T: Types>(
         };
         if let Some(&next_id) = ids.get(i + 1) {
             // The next chunk was created where this one ended, so bytes past that point
-            // were never part of the log: the leftovers of a cut whose sync failed
-            // (fsyncgate), brought back by a power loss. Cut them again.
+            // were never part of the log: space reserved ahead of the writes whose cut
+            // at the chunk switch was lost, or the leftovers of a cut whose sync
+            // failed (fsyncgate), brought back by a power loss. Cut them again.
             let logical_len = next_id.saturating_sub(chunk_id);
             if (bytes.len() as u64) > logical_len {
-                log::warn!(
+                log::info!(
                     "raftwal: cutting {} bytes past the end of {name} (the next chunk starts at {next_id})",
                     bytes.len() as u64 - logical_len
                 );
@@ -106,6 +107,15 @@ pub(crate) fn recover<T: Types>(
             }
         }
         let scan = format::scan_chunk(&bytes, chunk_id, check_crc);
+        if scan.zero_tail && !is_last {
+            // Reserved space is cut when the next chunk starts (and above, if that cut
+            // was lost): zeros before that point are batches the disk lost.
+            return Err(Error::corrupt(
+                &name,
+                scan.valid_end,
+                "zeros to the end of the file; a later chunk exists, so these bytes had been synced",
+            ));
+        }
 
         if let Some(damage) = &scan.damage {
             if !is_last || damage.proven_synced {

@@ -73,6 +73,21 @@ pub trait StorageFile: Send + Sync + 'static {
     /// Truncates or extends the file. Durable only after a later `sync_data`.
     fn set_len(&self, len: u64) -> io::Result<()>;
 
-    /// Makes every write and `set_len` issued before this call durable.
+    /// Makes the file at least `len_bytes` long, the added bytes reading as zeros,
+    /// reserving their disk space where the platform can; never shrinks the file.
+    /// Durable like `set_len`: only after a later `sync_data`.
+    ///
+    /// The log reserves space ahead of its writes so that a `sync_data` after an
+    /// append has no file-size change to commit. The default extends the length
+    /// with `set_len` (no reservation); a failure here loses nothing, the log then
+    /// grows the file by writing.
+    fn allocate(&self, len_bytes: u64) -> io::Result<()> {
+        if self.len()? < len_bytes {
+            self.set_len(len_bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Makes every write, `set_len` and `allocate` issued before this call durable.
     fn sync_data(&self) -> io::Result<()>;
 }

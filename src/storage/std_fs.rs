@@ -119,6 +119,15 @@ impl StorageFile for StdFile {
         self.file.set_len(len)
     }
 
+    fn allocate(&self, len_bytes: u64) -> io::Result<()> {
+        // `fallocate` on Linux: the space is reserved and the length set in one call,
+        // so later writes inside it change no file size.
+        if self.len()? < len_bytes {
+            FileExt::allocate(&self.file, len_bytes)?;
+        }
+        Ok(())
+    }
+
     fn sync_data(&self) -> io::Result<()> {
         self.file.sync_data()
     }
