@@ -32,8 +32,8 @@ pub(crate) struct BatchBytes<'a> {
 pub(crate) enum Job<T: Types> {
     /// Write `bytes` at `file_offset` of chunk `chunk_id` (creating the chunk file if it
     /// is not the current one). `bytes` holds whole batches whose headers start at
-    /// `batch_header_positions`; the worker completes each header with the durable
-    /// offset it knows when it writes.
+    /// `batch_header_positions`; the worker seals each batch (record and payload
+    /// checksums, and the durable offset it knows when it writes).
     Write {
         chunk_id: u64,
         file_offset: u64,

@@ -138,11 +138,7 @@ impl<T: Types> Worker<T> {
                 }
                 for pos in batch_header_positions {
                     let batch_offset = chunk_id + file_offset + pos as u64;
-                    BatchHeader::set_durable_offset(
-                        &mut bytes[pos..],
-                        batch_offset,
-                        self.durable_offset,
-                    );
+                    BatchHeader::seal(&mut bytes[pos..], batch_offset, self.durable_offset);
                 }
                 self.reserve_space(file_offset + bytes.len() as u64);
                 let (_, file) = self.current.as_ref().expect("current chunk");

@@ -58,13 +58,26 @@ impl BatchHeader {
         Some(header)
     }
 
-    /// Re-encodes the header at the start of `bytes` (written by [`BatchHeader::encode`]
-    /// for the batch at `batch_offset`) with a new durable offset.
-    pub(crate) fn set_durable_offset(bytes: &mut [u8], batch_offset: u64, durable_offset: u64) {
+    /// Writes the payload length of an unsealed batch header (the rest stays zero,
+    /// for [`BatchHeader::seal`] to complete).
+    pub(crate) fn encode_payload_len(out: &mut [u8], payload_len: u32) {
+        out[4..8].copy_from_slice(&payload_len.to_le_bytes());
+    }
+
+    /// Completes the batch at the start of `bytes` (its payload length written by
+    /// [`BatchHeader::encode_payload_len`], records framed by
+    /// `finish_record`) for the batch at `batch_offset`: seals every record, then
+    /// writes the payload checksum and the durable offset into the header. The flush
+    /// worker does this just before the write, so the hashing is off the caller's
+    /// thread.
+    pub(crate) fn seal(bytes: &mut [u8], batch_offset: u64, durable_offset: u64) {
+        let payload_len = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes"));
+        let payload = &mut bytes[BATCH_HEADER_SIZE..BATCH_HEADER_SIZE + payload_len as usize];
+        super::record::seal_records(payload);
         let header = Self {
-            payload_len: u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes")),
+            payload_len,
             durable_offset,
-            payload_crc: u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes")),
+            payload_crc: crc32fast::hash(payload),
         };
         header.encode(&mut bytes[..BATCH_HEADER_SIZE], batch_offset);
     }

@@ -71,19 +71,44 @@ pub(crate) fn begin_record(out: &mut Vec<u8>, kind: RecordKind) -> usize {
     start
 }
 
-/// Completes the record that starts at `start` and runs to the end of `out`; returns
-/// its size in bytes.
+/// Completes the length of the record that starts at `start` and runs to the end of
+/// `out`; returns its size in bytes. The checksum stays zero until [`seal_records`]
+/// (the flush worker's job, off the caller's thread).
 #[inline]
 pub(crate) fn finish_record(out: &mut [u8], start: usize) -> usize {
     let size = out.len() - start;
     let len = (size - RECORD_HEADER_SIZE) as u32;
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
-    let mut hasher = crc32fast::Hasher::new();
-    hasher.update(&out[start..start + 4]);
-    hasher.update(&out[start + RECORD_HEADER_SIZE..]);
-    let crc = hasher.finalize();
-    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
     size
+}
+
+/// Fills in the checksum of every record framed in `payload` (records laid end to
+/// end, lengths complete, as [`finish_record`] leaves them).
+pub(crate) fn seal_records(payload: &mut [u8]) {
+    let mut at = 0;
+    while at < payload.len() {
+        let frame = &mut payload[at..];
+        let len = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes")) as usize;
+        debug_assert!(
+            len >= 1 && RECORD_HEADER_SIZE + len <= frame.len(),
+            "a framed record"
+        );
+        let crc = record_crc(
+            &frame[0..4],
+            &frame[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + len],
+        );
+        frame[4..8].copy_from_slice(&crc.to_le_bytes());
+        at += RECORD_HEADER_SIZE + len;
+    }
+    debug_assert_eq!(at, payload.len(), "records fill the payload exactly");
+}
+
+/// The checksum of a record: its length field, then its kind and body.
+fn record_crc(len_field: &[u8], content: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(len_field);
+    hasher.update(content);
+    hasher.finalize()
 }
 
 /// Checks the frame at the start of `bytes`; returns the frame's total size and its
@@ -99,10 +124,7 @@ pub(crate) fn verify_record_frame(bytes: &[u8], check_crc: bool) -> Result<(usiz
     }
     let content = &bytes[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + len];
     if check_crc {
-        let mut hasher = crc32fast::Hasher::new();
-        hasher.update(&bytes[0..4]);
-        hasher.update(content);
-        if hasher.finalize() != crc {
+        if record_crc(&bytes[0..4], content) != crc {
             return Err("record checksum mismatch".to_string());
         }
     }

@@ -68,21 +68,15 @@ impl BatchWriter {
         }
     }
 
-    /// Closes the buffered batch (completing its header but for the durable offset,
-    /// which the worker fills in) and returns it for [`crate::flush::Shared::submit`],
-    /// if anything is buffered.
+    /// Closes the buffered batch (its header gets the payload length; the worker seals
+    /// it with the checksums and the durable offset, see [`BatchHeader::seal`]) and
+    /// returns it for [`crate::flush::Shared::submit`], if anything is buffered.
     pub(crate) fn take_batch(&mut self) -> Option<BatchBytes<'_>> {
         let batch_header_pos = self.batch_header_pos.take()?;
-        let payload = &self.buf[batch_header_pos + BATCH_HEADER_SIZE..];
-        let header = BatchHeader {
-            payload_len: u32::try_from(payload.len()).expect("batch larger than 4 GiB"),
-            durable_offset: 0,
-            payload_crc: crc32fast::hash(payload),
-        };
-        let batch_offset = self.chunk_id + self.file_offset + batch_header_pos as u64;
-        header.encode(
+        let payload_len = self.buf.len() - batch_header_pos - BATCH_HEADER_SIZE;
+        BatchHeader::encode_payload_len(
             &mut self.buf[batch_header_pos..batch_header_pos + BATCH_HEADER_SIZE],
-            batch_offset,
+            u32::try_from(payload_len).expect("batch larger than 4 GiB"),
         );
         let file_offset = self.file_offset;
         self.file_offset += self.buf.len() as u64;
