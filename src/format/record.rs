@@ -123,10 +123,8 @@ pub(crate) fn verify_record_frame(bytes: &[u8], check_crc: bool) -> Result<(usiz
         return Err(format!("record length {len} out of bounds"));
     }
     let content = &bytes[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + len];
-    if check_crc {
-        if record_crc(&bytes[0..4], content) != crc {
-            return Err("record checksum mismatch".to_string());
-        }
+    if check_crc && record_crc(&bytes[0..4], content) != crc {
+        return Err("record checksum mismatch".to_string());
     }
     Ok((RECORD_HEADER_SIZE + len, content))
 }
