@@ -39,6 +39,8 @@ impl Scale {
 pub trait Workload {
     const NAME: &'static str;
     const METRICS: &'static [Metric];
+    /// Whether the `raft-log` side runs this workload.
+    const RUNS_RAFT_LOG: bool = true;
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64>;
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>>;
 }

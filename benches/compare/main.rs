@@ -74,6 +74,7 @@ fn main() {
     let t = Instant::now();
     let mut rows = Vec::new();
     rows.extend(run::<sync::Sync>(&s, &base, &only));
+    rows.extend(run::<sync::SyncReserved>(&s, &base, &only));
     rows.extend(run::<pipelined::Pipelined>(&s, &base, &only));
     rows.extend(run::<bulk::Bulk>(&s, &base, &only));
     rows.extend(run::<reopen::Reopen>(&s, &base, &only));
@@ -101,7 +102,7 @@ fn run<L: Workload>(s: &Scale, base: &Path, only: &[String]) -> Vec<Row> {
     eprintln!("== {}", L::NAME);
     run_workload::<L>(s, base, |side, dir| match side {
         Side::Ours => Some(L::log::<Ours>(dir, s)),
-        Side::RaftLog => Some(L::log::<RaftLogWal>(dir, s)),
+        Side::RaftLog => L::RUNS_RAFT_LOG.then(|| L::log::<RaftLogWal>(dir, s)),
         Side::Raw => L::raw(dir, s),
     })
 }

@@ -82,7 +82,6 @@ pub fn child<W: Wal>(dir: &Path, n: u64) {
         chunk_max_records: 64 * 1024,
         cache_max_items: 10_000,
         cache_max_bytes: 1 << 20,
-        inflight: 2,
         ..LogCfg::default()
     };
     let mut log = W::open(dir, &cfg);

@@ -1,9 +1,9 @@
 //! raftwal (this crate) behind the [`Wal`] face.
 
+use crate::wal::Acks;
 use crate::wal::{LogCfg, Wal};
-use raftwal::{Config, Error, RaftLog, RaftLogWriter, Types};
+use raftwal::{Config, FlushTracker, RaftLog, RaftLogWriter, Types};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -14,7 +14,7 @@ impl Types for T {
     type LogPayload = String;
     type Vote = (u64, u64);
     type UserData = String;
-    type Callback = SyncSender<Result<(), Error>>;
+    type Callback = FlushTracker;
 
     fn log_index(id: &(u64, u64)) -> u64 {
         id.1
@@ -26,8 +26,7 @@ impl Types for T {
 
 pub struct Ours {
     log: RaftLog<T>,
-    tx: SyncSender<Result<(), Error>>,
-    rx: Receiver<Result<(), Error>>,
+    acks: Acks,
 }
 
 impl Wal for Ours {
@@ -43,8 +42,10 @@ impl Wal for Ours {
             ..Default::default()
         };
         let log = RaftLog::open(Arc::new(config)).expect("raftwal: open");
-        let (tx, rx) = sync_channel(cfg.inflight);
-        Self { log, tx, rx }
+        Self {
+            log,
+            acks: Acks::default(),
+        }
     }
 
     fn append(&mut self, index: u64, payload: String) {
@@ -55,15 +56,12 @@ impl Wal for Ours {
 
     fn flush(&mut self) {
         self.log
-            .flush(Some(self.tx.clone()))
+            .flush(Some(self.acks.tracker.clone()))
             .expect("raftwal: flush");
     }
 
     fn wait_flushed(&mut self, n: usize) {
-        for _ in 0..n {
-            let r = self.rx.recv().expect("raftwal: flush worker gone");
-            r.expect("raftwal: flush callback reported an error");
-        }
+        self.acks.wait(n);
     }
 
     fn read(&self, from: u64, to: u64, f: &mut dyn FnMut((u64, u64), String)) {

@@ -33,10 +33,7 @@ impl Workload for Pipelined {
 
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
         let n = entries(s);
-        let cfg = LogCfg {
-            inflight: n as usize,
-            ..LogCfg::default()
-        };
+        let cfg = LogCfg::default();
         let mut log = W::open(dir, &cfg);
         let t = Instant::now();
         for i in 0..n {

@@ -5,12 +5,27 @@
 //! waits up to `flush_batch_wait` (1 ms by default) for more requests before each
 //! `fdatasync`, which groups pipelined flushes but delays a lone one.
 
-use crate::wal::{LogCfg, Wal};
+use crate::wal::{Acks, LogCfg, Wal};
 use raft_log::api::raft_log_writer::RaftLogWriter;
+use raftwal::FlushTracker;
 use std::io;
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
+
+/// raftwal's [`FlushTracker`] as raft-log's flush callback, so that both logs report
+/// to the same kind of waiter.
+pub struct Ack(FlushTracker);
+
+impl raft_log::Callback for Ack {
+    fn send(self, res: Result<(), io::Error>) {
+        let res = res.map_err(|e| raftwal::Error::Io {
+            op: "raft-log flush",
+            name: String::new(),
+            source: Arc::new(e),
+        });
+        raftwal::Callback::send(self.0, res);
+    }
+}
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct T;
@@ -20,7 +35,7 @@ impl raft_log::Types for T {
     type LogPayload = String;
     type Vote = (u64, u64);
     type UserData = String;
-    type Callback = SyncSender<Result<(), io::Error>>;
+    type Callback = Ack;
 
     fn log_index(id: &(u64, u64)) -> u64 {
         id.1
@@ -32,8 +47,7 @@ impl raft_log::Types for T {
 
 pub struct RaftLogWal {
     log: raft_log::RaftLog<T>,
-    tx: SyncSender<Result<(), io::Error>>,
-    rx: Receiver<Result<(), io::Error>>,
+    acks: Acks,
 }
 
 impl Wal for RaftLogWal {
@@ -46,8 +60,10 @@ impl Wal for RaftLogWal {
         config.log_cache_max_items = Some(cfg.cache_max_items as usize);
         config.log_cache_capacity = Some(cfg.cache_max_bytes as usize);
         let log = raft_log::RaftLog::open(Arc::new(config)).expect("raft-log: open");
-        let (tx, rx) = sync_channel(cfg.inflight);
-        Self { log, tx, rx }
+        Self {
+            log,
+            acks: Acks::default(),
+        }
     }
 
     fn append(&mut self, index: u64, payload: String) {
@@ -58,15 +74,12 @@ impl Wal for RaftLogWal {
 
     fn flush(&mut self) {
         self.log
-            .flush(true, Some(self.tx.clone()))
+            .flush(true, Some(Ack(self.acks.tracker.clone())))
             .expect("raft-log: flush");
     }
 
     fn wait_flushed(&mut self, n: usize) {
-        for _ in 0..n {
-            let r = self.rx.recv().expect("raft-log: flush worker gone");
-            r.expect("raft-log: flush callback reported an error");
-        }
+        self.acks.wait(n);
     }
 
     fn read(&self, from: u64, to: u64, f: &mut dyn FnMut((u64, u64), String)) {

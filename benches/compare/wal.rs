@@ -2,7 +2,27 @@
 //! workload is written once and run against both with the same types: log id
 //! `(term, index)` = `(1, i)`, payload `String`, the same chunk and cache limits.
 
+use raftwal::FlushTracker;
 use std::path::Path;
+
+/// The flush acknowledgements of one log, counted by raftwal's [`FlushTracker`]
+/// (spin briefly, then sleep) on both sides, so that neither log's figures include a
+/// slower way of waiting than the other's.
+#[derive(Default)]
+pub struct Acks {
+    pub tracker: FlushTracker,
+    waited: u64,
+}
+
+impl Acks {
+    /// Waits for `n` more acknowledgements; panics if a flush reported an error.
+    pub fn wait(&mut self, n: usize) {
+        self.waited += n as u64;
+        self.tracker
+            .wait_acked(self.waited)
+            .expect("a flush callback reported an error");
+    }
+}
 
 /// Limits shared by both logs. Each field maps to the setting of the same meaning in
 /// both crates (`chunk_max_records`, `chunk_max_size`, cache items, cache bytes).
@@ -12,9 +32,6 @@ pub struct LogCfg {
     pub chunk_max_size: u64,
     pub cache_max_items: u64,
     pub cache_max_bytes: u64,
-    /// How many flush callbacks may be outstanding at once; sizes the ack channel
-    /// (a full channel would block the flush worker).
-    pub inflight: usize,
 }
 
 impl Default for LogCfg {
@@ -24,7 +41,6 @@ impl Default for LogCfg {
             chunk_max_size: 1 << 30,
             cache_max_items: 100_000,
             cache_max_bytes: 1 << 30,
-            inflight: 16,
         }
     }
 }
