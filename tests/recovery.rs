@@ -397,3 +397,74 @@ fn unreadable_chunks_with_nothing_replayed_after_them_are_an_error() {
         "the unreadable chunk is kept"
     );
 }
+
+/// A storage whose files cannot reserve space (`allocate` fails, as on a filesystem
+/// without `fallocate` that is also full of reservations): everything else is
+/// `MemStorage`.
+struct NoReservation(MemStorage);
+struct NoReservationFile(Arc<dyn raftwal::StorageFile>);
+
+impl Storage for NoReservation {
+    fn lock(&self) -> std::io::Result<Box<dyn std::any::Any + Send + Sync>> {
+        self.0.lock()
+    }
+    fn list(&self) -> std::io::Result<Vec<String>> {
+        self.0.list()
+    }
+    fn create(&self, name: &str) -> std::io::Result<Arc<dyn raftwal::StorageFile>> {
+        Ok(Arc::new(NoReservationFile(self.0.create(name)?)))
+    }
+    fn open(&self, name: &str) -> std::io::Result<Arc<dyn raftwal::StorageFile>> {
+        Ok(Arc::new(NoReservationFile(self.0.open(name)?)))
+    }
+    fn remove(&self, name: &str) -> std::io::Result<()> {
+        self.0.remove(name)
+    }
+    fn sync_dir(&self) -> std::io::Result<()> {
+        self.0.sync_dir()
+    }
+}
+
+impl raftwal::StorageFile for NoReservationFile {
+    fn write_at(&self, offset: u64, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_at(offset, buf)
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.0.read_at(offset, buf)
+    }
+    fn len(&self) -> std::io::Result<u64> {
+        self.0.len()
+    }
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.0.set_len(len)
+    }
+    fn allocate(&self, _len_bytes: u64) -> std::io::Result<()> {
+        Err(std::io::Error::other("no space can be reserved"))
+    }
+    fn sync_data(&self) -> std::io::Result<()> {
+        self.0.sync_data()
+    }
+}
+
+#[test]
+fn a_failed_reservation_only_costs_speed() {
+    let mem = MemStorage::new();
+    let storage: Arc<dyn Storage> = Arc::new(NoReservation(mem.clone()));
+    let config = small_config(WorkerMode::Manual);
+    let mut log = open(&storage, &config);
+    for i in 0..20 {
+        log.append([entry(1, i)]).unwrap();
+        flush_wait(&mut log).unwrap();
+    }
+    let end = log.on_disk_size();
+    drop(log);
+    let names = chunk_names(&mem);
+    let last = names.last().unwrap();
+    assert_eq!(
+        chunk_id(last) + mem.file_bytes(last).unwrap().len() as u64,
+        end,
+        "the file grew by its writes only"
+    );
+    let log = open(&storage, &config);
+    assert_eq!(read_all(&log), entries(1, 0, 20));
+}
