@@ -58,7 +58,7 @@ fn scenario(name: &str, seed: u64, check: impl Fn(&raftwal_sim::RunSummary) -> b
 /// unacknowledged writes).
 #[test]
 fn torn_tail() {
-    scenario("sim_torn_tail", 7, |s| {
+    scenario("sim_torn_tail", 29, |s| {
         s.faults.torn_writes > 0 && s.stats.recoveries_dropping_unacked > 0
     });
 }

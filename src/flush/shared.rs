@@ -40,8 +40,9 @@ pub(crate) enum Job<T: Types> {
         bytes: Vec<u8>,
         batch_header_positions: Vec<usize>,
     },
-    /// Report to the callback once everything before is durable.
-    Flush(Option<T::Callback>),
+    /// Report to these callbacks once everything before is durable (none: a flush
+    /// without callback still asks for the sync). Consecutive flushes share one job.
+    Flush(Vec<T::Callback>),
     /// Remove these chunks, oldest first, once everything before is durable.
     Remove(Vec<u64>),
 }
@@ -118,6 +119,48 @@ impl<T: Types> Shared<T> {
         if queue.gone {
             return Err(Error::WorkerGone);
         }
+        Self::queue_batch(&mut queue, batch);
+        if let Some(job) = then {
+            if matches!(job, Job::Remove(_)) {
+                // Later batches go after the removal, in order.
+                queue.mergeable_write = None;
+            }
+            queue.jobs.push_back(job);
+        }
+        self.jobs_pending.store(true, Ordering::Release);
+        self.work_ready.notify_one();
+        Ok(())
+    }
+
+    /// Queues a batch (if any) and then a flush reporting to `callback` (if any), like
+    /// [`Shared::submit`]. A flush right after another queued flush joins its job: a
+    /// burst of flushes costs one job and no allocation per flush. (The writes merged
+    /// into an earlier queued write are then written before that job's sync too, which
+    /// only makes them durable sooner.)
+    pub(crate) fn submit_flush(
+        &self,
+        batch: Option<BatchBytes<'_>>,
+        callback: Option<T::Callback>,
+    ) -> Result<(), Error> {
+        let mut queue = self.queue.lock();
+        if queue.gone {
+            return Err(Error::WorkerGone);
+        }
+        Self::queue_batch(&mut queue, batch);
+        match queue.jobs.back_mut() {
+            Some(Job::Flush(callbacks)) => callbacks.extend(callback),
+            _ => queue
+                .jobs
+                .push_back(Job::Flush(callback.into_iter().collect())),
+        }
+        self.jobs_pending.store(true, Ordering::Release);
+        self.work_ready.notify_one();
+        Ok(())
+    }
+
+    /// Appends `batch` to the mergeable queued write if it continues it, else queues it
+    /// as a new write.
+    fn queue_batch(queue: &mut Queue<T>, batch: Option<BatchBytes<'_>>) {
         if let Some(batch) = batch {
             let merged = match queue.mergeable_write {
                 Some(at) => match &mut queue.jobs[at] {
@@ -154,16 +197,6 @@ impl<T: Types> Shared<T> {
                 });
             }
         }
-        if let Some(job) = then {
-            if matches!(job, Job::Remove(_)) {
-                // Later batches go after the removal, in order.
-                queue.mergeable_write = None;
-            }
-            queue.jobs.push_back(job);
-        }
-        self.jobs_pending.store(true, Ordering::Release);
-        self.work_ready.notify_one();
-        Ok(())
     }
 
     pub(crate) fn durable_offset(&self) -> u64 {

@@ -85,7 +85,10 @@ impl<T: Types> Worker<T> {
                 self.shared.idle.notify_all();
                 return false;
             }
-            self.round = std::mem::take(&mut queue.jobs);
+            // Swap rather than take: the queue keeps the round's capacity, so a
+            // burst of jobs does not regrow (and page-fault in) a fresh queue.
+            debug_assert!(self.round.is_empty());
+            std::mem::swap(&mut self.round, &mut queue.jobs);
             for mut buffer in self.spent_buffers.drain(..) {
                 if queue.spare_buffers.len() < SPARE_BUFFERS_MAX
                     && buffer.capacity() <= SPARE_BUFFER_CAPACITY_BYTES_MAX
@@ -150,15 +153,18 @@ impl<T: Types> Worker<T> {
                 self.written_end = chunk_id + file_offset + bytes.len() as u64;
                 self.spent_buffers.push(bytes);
             }
-            Job::Flush(callback) => {
+            Job::Flush(mut callbacks) => {
                 self.sync_requested = true;
-                let Some(callback) = callback else { return };
                 if let Some(failure) = &self.failure {
-                    callback.send(Err(failure.clone()));
+                    for callback in callbacks {
+                        callback.send(Err(failure.clone()));
+                    }
                 } else if self.config.is_mutant(Mutant::AckBeforeSync) {
-                    callback.send(Ok(()));
+                    for callback in callbacks {
+                        callback.send(Ok(()));
+                    }
                 } else {
-                    self.waiting.push(callback);
+                    self.waiting.append(&mut callbacks);
                 }
             }
             Job::Remove(chunk_ids) => {

@@ -446,8 +446,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
 
     fn flush(&mut self, callback: Option<T::Callback>) -> Result<(), Error> {
         self.check_writable()?;
-        self.shared
-            .submit(self.writer.take_batch(), Some(Job::Flush(callback)))
+        self.shared.submit_flush(self.writer.take_batch(), callback)
     }
 }
 
