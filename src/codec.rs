@@ -1,7 +1,9 @@
 //! [`Codec`]: how user types (log ids, payloads, votes, user data) become bytes.
 //!
-//! The encoding is little-endian, length-prefixed and self-delimiting: `decode` reads
-//! exactly what `encode` wrote and advances the input past it.
+//! The encoding is self-delimiting: `decode` reads exactly what `encode` wrote and
+//! advances the input past it. Integers (`u64`, `u32`, and the lengths of strings and
+//! byte vectors) are LEB128 varints, seven bits per byte, least significant first, in
+//! their one shortest form: a Raft log id `(term, index)` takes 2-6 bytes, not 16.
 
 use thiserror::Error;
 
@@ -71,24 +73,67 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], DecodeError> {
     Ok(head)
 }
 
+/// Appends `value` as a LEB128 varint.
+#[inline]
+fn encode_varint(mut value: u64, out: &mut Vec<u8>) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Decodes a varint of at most `bits` significant bits; refuses encodings that are
+/// cut short, longer than the shortest form, or too large.
+#[inline]
+fn decode_varint(input: &mut &[u8], bits: u32) -> Result<u64, DecodeError> {
+    let mut value = 0u64;
+    let mut shift = 0u32;
+    for (i, &byte) in input.iter().enumerate() {
+        let group = u64::from(byte & 0x7F);
+        if shift >= bits || (bits - shift < 7 && group >> (bits - shift) != 0) {
+            return Err(DecodeError::new("varint too large"));
+        }
+        value |= group << shift;
+        if byte & 0x80 == 0 {
+            if byte == 0 && i > 0 {
+                return Err(DecodeError::new("varint longer than its shortest form"));
+            }
+            *input = &input[i + 1..];
+            return Ok(value);
+        }
+        shift += 7;
+    }
+    Err(DecodeError::new("unexpected end of input"))
+}
+
 impl Codec for u64 {
     fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
+        encode_varint(*self, out);
     }
     fn decode(input: &mut &[u8]) -> Result<Self, DecodeError> {
-        let bytes = take(input, 8)?;
-        Ok(u64::from_le_bytes(bytes.try_into().expect("8 bytes")))
+        decode_varint(input, 64)
     }
 }
 
 impl Codec for u32 {
     fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
+        encode_varint(u64::from(*self), out);
     }
     fn decode(input: &mut &[u8]) -> Result<Self, DecodeError> {
-        let bytes = take(input, 4)?;
-        Ok(u32::from_le_bytes(bytes.try_into().expect("4 bytes")))
+        Ok(decode_varint(input, 32)? as u32)
     }
+}
+
+/// The length prefix of a string or byte vector.
+fn encode_len(len: usize, out: &mut Vec<u8>) {
+    encode_varint(len as u64, out);
+}
+
+fn decode_len(input: &mut &[u8]) -> Result<usize, DecodeError> {
+    let len = decode_varint(input, 64)?;
+    // A length past the input fails in `take`; this only keeps the cast lossless.
+    usize::try_from(len).map_err(|_| DecodeError::new("length larger than memory"))
 }
 
 impl Codec for bool {
@@ -113,22 +158,22 @@ impl Codec for () {
 
 impl Codec for Vec<u8> {
     fn encode(&self, out: &mut Vec<u8>) {
-        (self.len() as u32).encode(out);
+        encode_len(self.len(), out);
         out.extend_from_slice(self);
     }
     fn decode(input: &mut &[u8]) -> Result<Self, DecodeError> {
-        let len = u32::decode(input)? as usize;
+        let len = decode_len(input)?;
         Ok(take(input, len)?.to_vec())
     }
 }
 
 impl Codec for String {
     fn encode(&self, out: &mut Vec<u8>) {
-        (self.len() as u32).encode(out);
+        encode_len(self.len(), out);
         out.extend_from_slice(self.as_bytes());
     }
     fn decode(input: &mut &[u8]) -> Result<Self, DecodeError> {
-        let len = u32::decode(input)? as usize;
+        let len = decode_len(input)?;
         let bytes = take(input, len)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| DecodeError::new("invalid utf-8"))
     }
@@ -220,6 +265,46 @@ mod tests {
     fn invalid_tags_fail() {
         assert!(Option::<u64>::decode(&mut &[2u8][..]).is_err());
         assert!(bool::decode(&mut &[2u8][..]).is_err());
-        assert!(String::decode(&mut &[1, 0, 0, 0, 0xFF][..]).is_err());
+        assert!(String::decode(&mut &[1, 0xFF][..]).is_err());
+    }
+
+    #[test]
+    fn varints_take_their_shortest_form_at_every_boundary() {
+        let mut boundaries = vec![0u64, 1, u64::MAX, u64::MAX - 1];
+        for bits in 1..64 {
+            boundaries.extend([(1u64 << bits) - 1, 1u64 << bits, (1u64 << bits) + 1]);
+        }
+        for v in boundaries {
+            round_trip(v);
+            let mut buf = Vec::new();
+            v.encode(&mut buf);
+            let significant_bits = 64 - v.leading_zeros().min(63);
+            assert_eq!(buf.len() as u32, significant_bits.div_ceil(7), "{v}");
+            if let Ok(small) = u32::try_from(v) {
+                round_trip(small);
+            }
+        }
+        let mut buf = Vec::new();
+        (1u64, 1_000_000u64).encode(&mut buf);
+        assert_eq!(buf.len(), 4, "a log id (term 1, index 1M)");
+    }
+
+    #[test]
+    fn malformed_varints_fail() {
+        let fails = |bytes: &[u8]| u64::decode(&mut &bytes[..]).is_err();
+        assert!(fails(&[]));
+        assert!(fails(&[0x80]), "cut short");
+        assert!(fails(&[0x80, 0x00]), "longer than the shortest form");
+        assert!(fails(&[0xFF, 0x00]), "longer than the shortest form");
+        let mut eleven = vec![0xFF; 10];
+        eleven.push(0x01);
+        assert!(fails(&eleven), "more than ten bytes");
+        let mut max = vec![0xFF; 9];
+        max.push(0x01);
+        assert_eq!(u64::decode(&mut &max[..]).unwrap(), u64::MAX);
+        max[9] = 0x02;
+        assert!(fails(&max), "a 65th bit");
+        assert!(u32::decode(&mut &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F][..]).is_ok());
+        assert!(u32::decode(&mut &[0xFF, 0xFF, 0xFF, 0xFF, 0x1F][..]).is_err());
     }
 }

@@ -81,6 +81,7 @@ pub fn run_workload<W: Workload>(
     let mut samples: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); SIDES.len()]; W::METRICS.len()];
     for round in 0..s.rounds {
         for (k, side) in SIDES.iter().enumerate() {
+            settle_disk();
             let dir = tempfile::Builder::new()
                 .prefix(&format!("{}-{}-", W::NAME, side.name()))
                 .tempdir_in(base)
@@ -120,6 +121,15 @@ pub fn run_workload<W: Workload>(
             Row { metric, medians }
         })
         .collect()
+}
+
+/// Writes back every dirty page of the machine (`sync`) before a side runs, so that
+/// no side pays for the writeback or file removal left behind by the one before.
+fn settle_disk() {
+    match std::process::Command::new("sync").status() {
+        Ok(status) if status.success() => {}
+        other => eprintln!("  (could not run `sync` between sides: {other:?})"),
+    }
 }
 
 pub fn median(mut v: Vec<f64>) -> Option<f64> {

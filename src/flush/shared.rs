@@ -11,12 +11,17 @@ use std::sync::Arc;
 
 /// A queued write stops taking more batches at this size.
 const MERGED_WRITE_BYTES_MAX: usize = 4 << 20;
+/// The capacity given to a queued write that small batches will join: the largest
+/// merged write plus one more small batch.
+const MERGED_WRITE_CAPACITY_BYTES: usize = MERGED_WRITE_BYTES_MAX + SMALL_BATCH_BYTES_MAX;
+/// A batch up to this size is copied into a queued write rather than moved.
+const SMALL_BATCH_BYTES_MAX: usize = 64 << 10;
 /// Capacity a fresh batch buffer starts with: a flush of one small entry then never
 /// reallocates.
 pub(crate) const BUF_CAPACITY_INITIAL_BYTES: usize = 4096;
 
 /// Spare buffers kept at most, and the largest capacity kept.
-pub(crate) const SPARE_BUFFERS_MAX: usize = 4;
+pub(crate) const SPARE_BUFFERS_MAX: usize = 8;
 pub(crate) const SPARE_BUFFER_CAPACITY_BYTES_MAX: usize = 8 << 20;
 
 /// A closed batch in the writer's buffer, handed to [`Shared::submit`]. The buffer is
@@ -183,11 +188,26 @@ impl<T: Types> Shared<T> {
                 None => false,
             };
             if !merged {
-                let spare = queue
-                    .spare_buffers
-                    .pop()
-                    .unwrap_or_else(|| Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
-                let bytes = std::mem::replace(batch.bytes, spare);
+                let bytes = if batch.bytes.len() <= SMALL_BATCH_BYTES_MAX {
+                    // A small batch that later ones will likely join: copy it into a
+                    // buffer with room for a whole merged write (a spare, or fresh
+                    // capacity that is touched only as it fills), so the merges never
+                    // reallocate. The writer keeps its small buffer.
+                    let mut bytes = queue
+                        .spare_buffers
+                        .pop()
+                        .unwrap_or_else(|| Vec::with_capacity(MERGED_WRITE_CAPACITY_BYTES));
+                    bytes.extend_from_slice(batch.bytes);
+                    batch.bytes.clear();
+                    bytes
+                } else {
+                    // A large batch moves; the writer continues in a spare.
+                    let spare = queue
+                        .spare_buffers
+                        .pop()
+                        .unwrap_or_else(|| Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
+                    std::mem::replace(batch.bytes, spare)
+                };
                 queue.mergeable_write = Some(queue.jobs.len());
                 queue.jobs.push_back(Job::Write {
                     chunk_id: batch.chunk_id,

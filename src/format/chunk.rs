@@ -3,7 +3,8 @@
 /// Size of the chunk header in bytes.
 pub(crate) const CHUNK_HEADER_SIZE: usize = 24;
 const CHUNK_MAGIC: [u8; 8] = *b"RAFTWAL\0";
-const FORMAT_VERSION: u32 = 1;
+/// 1: fixed-width integers; 2: LEB128 varint integers and lengths (`codec`).
+const FORMAT_VERSION: u32 = 2;
 const CHUNK_SUFFIX: &str = ".wal";
 const CHUNK_NAME_DIGITS: usize = 20;
 
