@@ -468,3 +468,56 @@ fn a_failed_reservation_only_costs_speed() {
     let log = open(&storage, &config);
     assert_eq!(read_all(&log), entries(1, 0, 20));
 }
+
+#[test]
+fn a_full_chunk_reopened_is_cut_when_the_next_chunk_starts() {
+    let mem = MemStorage::new();
+    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
+    let config = small_config(WorkerMode::Manual);
+    let mut log = open(&storage, &config);
+    log.append(entries(1, 0, 8)).unwrap(); // exactly one full chunk (8 records)
+    flush_wait(&mut log).unwrap();
+    drop(log);
+    let first = chunk_names(&mem)[0].clone();
+    assert_eq!(mem.file_bytes(&first).unwrap().len(), 4096, "reserved");
+
+    // No write reaches the full chunk after the open: the next one starts at once.
+    let mut log = open(&storage, &config);
+    log.append([entry(1, 8)]).unwrap();
+    flush_wait(&mut log).unwrap();
+    let names = chunk_names(&mem);
+    assert_eq!(names.len(), 2);
+    assert_eq!(
+        mem.file_bytes(&first).unwrap().len() as u64,
+        chunk_id(&names[1]) - chunk_id(&first),
+        "the closed chunk is cut to where the next starts"
+    );
+}
+
+#[test]
+fn records_swapped_inside_a_synced_batch_fail_its_checksum() {
+    // Each record keeps a valid checksum of its own; only the batch checksum (over the
+    // record checksums in order) sees that the order changed.
+    let (mem, storage, _) = two_batches();
+    let name = &chunk_names(&mem)[0];
+    let mut bytes = mem.file_bytes(name).unwrap();
+    let find = |needle: &[u8]| {
+        bytes
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap()
+    };
+    let (a, b) = (find(b"payload-1-1"), find(b"payload-1-2"));
+    // Frame start = payload - (len, crc, kind, log id (2 varint bytes), string length).
+    let frame = 8 + 1 + 2 + 1;
+    let size = frame + "payload-1-1".len();
+    let (a, b) = (a - frame, b - frame);
+    assert_eq!(b, a + size, "adjacent records of equal size");
+    let first: Vec<u8> = bytes[a..b].to_vec();
+    bytes.copy_within(b..b + size, a);
+    bytes[b..b + size].copy_from_slice(&first);
+    mem.set_file_bytes(name, bytes);
+    let err = reopen(&storage).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+    assert!(err.to_string().contains("batch checksum"), "{err}");
+}

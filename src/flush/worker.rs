@@ -237,10 +237,12 @@ impl<T: Types> Worker<T> {
     /// is never used), before the sync that closes the chunk. If the cut is lost or
     /// fails, the open cuts the bytes past the next chunk's start.
     fn cut_reserved_space(&mut self) {
-        let file_len = self.file_len_bytes.take();
+        let known_len = self.file_len_bytes.take();
         let Some((chunk_id, file)) = self.current.as_ref() else {
             return;
         };
+        // Unknown when no write reached this chunk since the open.
+        let file_len = known_len.or_else(|| file.len().ok());
         debug_assert!(
             self.written_end >= *chunk_id,
             "written end before its chunk"

@@ -6,11 +6,14 @@
 //!
 //! ```text
 //! chunk file  = chunk header (24 B) , batch*
-//! batch       = batch header (24 B) , record*        -- one worker write, then one sync
+//! batch       = batch header (24 B) , record*        -- the records of one flush
 //! record      = len u32 , crc u32 , kind u8 , body   -- len counts kind + body
 //! ```
 //!
-//! All integers are little-endian. Every chunk starts with a full state record, so a
+//! Header and frame integers are little-endian; record bodies use the [`crate::Codec`]
+//! encoding (varint integers). A record's `crc` covers its `len`, `kind` and body; a
+//! batch's payload checksum is the CRC32 of its records' `crc` fields in order, so
+//! writing and opening hash each byte once. Every chunk starts with a full state record, so a
 //! chunk can be replayed without the chunks before it once those are purged.
 //!
 //! Telling a torn tail from rot: each batch header carries `durable_offset`, the global
