@@ -120,21 +120,15 @@ impl<T: Types> Shared<T> {
         batch: Option<BatchBytes<'_>>,
         then: Option<Job<T>>,
     ) -> Result<(), Error> {
-        let mut queue = self.queue.lock();
-        if queue.gone {
-            return Err(Error::WorkerGone);
-        }
-        Self::queue_batch(&mut queue, batch);
-        if let Some(job) = then {
-            if matches!(job, Job::Remove(_)) {
-                // Later batches go after the removal, in order.
-                queue.mergeable_write = None;
+        self.submit_then(batch, |queue| {
+            if let Some(job) = then {
+                if matches!(job, Job::Remove(_)) {
+                    // Later batches go after the removal, in order.
+                    queue.mergeable_write = None;
+                }
+                queue.jobs.push_back(job);
             }
-            queue.jobs.push_back(job);
-        }
-        self.jobs_pending.store(true, Ordering::Release);
-        self.work_ready.notify_one();
-        Ok(())
+        })
     }
 
     /// Queues a batch (if any) and then a flush reporting to `callback` (if any), like
@@ -147,17 +141,27 @@ impl<T: Types> Shared<T> {
         batch: Option<BatchBytes<'_>>,
         callback: Option<T::Callback>,
     ) -> Result<(), Error> {
+        self.submit_then(batch, |queue| match queue.jobs.back_mut() {
+            Some(Job::Flush(callbacks)) => callbacks.extend(callback),
+            _ => queue
+                .jobs
+                .push_back(Job::Flush(callback.into_iter().collect())),
+        })
+    }
+
+    /// Under the queue lock: queues `batch`, then lets `then` queue what follows it,
+    /// and wakes the worker.
+    fn submit_then(
+        &self,
+        batch: Option<BatchBytes<'_>>,
+        then: impl FnOnce(&mut Queue<T>),
+    ) -> Result<(), Error> {
         let mut queue = self.queue.lock();
         if queue.gone {
             return Err(Error::WorkerGone);
         }
         Self::queue_batch(&mut queue, batch);
-        match queue.jobs.back_mut() {
-            Some(Job::Flush(callbacks)) => callbacks.extend(callback),
-            _ => queue
-                .jobs
-                .push_back(Job::Flush(callback.into_iter().collect())),
-        }
+        then(&mut queue);
         self.jobs_pending.store(true, Ordering::Release);
         self.work_ready.notify_one();
         Ok(())
