@@ -497,7 +497,7 @@ fn a_full_chunk_reopened_is_cut_when_the_next_chunk_starts() {
 #[test]
 fn records_swapped_inside_a_synced_batch_fail_its_checksum() {
     // Each record keeps a valid checksum of its own; only the batch checksum (over the
-    // whole payload) sees that the order changed.
+    // record checksums in order) sees that the order changed.
     let (mem, storage, _) = two_batches();
     let name = &chunk_names(&mem)[0];
     let mut bytes = mem.file_bytes(name).unwrap();

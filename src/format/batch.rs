@@ -17,7 +17,8 @@ pub(crate) struct BatchHeader {
     pub payload_len: u32,
     /// The log was durable up to this global offset when the batch was written.
     pub durable_offset: u64,
-    /// CRC32 of the payload.
+    /// CRC32 of the payload's record checksums, in order (each record's own checksum
+    /// covers its bytes, so the batch's bytes are hashed once).
     pub payload_crc: u32,
 }
 
@@ -73,11 +74,11 @@ impl BatchHeader {
     pub(crate) fn seal(bytes: &mut [u8], batch_offset: u64, durable_offset: u64) {
         let payload_len = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes"));
         let payload = &mut bytes[BATCH_HEADER_SIZE..BATCH_HEADER_SIZE + payload_len as usize];
-        super::record::seal_records(payload);
+        let payload_crc = super::record::seal_records(payload);
         let header = Self {
             payload_len,
             durable_offset,
-            payload_crc: crc32fast::hash(payload),
+            payload_crc,
         };
         header.encode(&mut bytes[..BATCH_HEADER_SIZE], batch_offset);
     }

@@ -11,11 +11,13 @@
 //! ```
 //!
 //! Header and frame integers are little-endian; record bodies use the [`crate::Codec`]
-//! encoding (varint integers). A record's `crc` covers its `len`, `kind` and body (for
-//! positional reads); a batch's payload checksum covers its bytes, and the open checks
-//! only that one (a whole-buffer CRC32 runs about four times faster per byte than one
-//! per small record). Every chunk starts with a full state record, so a
-//! chunk can be replayed without the chunks before it once those are purged.
+//! encoding (varint integers). A record's `crc` covers its `len`, `kind` and body; a
+//! batch's payload checksum is the CRC32 of its records' `crc` fields in order, so
+//! writing hashes each byte once (the flush worker's cost per byte is what limits a
+//! bulk load) and the open checks each record's own checksum.
+//!
+//! Every chunk starts with a full state record, so a chunk can be replayed without the
+//! chunks before it once those are purged.
 //!
 //! Telling a torn tail from rot: each batch header carries `durable_offset`, the global
 //! offset up to which the log was known durable (a `sync_data` had returned) when the

@@ -83,8 +83,10 @@ pub(crate) fn finish_record(out: &mut [u8], start: usize) -> usize {
 }
 
 /// Fills in the checksum of every record framed in `payload` (records laid end to
-/// end, lengths complete, as [`finish_record`] leaves them).
-pub(crate) fn seal_records(payload: &mut [u8]) {
+/// end, lengths complete, as [`finish_record`] leaves them) and returns the batch
+/// checksum: the CRC32 of the record checksums in order. Each byte is hashed once.
+pub(crate) fn seal_records(payload: &mut [u8]) -> u32 {
+    let mut batch = crc32fast::Hasher::new();
     let mut at = 0;
     while at < payload.len() {
         let frame = &mut payload[at..];
@@ -98,9 +100,31 @@ pub(crate) fn seal_records(payload: &mut [u8]) {
             &frame[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + len],
         );
         frame[4..8].copy_from_slice(&crc.to_le_bytes());
+        batch.update(&frame[4..8]);
         at += RECORD_HEADER_SIZE + len;
     }
     debug_assert_eq!(at, payload.len(), "records fill the payload exactly");
+    batch.finalize()
+}
+
+/// Checks every record frame of a batch payload (with `check_crc`, its checksum too)
+/// and returns each record's (offset in `payload`, size) and the batch checksum
+/// computed from the stored record checksums (see [`seal_records`]).
+pub(crate) fn verify_records(
+    payload: &[u8],
+    check_crc: bool,
+) -> Result<(Vec<(usize, usize)>, u32), String> {
+    let mut batch = crc32fast::Hasher::new();
+    let mut records = Vec::new();
+    let mut at = 0;
+    while at < payload.len() {
+        let (size, _) = verify_record_frame(&payload[at..], check_crc)
+            .map_err(|e| format!("record at payload offset {at}: {e}"))?;
+        batch.update(&payload[at + 4..at + 8]);
+        records.push((at, size));
+        at += size;
+    }
+    Ok((records, batch.finalize()))
 }
 
 /// The checksum of a record: its length field, then its kind and body.

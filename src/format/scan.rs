@@ -3,7 +3,7 @@
 
 use super::batch::{BatchHeader, BATCH_HEADER_SIZE};
 use super::chunk::{check_chunk_header, CHUNK_HEADER_SIZE};
-use super::record::verify_record_frame;
+use super::record::verify_records;
 
 /// Damage found in a chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,18 +87,14 @@ fn parse_batch(
                 header.payload_len
             )
         })?;
-    let payload = &bytes[start..end];
-    if check_crc && crc32fast::hash(payload) != header.payload_crc {
+    let (records, payload_crc) = verify_records(&bytes[start..end], check_crc)?;
+    if check_crc && payload_crc != header.payload_crc {
         return Err("batch checksum mismatch".to_string());
     }
-    let mut records = Vec::new();
-    let mut at = 0;
-    while at < payload.len() {
-        let (size, _) = verify_record_frame(&payload[at..], false)
-            .map_err(|e| format!("record at {}: {e}", start + at))?;
-        records.push(((start + at) as u64, size as u64));
-        at += size;
-    }
+    let records = records
+        .into_iter()
+        .map(|(at, size)| ((start + at) as u64, size as u64))
+        .collect();
     Ok((header, records))
 }
 
@@ -116,7 +112,8 @@ fn damage_at(bytes: &[u8], chunk_id: u64, pos: usize, reason: String) -> Damage 
                 let payload_ok = start
                     .checked_add(header.payload_len as usize)
                     .filter(|&end| end <= bytes.len())
-                    .is_some_and(|end| crc32fast::hash(&bytes[start..end]) == header.payload_crc);
+                    .and_then(|end| verify_records(&bytes[start..end], true).ok())
+                    .is_some_and(|(_, crc)| crc == header.payload_crc);
                 if payload_ok && header.durable_offset > damaged_global {
                     proven_synced = true;
                     break;
