@@ -87,7 +87,7 @@ fn chunk_id(name: &str) -> u64 {
 
 /// Writes 40 entries, one flushed batch each, in chunks of at most 8 records with 4 KiB
 /// reserved at a time; returns the storage and the global offset after every batch.
-fn many_reserved_chunks() -> (MemStorage, Arc<dyn Storage>, Vec<u64>) {
+fn many_chunks() -> (MemStorage, Arc<dyn Storage>, Vec<u64>) {
     let mem = MemStorage::new();
     let storage: Arc<dyn Storage> = Arc::new(mem.clone());
     let config = small_config(WorkerMode::Manual);
@@ -104,7 +104,7 @@ fn many_reserved_chunks() -> (MemStorage, Arc<dyn Storage>, Vec<u64>) {
 
 #[test]
 fn a_closed_chunk_is_cut_to_where_the_next_starts_and_a_lost_cut_is_redone() {
-    let (mem, storage, _) = many_reserved_chunks();
+    let (mem, storage, _) = many_chunks();
     let names = chunk_names(&mem);
     assert!(names.len() >= 4);
     for pair in names.windows(2) {
@@ -129,7 +129,7 @@ fn a_closed_chunk_is_cut_to_where_the_next_starts_and_a_lost_cut_is_redone() {
 
 #[test]
 fn zeros_where_a_closed_chunk_had_batches_are_corruption() {
-    let (mem, storage, batch_ends) = many_reserved_chunks();
+    let (mem, storage, batch_ends) = many_chunks();
     let names = chunk_names(&mem);
     let (start, next) = (chunk_id(&names[1]), chunk_id(&names[2]));
     // The disk lost the last batches of a closed chunk: zeros up to its end.
@@ -211,21 +211,9 @@ fn rot_in_the_last_batch_is_the_documented_undecidable_case() {
     assert_eq!(read_all(&reopen(&storage).unwrap()), entries(1, 0, 5));
 }
 
-fn many_chunks() -> (MemStorage, Arc<dyn Storage>) {
-    let mem = MemStorage::new();
-    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
-    let config = small_config(WorkerMode::Manual);
-    let mut log = open(&storage, &config);
-    for i in 0..40 {
-        log.append([entry(1, i)]).unwrap();
-        flush_wait(&mut log).unwrap();
-    }
-    (mem, storage)
-}
-
 #[test]
 fn a_missing_middle_chunk_is_a_gap() {
-    let (mem, storage) = many_chunks();
+    let (mem, storage, _) = many_chunks();
     let names = chunk_names(&mem);
     assert!(names.len() >= 4);
     mem.remove(&names[1]).unwrap();
@@ -236,7 +224,7 @@ fn a_missing_middle_chunk_is_a_gap() {
 
 #[test]
 fn a_missing_first_chunk_with_unpurged_entries_is_corruption() {
-    let (mem, storage) = many_chunks();
+    let (mem, storage, _) = many_chunks();
     let names = chunk_names(&mem);
     mem.remove(&names[0]).unwrap();
     let err = reopen(&storage).unwrap_err();
@@ -246,7 +234,7 @@ fn a_missing_first_chunk_with_unpurged_entries_is_corruption() {
 
 #[test]
 fn damage_in_a_closed_chunk_is_corruption() {
-    let (mem, storage) = many_chunks();
+    let (mem, storage, _) = many_chunks();
     let names = chunk_names(&mem);
     let mut bytes = mem.file_bytes(&names[1]).unwrap();
     let last = bytes.len() - 3;
@@ -257,7 +245,7 @@ fn damage_in_a_closed_chunk_is_corruption() {
 
 #[test]
 fn a_foreign_file_is_ignored() {
-    let (mem, storage) = many_chunks();
+    let (mem, storage, _) = many_chunks();
     mem.set_file_bytes("README", b"not a chunk".to_vec());
     mem.set_file_bytes("00000000000000000001.tmp", vec![1, 2, 3]);
     assert_eq!(read_all(&reopen(&storage).unwrap()).len(), 40);
