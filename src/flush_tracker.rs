@@ -4,7 +4,7 @@
 use crate::error::Error;
 use crate::types::Callback;
 use parking_lot::{Condvar, Mutex};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Spins of [`FlushTracker::wait_acked`] before it sleeps, by default: about 1.7 ms
@@ -62,6 +62,9 @@ struct TrackerShared {
     sleepers: AtomicU32,
     /// The first error any flush reported.
     first_error: Mutex<Option<Error>>,
+    /// `first_error` is set (set before the failed outcome is counted), so that a
+    /// wait that saw only successes takes no lock.
+    failed: AtomicBool,
     /// Guards sleeping; `wake` is notified under it.
     sleep: Mutex<()>,
     wake: Condvar,
@@ -88,6 +91,7 @@ impl FlushTracker {
                 acked: AtomicU64::new(0),
                 sleepers: AtomicU32::new(0),
                 first_error: Mutex::new(None),
+                failed: AtomicBool::new(false),
                 sleep: Mutex::new(()),
                 wake: Condvar::new(),
                 spins,
@@ -120,6 +124,9 @@ impl FlushTracker {
             spins += 1;
             std::hint::spin_loop();
         }
+        if !shared.failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
         match self.first_error() {
             Some(e) => Err(e),
             None => Ok(()),
@@ -145,6 +152,7 @@ impl FlushTracker {
             let mut first = shared.first_error.lock();
             if first.is_none() {
                 *first = Some(e);
+                shared.failed.store(true, Ordering::Release);
             }
         }
         shared.acked.fetch_add(1, Ordering::SeqCst);

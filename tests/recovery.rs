@@ -303,12 +303,13 @@ fn a_failed_sync_fails_the_flush_and_every_later_write_until_reopen() {
     }
 }
 
-/// A flushed log of 40 entries, one per flush, across several small chunks.
-fn many_chunks_on_sim_disk() -> (SimDisk, Arc<dyn Storage>, Vec<String>) {
+/// A flushed log of `count` entries, one per flush, in small chunks on a `SimDisk`;
+/// returns the disk, its storage and the chunk names in order.
+fn chunks_on_sim_disk(count: u64) -> (SimDisk, Arc<dyn Storage>, Vec<String>) {
     let disk = SimDisk::new(7, FaultConfig::none());
     let storage: Arc<dyn Storage> = Arc::new(disk.clone());
     let mut log = open(&storage, &small_config(WorkerMode::Manual));
-    for i in 0..40 {
+    for i in 0..count {
         log.append([entry(1, i)]).unwrap();
         flush_wait(&mut log).unwrap();
     }
@@ -323,7 +324,7 @@ fn many_chunks_on_sim_disk() -> (SimDisk, Arc<dyn Storage>, Vec<String>) {
 
 #[test]
 fn an_unreadable_chunk_with_live_entries_is_an_io_error_naming_it() {
-    let (disk, storage, names) = many_chunks_on_sim_disk();
+    let (disk, storage, names) = chunks_on_sim_disk(40);
     disk.inject_latent_sector_error(&names[0], 0).unwrap();
     let err =
         raftwal::RaftLog::<TT>::open_with(storage, small_config(WorkerMode::Manual)).unwrap_err();
@@ -334,7 +335,7 @@ fn an_unreadable_chunk_with_live_entries_is_an_io_error_naming_it() {
 
 #[test]
 fn an_unreadable_old_chunk_whose_entries_are_all_purged_is_skipped_and_removed() {
-    let (disk, storage, names) = many_chunks_on_sim_disk();
+    let (disk, storage, names) = chunks_on_sim_disk(40);
     let config = small_config(WorkerMode::Manual);
     // Purge past the first chunk's entries, but do not let the log remove it: the
     // worker writes the purge record, then the process crashes before the removal.
@@ -360,20 +361,8 @@ fn an_unreadable_old_chunk_whose_entries_are_all_purged_is_skipped_and_removed()
 /// chunks were removed as "purged". The read error must be the answer.
 #[test]
 fn unreadable_chunks_with_nothing_replayed_after_them_are_an_error() {
-    let disk = SimDisk::new(7, FaultConfig::none());
-    let storage: Arc<dyn Storage> = Arc::new(disk.clone());
+    let (disk, storage, names) = chunks_on_sim_disk(10);
     let config = small_config(WorkerMode::Manual);
-    let mut log = open(&storage, &config);
-    for i in 0..10 {
-        log.append([entry(1, i)]).unwrap();
-        flush_wait(&mut log).unwrap();
-    }
-    drop(log);
-    let names: Vec<_> = disk
-        .file_names()
-        .into_iter()
-        .filter(|n| n.ends_with(".wal"))
-        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     // The last chunk's header never made it; the first chunk cannot be read.
     storage.open(&names[1]).unwrap().set_len(0).unwrap();

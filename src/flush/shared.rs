@@ -192,24 +192,21 @@ impl<T: Types> Shared<T> {
                 None => false,
             };
             if !merged {
+                let spare = queue.spare_buffers.pop();
                 let bytes = if batch.bytes.len() <= SMALL_BATCH_BYTES_MAX {
                     // A small batch that later ones will likely join: copy it into a
                     // buffer with room for a whole merged write (a spare, or fresh
                     // capacity that is touched only as it fills), so the merges never
                     // reallocate. The writer keeps its small buffer.
-                    let mut bytes = queue
-                        .spare_buffers
-                        .pop()
-                        .unwrap_or_else(|| Vec::with_capacity(MERGED_WRITE_CAPACITY_BYTES));
+                    let mut bytes =
+                        spare.unwrap_or_else(|| Vec::with_capacity(MERGED_WRITE_CAPACITY_BYTES));
                     bytes.extend_from_slice(batch.bytes);
                     batch.bytes.clear();
                     bytes
                 } else {
                     // A large batch moves; the writer continues in a spare.
-                    let spare = queue
-                        .spare_buffers
-                        .pop()
-                        .unwrap_or_else(|| Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
+                    let spare =
+                        spare.unwrap_or_else(|| Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
                     std::mem::replace(batch.bytes, spare)
                 };
                 queue.mergeable_write = Some(queue.jobs.len());

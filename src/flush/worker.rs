@@ -213,10 +213,7 @@ impl<T: Types> Worker<T> {
         if step == 0 {
             return;
         }
-        let file_len = match self.file_len_bytes {
-            Some(len) => len,
-            None => file.len().unwrap_or(0),
-        };
+        let file_len = self.current_file_len(file.as_ref()).unwrap_or(0);
         if end_in_file <= file_len {
             self.file_len_bytes = Some(file_len);
             return;
@@ -237,12 +234,11 @@ impl<T: Types> Worker<T> {
     /// is never used), before the sync that closes the chunk. If the cut is lost or
     /// fails, the open cuts the bytes past the next chunk's start.
     fn cut_reserved_space(&mut self) {
-        let known_len = self.file_len_bytes.take();
         let Some((chunk_id, file)) = self.current.as_ref() else {
             return;
         };
-        // Unknown when no write reached this chunk since the open.
-        let file_len = known_len.or_else(|| file.len().ok());
+        let file_len = self.current_file_len(file.as_ref());
+        self.file_len_bytes = None;
         debug_assert!(
             self.written_end >= *chunk_id,
             "written end before its chunk"
@@ -257,6 +253,12 @@ impl<T: Types> Worker<T> {
                 ),
             }
         }
+    }
+
+    /// The length of the current chunk file `file`: known since its creation or its
+    /// first write, asked of the file otherwise (no write reached it since the open).
+    fn current_file_len(&self, file: &dyn StorageFile) -> Option<u64> {
+        self.file_len_bytes.or_else(|| file.len().ok())
     }
 
     /// Syncs the current chunk (cut to its written length), then creates chunk

@@ -35,6 +35,21 @@ fn sector_of(bytes: &[u8], sector: usize) -> Option<&[u8]> {
     bytes.get(lo..hi)
 }
 
+/// Writes two different sectors one after the other, unsynced, then loses power;
+/// returns the disk and whether (first sector, second sector) survived whole.
+fn two_sectors_after_power_loss(seed: u64, faults: FaultConfig) -> (SimDisk, bool, bool) {
+    let (disk, f) = disk_with_file(seed, faults);
+    let first = pattern(SECTOR as usize, 1);
+    let second = pattern(SECTOR as usize, 2);
+    f.write_at(0, &first).unwrap();
+    f.write_at(SECTOR, &second).unwrap();
+    disk.power_loss();
+    let after = disk.file_bytes("f").unwrap();
+    let first_there = sector_of(&after, 0) == Some(&first[..]);
+    let second_there = sector_of(&after, 1) == Some(&second[..]);
+    (disk, first_there, second_there)
+}
+
 #[test]
 fn synced_write_survives_every_power_loss() {
     for seed in 0..200 {
@@ -96,15 +111,7 @@ fn writes_persist_out_of_order() {
     let mut reordered_seen = 0;
     let mut counted = 0;
     for seed in 0..200 {
-        let (disk, f) = disk_with_file(seed, harsh());
-        let first = pattern(SECTOR as usize, 1);
-        let second = pattern(SECTOR as usize, 2);
-        f.write_at(0, &first).unwrap();
-        f.write_at(SECTOR, &second).unwrap();
-        disk.power_loss();
-        let after = disk.file_bytes("f").unwrap();
-        let first_there = sector_of(&after, 0) == Some(&first[..]);
-        let second_there = sector_of(&after, 1) == Some(&second[..]);
+        let (disk, first_there, second_there) = two_sectors_after_power_loss(seed, harsh());
         if second_there && !first_there {
             reordered_seen += 1;
         }
@@ -121,15 +128,7 @@ fn without_reordering_a_prefix_persists() {
             sector_size_bytes: SECTOR,
             ..FaultConfig::none()
         };
-        let (disk, f) = disk_with_file(seed, faults);
-        let first = pattern(SECTOR as usize, 1);
-        let second = pattern(SECTOR as usize, 2);
-        f.write_at(0, &first).unwrap();
-        f.write_at(SECTOR, &second).unwrap();
-        disk.power_loss();
-        let after = disk.file_bytes("f").unwrap();
-        let first_there = sector_of(&after, 0) == Some(&first[..]);
-        let second_there = sector_of(&after, 1) == Some(&second[..]);
+        let (disk, first_there, second_there) = two_sectors_after_power_loss(seed, faults);
         assert!(first_there || !second_there, "seed {seed}");
         assert_eq!(disk.fault_counts().reordered, 0);
         assert_eq!(disk.fault_counts().torn_writes, 0);
