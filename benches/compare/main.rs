@@ -12,6 +12,16 @@
 //! ratios. Every run checks afterwards that the log really holds what was written
 //! (reopening it where possible) and panics otherwise. See each workload's file
 //! for what exactly it measures. Nothing here asserts on timings.
+//!
+//! `reopen-rss` (raftwal only, `-` for the other sides; reopen_rss.rs) is the peak
+//! resident memory of opening a log that holds 1 GiB of 4 KiB entries in one chunk
+//! file (128 MiB in quick mode, scaled down), measured in a fresh child process
+//! (`--child reopen-rss`): rows `reopen-rss-peak` (the child's VmHWM after `open`),
+//! `-kept` (VmRSS after `open` minus before), `-index` (entries x 28 B, computed),
+//! `-base` (VmHWM of a child that only starts, `--child baseline`) and `-open`
+//! (seconds). A line after the table compares the peak with the goal of issue 9,
+//! `< 64 MiB + index`. An open that reads the whole chunk into memory shows about
+//! the chunk's size.
 
 mod benchdir;
 mod bulk;
@@ -24,6 +34,7 @@ mod raftlog;
 mod rawfile;
 mod read_cold;
 mod reopen;
+mod reopen_rss;
 mod sync;
 mod wakeup;
 mod wal;
@@ -80,6 +91,7 @@ fn main() {
     rows.extend(run::<reopen::Reopen>(&s, &base, &only));
     rows.extend(run::<read_cold::ReadCold>(&s, &base, &only));
     rows.extend(run::<memory::Memory>(&s, &base, &only));
+    rows.extend(run::<reopen_rss::ReopenRss>(&s, &base, &only));
     assert!(!rows.is_empty(), "no workload matched {only:?}");
 
     println!();
@@ -89,6 +101,9 @@ fn main() {
         s.rounds,
         t.elapsed().as_secs_f64()
     );
+    if let Some(line) = reopen_rss::summary(&rows, &s) {
+        println!("{line}");
+    }
     println!(
         "one thread wake-up through a sync_channel (what a flush callback costs a waiting caller): {:.1} us",
         wakeup::wakeup_us(s.rounds)
@@ -107,17 +122,25 @@ fn run<L: Workload>(s: &Scale, base: &Path, only: &[String]) -> Vec<Row> {
     })
 }
 
-/// `--child memory <side> <entries> <dir>`: the body of a memory measurement.
+/// `--child memory <side> <entries> <dir>`, `--child reopen-rss <entries> <dir>` or
+/// `--child baseline`: the body of a measurement in a fresh process.
 fn child(args: &[String]) {
-    let [what, side, n, dir] = args else {
-        panic!("usage: --child memory <side> <entries> <dir>")
-    };
-    assert_eq!(what, "memory", "unknown child workload");
-    let n: u64 = n.parse().expect("entries");
-    let dir = Path::new(dir);
-    match side.as_str() {
-        Ours::NAME => memory::child::<Ours>(dir, n),
-        RaftLogWal::NAME => memory::child::<RaftLogWal>(dir, n),
-        other => panic!("unknown side {other}"),
+    match args {
+        [what, side, n, dir] if what == "memory" => {
+            let n: u64 = n.parse().expect("entries");
+            let dir = Path::new(dir);
+            match side.as_str() {
+                Ours::NAME => memory::child::<Ours>(dir, n),
+                RaftLogWal::NAME => memory::child::<RaftLogWal>(dir, n),
+                other => panic!("unknown side {other}"),
+            }
+        }
+        [what, n, dir] if what == "reopen-rss" => {
+            reopen_rss::child(Path::new(dir), n.parse().expect("entries"))
+        }
+        [what] if what == "baseline" => reopen_rss::baseline_child(),
+        _ => panic!(
+            "usage: --child memory <side> <entries> <dir> | --child reopen-rss <entries> <dir> | --child baseline"
+        ),
     }
 }

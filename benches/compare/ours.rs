@@ -29,6 +29,13 @@ pub struct Ours {
     acks: Acks,
 }
 
+impl Ours {
+    /// The log itself, for checks the [`Wal`] face has no method for.
+    pub fn raft_log(&self) -> &RaftLog<T> {
+        &self.log
+    }
+}
+
 impl Wal for Ours {
     const NAME: &'static str = "raftwal";
 
