@@ -3,6 +3,7 @@
 //! may not persist), in issue order.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// The largest file the simulated disk accepts, in bytes. A write or `set_len` past it
 /// fails with an I/O error instead of allocating without bound (a bogus offset from a
@@ -70,8 +71,9 @@ pub(super) struct SimFile {
     pub(super) durable: Vec<u8>,
     /// What reads see: every write and `set_len` issued, in order, on top of the
     /// durable bytes (plus, after a failed `sync_data`, bytes that will never be
-    /// durable).
-    pub(super) volatile: Vec<u8>,
+    /// durable). Shared copy-on-write, so that a caller can keep a view of a file's
+    /// bytes at one moment (to compare them later) without copying them.
+    pub(super) volatile: Arc<Vec<u8>>,
     /// Operations not yet durable, in issue order. A failed `sync_data` empties this
     /// without applying it (fsyncgate).
     pub(super) pending: Vec<PendingOp>,
@@ -80,6 +82,14 @@ pub(super) struct SimFile {
     /// Half-open byte range `[start, end)` covering the writes that the last successful
     /// `sync_data` with at least one pending write made durable.
     pub(super) last_synced_range: Option<(u64, u64)>,
+    /// One past the last byte written by a write that a successful `sync_data` made
+    /// durable, lowered by durable truncations: bytes below it were synced at some
+    /// point (by the process writing the file, not by an operator edit).
+    pub(super) synced_end: u64,
+    /// The offsets of reads of this file that failed with a transient error and were
+    /// not read again since: the next read at such an offset does not fail
+    /// transiently (a retry passes; only latent sector errors keep failing).
+    pub(super) transient_failures_at: BTreeSet<u64>,
 }
 
 impl SimFile {
@@ -98,9 +108,11 @@ impl SimFile {
                         None => (*offset_bytes, end),
                         Some((s, e)) => (s.min(*offset_bytes), e.max(end)),
                     });
+                    self.synced_end = self.synced_end.max(end);
                 }
             }
             op.apply(&mut self.durable);
+            self.synced_end = self.synced_end.min(self.durable.len() as u64);
         }
         if range.is_some() {
             self.last_synced_range = range;
@@ -172,6 +184,8 @@ mod unit {
         f.make_pending_durable();
         assert_eq!(f.durable, vec![0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 1, 1]);
         assert_eq!(f.last_synced_range, Some((2, 15)));
+        // The write at 10 was synced, then cut by the set_len to 12.
+        assert_eq!(f.synced_end, 12);
         assert!(f.pending.is_empty());
         // An empty sync keeps the previous range.
         f.make_pending_durable();

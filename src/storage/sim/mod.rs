@@ -87,7 +87,9 @@ pub struct FaultConfig {
     /// Given a failed `write_at` of at least 2 bytes, the probability that a strict,
     /// non-empty prefix of the buffer was written first (as a pending write).
     pub short_write_probability: f64,
-    /// `read_at` fails with a transient EIO (the next read may succeed).
+    /// `read_at` fails with a transient EIO. Transient means it: the next read of the
+    /// same file at the same offset after such a failure does not fail transiently
+    /// (a retry passes; only a latent sector error keeps failing).
     pub read_failure_probability: f64,
     /// `sync_dir` fails with EIO; a random prefix of the pending creates/removes has
     /// become durable, the rest stay pending (undecided until a later `sync_dir`
@@ -241,6 +243,16 @@ pub struct FaultCounts {
     pub misdirected_writes: u64,
     /// `sync_dir` calls that failed.
     pub sync_dir_failures: u64,
+    /// Files created with durable contents from outside the engine
+    /// ([`SimDisk::place_file`]: an operator, a backup, another program).
+    pub files_placed: u64,
+    /// Files deleted durably from outside the engine ([`SimDisk::delete_file`]).
+    pub files_deleted: u64,
+    /// Edits of file contents at rest from outside the engine
+    /// ([`SimDisk::write_at_rest`], [`SimDisk::set_len_at_rest`]), zeroing included.
+    pub edits_at_rest: u64,
+    /// Sectors that read back as zeros after [`SimDisk::zero_at_rest`].
+    pub zeroed_sectors: u64,
 }
 
 impl AddAssign for FaultCounts {
@@ -261,6 +273,10 @@ impl AddAssign for FaultCounts {
         self.garbage_sectors += other.garbage_sectors;
         self.misdirected_writes += other.misdirected_writes;
         self.sync_dir_failures += other.sync_dir_failures;
+        self.files_placed += other.files_placed;
+        self.files_deleted += other.files_deleted;
+        self.edits_at_rest += other.edits_at_rest;
+        self.zeroed_sectors += other.zeroed_sectors;
     }
 }
 
@@ -283,6 +299,12 @@ enum DirOp {
 }
 
 impl DirOp {
+    fn name(&self) -> &str {
+        match self {
+            DirOp::Create { name, .. } | DirOp::Remove { name } => name,
+        }
+    }
+
     fn apply(&self, names: &mut BTreeMap<String, u64>) {
         match self {
             DirOp::Create { name, inode } => {
@@ -439,6 +461,30 @@ impl DiskState {
         }
     }
 
+    /// Applies `edit` to the volatile view of the current file `file_name`, then makes
+    /// the durable bytes equal to it (nothing pending any more); counts the edit.
+    fn edit_at_rest(
+        &mut self,
+        file_name: &str,
+        edit: impl FnOnce(&mut SimFile, u64) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let ss = self.faults.sector_size();
+        let inode = *self
+            .names_volatile
+            .get(file_name)
+            .ok_or_else(|| not_found(file_name))?;
+        let file = self
+            .inodes
+            .get_mut(&inode)
+            .ok_or_else(|| not_found(file_name))?;
+        edit(file, ss)?;
+        file.pending.clear();
+        file.durable = file.volatile.to_vec();
+        file.synced_end = file.synced_end.min(file.durable.len() as u64);
+        self.counts.edits_at_rest += 1;
+        Ok(())
+    }
+
     fn flip_bit(
         &mut self,
         inode: u64,
@@ -464,7 +510,7 @@ impl DiskState {
         file.durable[at] ^= 1 << bit;
         // The page cache copy is dropped and reread if it was clean.
         if file.volatile.get(at) == Some(&before) {
-            file.volatile[at] ^= 1 << bit;
+            Arc::make_mut(&mut file.volatile)[at] ^= 1 << bit;
         }
         self.counts.bit_rots += 1;
         Ok(BitRot {
@@ -659,7 +705,7 @@ impl SimDisk {
     pub fn file_bytes(&self, file_name: &str) -> Option<Vec<u8>> {
         let state = self.state.lock();
         let inode = state.names_volatile.get(file_name)?;
-        Some(state.inodes.get(inode)?.volatile.clone())
+        Some(state.inodes.get(inode)?.volatile.to_vec())
     }
 
     /// The durable bytes of the file currently named `file_name` (looked up among the
@@ -678,6 +724,205 @@ impl SimDisk {
         let state = self.state.lock();
         let inode = state.lookup(file_name)?;
         Some(state.inodes.get(&inode)?.pending.len())
+    }
+
+    /// The sector size in use, in bytes (the configured one, clamped as documented on
+    /// [`FaultConfig::sector_size_bytes`]).
+    pub fn sector_size_bytes(&self) -> u64 {
+        self.state.lock().faults.sector_size()
+    }
+
+    /// Like [`SimDisk::file_bytes`], without copying: a shared view of the bytes reads
+    /// of `file_name` see now. Later changes to the file do not show in it (the disk
+    /// copies on write), so it can be kept to compare with the file later.
+    pub fn file_bytes_shared(&self, file_name: &str) -> Option<Arc<Vec<u8>>> {
+        let state = self.state.lock();
+        let inode = state.names_volatile.get(file_name)?;
+        Some(state.inodes.get(inode)?.volatile.clone())
+    }
+
+    /// One past the last byte of `file_name` (looked up among the current names, then
+    /// the durable ones) that a write made durable by a successful `sync_data` put
+    /// there, lowered by truncations that became durable: every written byte below it
+    /// was synced at some point. Edits from outside the engine (`*_at_rest`) do not
+    /// move it. `None` for an unknown name.
+    pub fn synced_end(&self, file_name: &str) -> Option<u64> {
+        let state = self.state.lock();
+        let inode = state.lookup(file_name)?;
+        let file = state.inodes.get(&inode)?;
+        Some(file.synced_end.min(file.durable.len() as u64))
+    }
+
+    /// The sectors of `file_name` (looked up among the current names, then the durable
+    /// ones) with a latent sector error, as sector indexes (byte offset divided by
+    /// [`SimDisk::sector_size_bytes`]), ascending. `None` for an unknown name.
+    pub fn latent_sectors(&self, file_name: &str) -> Option<Vec<u64>> {
+        let state = self.state.lock();
+        let inode = state.lookup(file_name)?;
+        Some(
+            state
+                .inodes
+                .get(&inode)?
+                .latent_bad_sectors
+                .iter()
+                .copied()
+                .collect(),
+        )
+    }
+
+    /// Like [`SimDisk::bit_rot`] with `None`, but only among the files whose name
+    /// `pick` accepts (e.g. to spare files whose contents a caller keeps watching).
+    /// With `pick` accepting every name, it draws exactly what `bit_rot(None)` draws.
+    pub fn bit_rot_where(&self, pick: impl Fn(&str) -> bool) -> Option<BitRot> {
+        let mut state = self.state.lock();
+        let candidates: Vec<(String, u64)> = state
+            .names_durable
+            .iter()
+            .filter(|(name, inode)| {
+                pick(name)
+                    && state
+                        .inodes
+                        .get(inode)
+                        .is_some_and(|f| !f.durable.is_empty())
+            })
+            .map(|(n, i)| (n.clone(), *i))
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let pick = state.rng.gen_range(0..candidates.len());
+        let (name, inode) = candidates[pick].clone();
+        let len = state.inodes.get(&inode)?.durable.len() as u64;
+        let offset_bytes = state.rng.gen_range(0..len);
+        let bit = state.rng.gen_range(0..8u8);
+        state.flip_bit(inode, &name, offset_bytes, bit).ok()
+    }
+
+    /// Creates `file_name` with `bytes` from outside the engine (an operator, a backup
+    /// restore, another program), durably: its name and contents survive any power
+    /// loss. Fails with `AlreadyExists` if the name is in use (current or durable, or
+    /// named by a pending create or remove), `InvalidInput` for a bad name or size.
+    /// Draws nothing from the disk's RNG.
+    pub fn place_file(&self, file_name: &str, bytes: &[u8]) -> io::Result<()> {
+        if file_name.is_empty() || file_name.contains('/') || file_name == "." || file_name == ".."
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid file name: {file_name:?}"),
+            ));
+        }
+        if bytes.len() as u64 > MAX_FILE_LEN_BYTES {
+            return Err(too_large());
+        }
+        let mut state = self.state.lock();
+        let pending = state.dir_pending.iter().any(|op| op.name() == file_name);
+        if pending || state.lookup(file_name).is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("file exists: {file_name}"),
+            ));
+        }
+        let inode = state.next_inode;
+        state.next_inode += 1;
+        state.inodes.insert(
+            inode,
+            SimFile {
+                durable: bytes.to_vec(),
+                volatile: Arc::new(bytes.to_vec()),
+                ..SimFile::default()
+            },
+        );
+        state.names_volatile.insert(file_name.to_string(), inode);
+        state.names_durable.insert(file_name.to_string(), inode);
+        state.counts.files_placed += 1;
+        Ok(())
+    }
+
+    /// Deletes `file_name` (a current name) from outside the engine, durably: no power
+    /// loss brings it back, and a pending create or remove of that name is forgotten.
+    /// Returns the bytes it had (what reads saw). Fails with `NotFound` for a name that
+    /// is not current. Draws nothing from the disk's RNG.
+    pub fn delete_file(&self, file_name: &str) -> io::Result<Vec<u8>> {
+        let mut state = self.state.lock();
+        let inode = state
+            .names_volatile
+            .remove(file_name)
+            .ok_or_else(|| not_found(file_name))?;
+        state.names_durable.remove(file_name);
+        state.dir_pending.retain(|op| op.name() != file_name);
+        state.counts.files_deleted += 1;
+        // The inode itself goes at the end of the process (a handle may still use it).
+        Ok(state
+            .inodes
+            .get(&inode)
+            .map_or_else(Vec::new, |f| f.volatile.to_vec()))
+    }
+
+    /// Writes `bytes` at `offset_bytes` of `file_name` (a current name) from outside
+    /// the engine, as an operator's tool would between two runs of it: the edit
+    /// applies to what reads see, then the whole file is synced (its durable bytes
+    /// become what reads see, so its pending operations are durable too). Latent
+    /// sector errors in the sectors written are cleared (a rewrite remaps them). The
+    /// engine's sync bookkeeping ([`SimDisk::last_synced_range`],
+    /// [`SimDisk::synced_end`]) does not move. Draws nothing from the disk's RNG.
+    pub fn write_at_rest(
+        &self,
+        file_name: &str,
+        offset_bytes: u64,
+        bytes: &[u8],
+    ) -> io::Result<()> {
+        let mut state = self.state.lock();
+        state.edit_at_rest(file_name, |file, ss| {
+            let end = offset_bytes
+                .checked_add(bytes.len() as u64)
+                .filter(|&end| end <= MAX_FILE_LEN_BYTES)
+                .ok_or_else(too_large)?;
+            write_into(Arc::make_mut(&mut file.volatile), offset_bytes, bytes);
+            file.clear_latent(ss, offset_bytes, end);
+            Ok(())
+        })
+    }
+
+    /// Makes `len_bytes` bytes of `file_name` from `offset_bytes` on (clipped to the
+    /// file) read as zeros, durably, like [`SimDisk::write_at_rest`] with zeros: what a
+    /// device that lost those sectors returns. Counts the sectors touched. Draws
+    /// nothing from the disk's RNG.
+    pub fn zero_at_rest(
+        &self,
+        file_name: &str,
+        offset_bytes: u64,
+        len_bytes: u64,
+    ) -> io::Result<()> {
+        let mut state = self.state.lock();
+        let mut sectors = 0;
+        state.edit_at_rest(file_name, |file, ss| {
+            let file_len = file.volatile.len() as u64;
+            let start = offset_bytes.min(file_len);
+            let end = offset_bytes.saturating_add(len_bytes).min(file_len);
+            if start < end {
+                Arc::make_mut(&mut file.volatile)[start as usize..end as usize].fill(0);
+                file.clear_latent(ss, start, end);
+                sectors = (end - 1) / ss - start / ss + 1;
+            }
+            Ok(())
+        })?;
+        state.counts.zeroed_sectors += sectors;
+        Ok(())
+    }
+
+    /// Cuts or extends (with zeros) `file_name` to `len_bytes` from outside the
+    /// engine, durably, like [`SimDisk::write_at_rest`]. Draws nothing from the
+    /// disk's RNG.
+    pub fn set_len_at_rest(&self, file_name: &str, len_bytes: u64) -> io::Result<()> {
+        if len_bytes > MAX_FILE_LEN_BYTES {
+            return Err(too_large());
+        }
+        let mut state = self.state.lock();
+        state.edit_at_rest(file_name, |file, ss| {
+            Arc::make_mut(&mut file.volatile).resize(len_bytes as usize, 0);
+            file.drop_latent_past(ss, len_bytes);
+            Ok(())
+        })
     }
 }
 
@@ -836,7 +1081,7 @@ impl StorageFile for SimFileHandle {
                     state.counts.short_writes += 1;
                     let file = file_mut(state, inode)?;
                     let prefix = &buf[..written];
-                    write_into(&mut file.volatile, offset, prefix);
+                    write_into(Arc::make_mut(&mut file.volatile), offset, prefix);
                     file.pending.push(PendingOp::Write {
                         offset_bytes: offset,
                         bytes: prefix.to_vec(),
@@ -862,7 +1107,7 @@ impl StorageFile for SimFileHandle {
                 }
             }
             let file = file_mut(state, inode)?;
-            write_into(&mut file.volatile, offset, buf);
+            write_into(Arc::make_mut(&mut file.volatile), offset, buf);
             file.pending.push(PendingOp::Write {
                 offset_bytes: medium_offset,
                 bytes: buf.to_vec(),
@@ -895,7 +1140,13 @@ impl StorageFile for SimFileHandle {
                 return Err(eio());
             }
             buf.copy_from_slice(&file.volatile[offset as usize..end as usize]);
-            if chance(&mut state.rng, read_failure_probability) {
+            // The draw is made even when a retry is spared, so that sparing it moves
+            // no other draw of the disk.
+            let fail = chance(&mut state.rng, read_failure_probability);
+            let file = file_mut(state, inode)?;
+            let retry = file.transient_failures_at.remove(&offset);
+            if fail && !retry {
+                file.transient_failures_at.insert(offset);
                 state.counts.read_failures += 1;
                 return Err(eio());
             }
@@ -914,7 +1165,7 @@ impl StorageFile for SimFileHandle {
             }
             let ss = state.faults.sector_size();
             let file = file_mut(state, inode)?;
-            file.volatile.resize(len as usize, 0);
+            Arc::make_mut(&mut file.volatile).resize(len as usize, 0);
             file.pending.push(PendingOp::SetLen { len_bytes: len });
             file.drop_latent_past(ss, len);
             Ok(())

@@ -29,6 +29,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// How one power loss treats pending operations (a view of the fault configuration).
 #[derive(Clone, Copy, Debug)]
@@ -103,8 +104,9 @@ pub(super) fn resolve_file(
     let ss = mode.sector_size_bytes;
     let ops = std::mem::take(&mut file.pending);
     let mut outcome = FileOutcome::default();
+    file.transient_failures_at.clear();
     if ops.is_empty() {
-        file.volatile = file.durable.clone();
+        file.volatile = Arc::new(file.durable.clone());
         file.drop_latent_past(ss, file.durable.len() as u64);
         return outcome;
     }
@@ -300,7 +302,7 @@ pub(super) fn resolve_file(
 
     work.truncate(final_len as usize);
     file.durable = work;
-    file.volatile = file.durable.clone();
+    file.volatile = Arc::new(file.durable.clone());
     file.drop_latent_past(ss, final_len);
     outcome
 }

@@ -315,6 +315,68 @@ fn transient_read_failure() {
     assert_eq!(disk.fault_counts().read_failures, 1);
 }
 
+/// A transient read failure never hits the same read twice in a row: the retry at
+/// the same offset passes (the engine retries a failed read; only latent sector errors
+/// may keep failing).
+#[test]
+fn transient_read_failure_passes_on_retry() {
+    let (disk, f) = disk_with_file(1, FaultConfig::none());
+    f.write_at(0, &pattern(2 * SECTOR as usize, 1)).unwrap();
+    disk.set_faults(FaultConfig {
+        read_failure_probability: 1.0,
+        sector_size_bytes: SECTOR,
+        ..FaultConfig::none()
+    });
+    let mut buf = [0u8; 8];
+    assert!(f.read_at(0, &mut buf).is_err());
+    // A read elsewhere in between fails too, and does not spare the retry at 0.
+    assert!(f.read_at(SECTOR, &mut buf).is_err());
+    f.read_at(0, &mut buf).unwrap();
+    // A new failure may start after the retry passed.
+    assert!(f.read_at(0, &mut buf).is_err());
+    f.read_at(0, &mut buf).unwrap();
+    f.read_at(SECTOR, &mut buf).unwrap();
+    assert_eq!(disk.fault_counts().read_failures, 3);
+    // A latent sector error is not transient: it fails every retry.
+    disk.inject_latent_sector_error("f", 10).unwrap();
+    for _ in 0..4 {
+        assert!(f.read_at(0, &mut buf).is_err());
+    }
+    assert_eq!(disk.latent_sectors("f"), Some(vec![0]));
+}
+
+/// Sparing the retry draws what failing it would have drawn: the disk's other draws
+/// do not move.
+#[test]
+fn sparing_a_retry_moves_no_draw() {
+    let run = |retry_at_same_offset: bool| {
+        let (disk, f) = disk_with_file(4, FaultConfig::none());
+        f.write_at(0, &pattern(4 * SECTOR as usize, 1)).unwrap();
+        disk.set_faults(FaultConfig {
+            read_failure_probability: 0.5,
+            ..FaultConfig::none()
+        });
+        let mut buf = [0u8; 8];
+        let mut fails = Vec::new();
+        for i in 0..64u64 {
+            let at = if retry_at_same_offset { 0 } else { i % 2 * 100 };
+            fails.push(f.read_at(at, &mut buf).is_err());
+        }
+        // Power loss draws come from the same stream: equal after equal draws.
+        f.write_at(4 * SECTOR as u64, &pattern(4 * SECTOR as usize, 2))
+            .unwrap();
+        disk.set_faults(FaultConfig::crash_only());
+        disk.power_loss();
+        (fails, disk.file_bytes("f"))
+    };
+    let (same, a) = run(true);
+    let (_, b) = run(false);
+    assert_eq!(a, b);
+    // Never two failures in a row at the same offset.
+    assert!(!same.windows(2).any(|w| w[0] && w[1]));
+    assert!(same.iter().any(|&f| f));
+}
+
 #[test]
 fn latent_sector_error_fails_reads_until_rewritten() {
     let faults = FaultConfig {
@@ -810,4 +872,154 @@ fn usable_from_several_threads() {
         let at = n as usize * 8;
         assert_eq!(bytes[at..at + 8], n.to_le_bytes());
     }
+}
+
+#[test]
+fn placed_file_is_durable_at_once_and_names_are_not_reused() {
+    let (disk, f) = disk_with_file(2, harsh());
+    f.write_at(0, b"pending").unwrap();
+    disk.create("pending-name").unwrap();
+    disk.place_file("stray", b"from outside").unwrap();
+    assert_eq!(disk.file_names(), vec!["f", "pending-name", "stray"]);
+    for name in ["f", "stray", "pending-name"] {
+        let err = disk.place_file(name, b"x").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{name}");
+    }
+    assert!(disk.place_file("a/b", b"").is_err());
+    disk.power_loss();
+    assert_eq!(disk.file_bytes("stray").unwrap(), b"from outside");
+    assert_eq!(disk.durable_bytes("stray").unwrap(), b"from outside");
+    assert_eq!(disk.fault_counts().files_placed, 1);
+    // An empty file works too.
+    disk.place_file("empty", b"").unwrap();
+    assert_eq!(disk.file_bytes("empty").unwrap(), b"");
+}
+
+#[test]
+fn deleted_file_never_comes_back() {
+    for seed in 0..50 {
+        let disk = SimDisk::new(seed, harsh());
+        let f = disk.create("synced-name").unwrap();
+        disk.sync_dir().unwrap();
+        f.write_at(0, b"abc").unwrap();
+        f.sync_data().unwrap();
+        disk.create("pending-name").unwrap();
+        assert_eq!(disk.delete_file("synced-name").unwrap(), b"abc");
+        assert_eq!(disk.delete_file("pending-name").unwrap(), b"");
+        assert!(disk.delete_file("synced-name").is_err());
+        // A handle opened before stays usable until the process ends.
+        f.write_at(3, b"d").unwrap();
+        disk.power_loss();
+        assert!(disk.file_names().is_empty(), "seed {seed}");
+        assert_eq!(disk.fault_counts().files_deleted, 2);
+    }
+}
+
+#[test]
+fn edits_at_rest_are_durable_and_leave_sync_bookkeeping_alone() {
+    let faults = FaultConfig {
+        sector_size_bytes: SECTOR,
+        ..harsh()
+    };
+    for seed in 0..50 {
+        let (disk, f) = disk_with_file(seed, faults.clone());
+        let data = pattern(4 * SECTOR as usize, 3);
+        f.write_at(0, &data).unwrap();
+        f.sync_data().unwrap();
+        f.write_at(4 * SECTOR, &pattern(SECTOR as usize, 4))
+            .unwrap();
+        disk.crash();
+        disk.inject_latent_sector_error("f", SECTOR).unwrap();
+        disk.write_at_rest("f", SECTOR + 10, b"XY").unwrap();
+        assert_eq!(disk.latent_sectors("f"), Some(vec![]));
+        disk.zero_at_rest("f", 2 * SECTOR - 1, SECTOR + 2).unwrap();
+        disk.power_loss();
+        let after = disk.file_bytes("f").unwrap();
+        // The unsynced write became durable with the edit (the file was synced whole).
+        assert_eq!(after.len() as u64, 5 * SECTOR, "seed {seed}");
+        assert_eq!(&after[SECTOR as usize + 10..SECTOR as usize + 12], b"XY");
+        assert!(after[2 * SECTOR as usize - 1..3 * SECTOR as usize + 1]
+            .iter()
+            .all(|&b| b == 0));
+        assert_eq!(
+            after[3 * SECTOR as usize + 1],
+            data[3 * SECTOR as usize + 1]
+        );
+        assert_eq!(disk.last_synced_range("f"), Some((0, 4 * SECTOR)));
+        assert_eq!(disk.synced_end("f"), Some(4 * SECTOR));
+        let counts = disk.fault_counts();
+        assert_eq!(counts.edits_at_rest, 2);
+        assert_eq!(counts.zeroed_sectors, 3);
+        disk.set_len_at_rest("f", 100).unwrap();
+        assert_eq!(disk.durable_bytes("f").unwrap(), data[..100].to_vec());
+        assert_eq!(disk.synced_end("f"), Some(100));
+        assert!(disk.write_at_rest("nope", 0, b"x").is_err());
+        assert!(disk.set_len_at_rest("f", 1 << 40).is_err());
+    }
+}
+
+#[test]
+fn synced_end_counts_synced_writes_only() {
+    let (disk, f) = disk_with_file(6, FaultConfig::none());
+    assert_eq!(disk.synced_end("f"), Some(0));
+    f.write_at(0, &[1; 100]).unwrap();
+    f.sync_data().unwrap();
+    f.allocate(1000).unwrap();
+    f.sync_data().unwrap();
+    assert_eq!(disk.synced_end("f"), Some(100));
+    // Unsynced bytes that a power loss keeps are durable, not synced.
+    f.write_at(100, &[2; 50]).unwrap();
+    disk.power_loss();
+    assert_eq!(disk.synced_end("f"), Some(100));
+    let f = disk.open("f").unwrap();
+    f.set_len(60).unwrap();
+    f.sync_data().unwrap();
+    assert_eq!(disk.synced_end("f"), Some(60));
+    assert_eq!(disk.synced_end("nope"), None);
+}
+
+#[test]
+fn shared_bytes_do_not_change_with_the_file() {
+    let (disk, f) = disk_with_file(7, FaultConfig::none());
+    f.write_at(0, b"before").unwrap();
+    let seen = disk.file_bytes_shared("f").unwrap();
+    f.write_at(0, b"AFTER!").unwrap();
+    disk.write_at_rest("f", 6, b"+").unwrap();
+    assert_eq!(&seen[..], b"before");
+    assert_eq!(disk.file_bytes("f").unwrap(), b"AFTER!+");
+}
+
+#[test]
+fn bit_rot_where_spares_the_other_files() {
+    let draw = |pick_all: bool| {
+        let disk = SimDisk::new(8, FaultConfig::none());
+        for name in ["a", "b", "keep"] {
+            let f = disk.create(name).unwrap();
+            f.write_at(0, &pattern(3000, 9)).unwrap();
+            f.sync_data().unwrap();
+        }
+        disk.sync_dir().unwrap();
+        (0..40)
+            .map(|_| {
+                if pick_all {
+                    disk.bit_rot_where(|_| true)
+                } else {
+                    disk.bit_rot(None)
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(draw(true), draw(false));
+    let disk = SimDisk::new(8, FaultConfig::none());
+    for name in ["a", "keep"] {
+        let f = disk.create(name).unwrap();
+        f.write_at(0, &[5; 64]).unwrap();
+        f.sync_data().unwrap();
+    }
+    disk.sync_dir().unwrap();
+    for _ in 0..40 {
+        assert_eq!(disk.bit_rot_where(|n| n != "keep").unwrap().file_name, "a");
+    }
+    assert_eq!(disk.file_bytes("keep").unwrap(), vec![5; 64]);
+    assert!(disk.bit_rot_where(|_| false).is_none());
 }
