@@ -2,7 +2,7 @@
 //! snapshot tests of the on-disk format.
 
 use crate::format::{self, chunk_file_name, Record};
-use crate::log::RaftLog;
+use crate::log::{scan_for_dump, RaftLog, ScannedBatch, ScannedHeader, ScannedStop};
 use crate::mutants::Mutant;
 use crate::storage::Storage;
 use crate::types::Types;
@@ -47,69 +47,81 @@ impl<T: Types> fmt::Display for Dump<'_, T> {
         };
         for chunk_id in ids {
             let name = chunk_file_name(chunk_id);
-            let bytes = match self.storage.open(&name).and_then(|file| {
-                let mut bytes = vec![0u8; file.len()? as usize];
-                file.read_at(0, &mut bytes)?;
-                Ok(bytes)
-            }) {
-                Ok(bytes) => bytes,
+            let file = match self.storage.open(&name) {
+                Ok(file) => file,
                 Err(e) => {
                     writeln!(f, "{name}: error: {e}")?;
                     continue;
                 }
             };
-            writeln!(f, "{name}: {} bytes", bytes.len())?;
-            let scan = format::scan_chunk(&bytes, chunk_id, self.check_crc);
-            let mut records = scan.records.iter().peekable();
-            for (batch_offset, header) in &scan.batches {
-                writeln!(
-                    f,
-                    "  batch @{batch_offset} payload {} B, durable up to {}",
-                    header.payload_len, header.durable_offset
-                )?;
-                let batch_end = batch_offset
-                    + (format::BATCH_HEADER_SIZE as u64)
-                    + u64::from(header.payload_len);
-                while let Some(&&(offset, size)) = records.peek() {
-                    if offset >= batch_end {
-                        break;
-                    }
-                    records.next();
-                    let at = offset as usize;
-                    let described =
-                        format::verify_record_frame(&bytes[at..at + size as usize], self.check_crc)
-                            .and_then(|(_, content)| format::decode_record::<T>(content, true));
-                    match described {
-                        Ok(Record::Append(log_id, Some(payload))) => {
-                            writeln!(f, "    @{offset} {size} B Append {log_id:?} {payload:?}")?
-                        }
-                        Ok(record) => writeln!(f, "    @{offset} {size} B {record:?}")?,
-                        Err(e) => writeln!(f, "    @{offset} {size} B error: {e}")?,
-                    }
+            let mut lines = String::new();
+            let scanned = scan_for_dump(file.as_ref(), &name, chunk_id, self.check_crc, |batch| {
+                describe_batch::<T>(&mut lines, &batch);
+                Ok(())
+            });
+            let scan = match scanned {
+                Ok(scan) => scan,
+                Err(e) => {
+                    writeln!(f, "{name}: error: {e}")?;
+                    continue;
                 }
+            };
+            writeln!(f, "{name}: {} bytes", scan.len_bytes)?;
+            f.write_str(&lines)?;
+            match scan.header {
+                ScannedHeader::Valid => {}
+                ScannedHeader::Blank => writeln!(f, "  blank: no non-zero byte")?,
+                ScannedHeader::Problem(problem) => writeln!(f, "  header: {problem:?}")?,
+                ScannedHeader::Unreadable => writeln!(f, "  header: unreadable")?,
             }
-            if scan.zero_tail {
-                writeln!(
+            match scan.stop {
+                ScannedStop::End => {}
+                ScannedStop::Zeros => writeln!(
                     f,
                     "  zeros @{}: {} B (reserved space, or batches the disk lost)",
                     scan.valid_end,
-                    bytes.len() as u64 - scan.valid_end
-                )?;
-            }
-            if let Some(damage) = &scan.damage {
-                writeln!(
+                    scan.len_bytes - scan.valid_end
+                )?,
+                ScannedStop::Damage {
+                    offset,
+                    damage,
+                    proven,
+                } => writeln!(
                     f,
-                    "  damaged @{}: {} ({})",
-                    damage.offset,
-                    damage.reason,
-                    if damage.proven_synced {
+                    "  damaged @{offset}: {damage} ({})",
+                    if proven {
                         "proven synced: rot"
                     } else {
                         "torn tail"
                     }
-                )?;
+                )?,
             }
         }
         Ok(())
+    }
+}
+
+/// One line per batch and per record.
+fn describe_batch<T: Types>(out: &mut String, batch: &ScannedBatch<'_>) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "  batch @{} payload {} B, durable up to {}",
+        batch.offset,
+        batch.payload.len(),
+        batch.durable_offset
+    );
+    for &(at, size) in batch.records {
+        let offset = batch.offset + (format::BATCH_HEADER_SIZE + at) as u64;
+        let described = format::verify_record_frame(&batch.payload[at..at + size], true)
+            .map_err(|damage| damage.to_string())
+            .and_then(|(_, content)| format::decode_record::<T>(content, true));
+        let _ = match described {
+            Ok(Record::Append(log_id, Some(payload))) => {
+                writeln!(out, "    @{offset} {size} B Append {log_id:?} {payload:?}")
+            }
+            Ok(record) => writeln!(out, "    @{offset} {size} B {record:?}"),
+            Err(e) => writeln!(out, "    @{offset} {size} B error: {e}"),
+        };
     }
 }

@@ -1,5 +1,6 @@
 //! The one error type of the crate.
 
+use crate::format::DamageKind;
 use std::io;
 use std::sync::Arc;
 use thiserror::Error as ThisError;
@@ -30,14 +31,44 @@ pub enum Error {
     },
 
     /// The bytes on disk are damaged in a way that is not a torn tail of the last write:
-    /// acknowledged data may be affected, so the log refuses to open.
-    #[error("corrupt log: chunk {chunk} at offset {offset}: {reason}")]
+    /// acknowledged data may be affected, so the log refuses to open (and changes
+    /// nothing on disk).
+    #[error("corrupt log: chunk {chunk} at offset {offset}: {damage}: {reason}")]
     Corrupt {
         /// The chunk file name.
         chunk: String,
         /// The offset within the chunk file.
         offset: u64,
-        /// What is wrong.
+        /// What is wrong there.
+        damage: DamageKind,
+        /// Why this is refused rather than dropped, and any detail.
+        reason: String,
+    },
+
+    /// A chunk was written by another format version (for example by a newer release,
+    /// after an upgrade was rolled back). The log refuses to open and changes nothing.
+    #[error("chunk {chunk} has format version {version}; this build reads version {supported}")]
+    UnsupportedVersion {
+        /// The chunk file name.
+        chunk: String,
+        /// The version in its header.
+        version: u32,
+        /// The version this build reads and writes.
+        supported: u32,
+    },
+
+    /// A chunk-named file contradicts another: its header names another chunk than its
+    /// file name, or it starts inside the valid batches of the chunk before it, so
+    /// using it would cut that chunk. The log refuses to open and changes nothing; an
+    /// operator must look at both files (a stray copy, a restored backup, a file of
+    /// another log).
+    #[error("chunk file {other} contradicts {chunk}: {reason}")]
+    ChunkConflict {
+        /// The chunk whose bytes the other file contradicts.
+        chunk: String,
+        /// The contradicting file.
+        other: String,
+        /// How they contradict.
         reason: String,
     },
 
@@ -176,6 +207,8 @@ pub enum ErrorKind {
     Io,
     Locked,
     Corrupt,
+    UnsupportedVersion,
+    ChunkConflict,
     ChunkGap,
     VoteReversal,
     NonConsecutive,
@@ -199,6 +232,8 @@ impl Error {
             Error::Io { .. } => ErrorKind::Io,
             Error::Locked { .. } => ErrorKind::Locked,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
+            Error::UnsupportedVersion { .. } => ErrorKind::UnsupportedVersion,
+            Error::ChunkConflict { .. } => ErrorKind::ChunkConflict,
             Error::ChunkGap { .. } => ErrorKind::ChunkGap,
             Error::VoteReversal { .. } => ErrorKind::VoteReversal,
             Error::NonConsecutive { .. } => ErrorKind::NonConsecutive,
@@ -223,6 +258,8 @@ impl Error {
             ErrorKind::Io
                 | ErrorKind::Locked
                 | ErrorKind::Corrupt
+                | ErrorKind::UnsupportedVersion
+                | ErrorKind::ChunkConflict
                 | ErrorKind::ChunkGap
                 | ErrorKind::Failed
                 | ErrorKind::WorkerGone
@@ -240,11 +277,13 @@ impl Error {
     pub(crate) fn corrupt(
         chunk: impl Into<String>,
         offset: u64,
+        damage: DamageKind,
         reason: impl Into<String>,
     ) -> Self {
         Error::Corrupt {
             chunk: chunk.into(),
             offset,
+            damage,
             reason: reason.into(),
         }
     }

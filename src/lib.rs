@@ -72,7 +72,11 @@ pub use config::{Config, WorkerMode};
 pub use dump::Dump;
 pub use error::{Error, ErrorKind};
 pub use flush_tracker::{FlushTracker, FLUSH_TRACKER_SPINS_DEFAULT};
-pub use log::{DumpData, IndexEntry, RaftLog, RaftLogWriter};
+pub use format::DamageKind;
+pub use log::{
+    Dropped, DumpData, IndexEntry, QuarantineFile, RaftLog, RaftLogWriter, RecoveryReport,
+    READ_ATTEMPTS_MAX,
+};
 pub use stat::{AccessStat, ChunkStat, Stat};
 pub use storage::{MemStorage, StdStorage, Storage, StorageFile};
 pub use types::{Callback, RaftLogState, Segment, Types};

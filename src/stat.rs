@@ -39,6 +39,8 @@ pub struct Stat {
     pub payload_cache_size_bytes: u64,
     /// Global offset up to which the log is durable.
     pub durable_offset: u64,
+    /// Bytes the open moved to the quarantine ([`crate::RaftLog::recovery_report`]).
+    pub quarantined_bytes: u64,
 }
 
 impl fmt::Display for Stat {
@@ -53,7 +55,11 @@ impl fmt::Display for Stat {
             f,
             "cache: {} items, {} bytes; durable up to {}",
             self.payload_cache_items, self.payload_cache_size_bytes, self.durable_offset
-        )
+        )?;
+        if self.quarantined_bytes > 0 {
+            write!(f, "; {} bytes quarantined at open", self.quarantined_bytes)?;
+        }
+        Ok(())
     }
 }
 

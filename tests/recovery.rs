@@ -323,12 +323,21 @@ fn chunks_on_sim_disk(count: u64) -> (SimDisk, Arc<dyn Storage>, Vec<String>) {
 }
 
 #[test]
-fn an_unreadable_chunk_with_live_entries_is_an_io_error_naming_it() {
+fn an_unreadable_chunk_with_live_entries_is_corruption_naming_it() {
     let (disk, storage, names) = chunks_on_sim_disk(40);
     disk.inject_latent_sector_error(&names[0], 0).unwrap();
     let err =
         raftwal::RaftLog::<TT>::open_with(storage, small_config(WorkerMode::Manual)).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(
+        matches!(
+            err,
+            raftwal::Error::Corrupt {
+                damage: raftwal::DamageKind::Unreadable,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains(&names[0]), "{err}");
     assert!(disk.file_names().contains(&names[0]), "the chunk is kept");
 }
@@ -353,6 +362,14 @@ fn an_unreadable_old_chunk_whose_entries_are_all_purged_is_skipped_and_removed()
         !disk.file_names().contains(&names[0]),
         "the unreadable purged chunk is removed"
     );
+    let dropped = &log.recovery_report().dropped;
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    assert_eq!(dropped[0].chunk, names[0]);
+    assert!(dropped[0].unreadable_bytes > 0);
+    assert!(
+        disk.file_names().contains(&dropped[0].quarantine_file),
+        "its readable bytes are in the quarantine"
+    );
 }
 
 /// Found by the simulator (seeds 25, 36, 137, ... with the first version of the
@@ -368,7 +385,7 @@ fn unreadable_chunks_with_nothing_replayed_after_them_are_an_error() {
     storage.open(&names[1]).unwrap().set_len(0).unwrap();
     disk.inject_latent_sector_error(&names[0], 0).unwrap();
     let err = raftwal::RaftLog::<TT>::open_with(storage, config).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
     assert!(
         disk.file_names().contains(&names[0]),
         "the unreadable chunk is kept"

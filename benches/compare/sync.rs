@@ -41,7 +41,8 @@ impl Workload for SyncReserved {
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>> {
         let n = ops(s);
         let f = rawfile::create(dir);
-        fs2::FileExt::allocate(&f, n * SIZE as u64).expect("raw: fallocate");
+        rustix::fs::fallocate(&f, rustix::fs::FallocateFlags::empty(), 0, n * SIZE as u64)
+            .expect("raw: fallocate");
         f.sync_all().expect("raw: fsync after fallocate");
         Some(vec![sync_loop(&f, dir, n)])
     }

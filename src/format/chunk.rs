@@ -33,29 +33,46 @@ pub(crate) fn encode_chunk_header(out: &mut Vec<u8>, chunk_id: u64) {
     debug_assert_eq!(out.len() - start, CHUNK_HEADER_SIZE);
 }
 
-/// Checks the header at the start of `bytes` for chunk `chunk_id`; returns why it is
-/// not valid.
-pub(crate) fn check_chunk_header(bytes: &[u8], chunk_id: u64) -> Result<(), String> {
+/// Why a chunk header is not usable (see [`check_chunk_header`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderProblem {
+    /// Fewer than [`CHUNK_HEADER_SIZE`] bytes.
+    CutShort,
+    /// The checksum does not match: damaged (or not a header at all).
+    Checksum,
+    /// A valid checksum over bytes that are not a raftwal header.
+    Foreign,
+    /// A raftwal header of another format version.
+    Version(u32),
+    /// A raftwal header that names another chunk than its file name.
+    Id(u64),
+}
+
+/// The current format version, written in every chunk header.
+pub(crate) const fn format_version() -> u32 {
+    FORMAT_VERSION
+}
+
+/// Checks the header at the start of `bytes` for chunk `chunk_id`.
+pub(crate) fn check_chunk_header(bytes: &[u8], chunk_id: u64) -> Result<(), HeaderProblem> {
     if bytes.len() < CHUNK_HEADER_SIZE {
-        return Err(format!("chunk header cut short ({} bytes)", bytes.len()));
+        return Err(HeaderProblem::CutShort);
     }
     let header = &bytes[..CHUNK_HEADER_SIZE];
     let crc = u32::from_le_bytes(header[20..24].try_into().expect("4 bytes"));
     if crc32fast::hash(&header[..20]) != crc {
-        return Err("chunk header checksum mismatch".to_string());
+        return Err(HeaderProblem::Checksum);
     }
     if header[..8] != CHUNK_MAGIC {
-        return Err("not a raftwal chunk (bad magic)".to_string());
+        return Err(HeaderProblem::Foreign);
     }
     let version = u32::from_le_bytes(header[8..12].try_into().expect("4 bytes"));
     if version != FORMAT_VERSION {
-        return Err(format!("unsupported format version {version}"));
+        return Err(HeaderProblem::Version(version));
     }
     let id = u64::from_le_bytes(header[12..20].try_into().expect("8 bytes"));
     if id != chunk_id {
-        return Err(format!(
-            "chunk header names chunk {id}, file name says {chunk_id}"
-        ));
+        return Err(HeaderProblem::Id(id));
     }
     Ok(())
 }
@@ -80,12 +97,23 @@ mod tests {
         let mut buf = Vec::new();
         encode_chunk_header(&mut buf, 4096);
         assert_eq!(check_chunk_header(&buf, 4096), Ok(()));
-        assert!(check_chunk_header(&buf, 0).is_err());
+        assert_eq!(check_chunk_header(&buf, 0), Err(HeaderProblem::Id(4096)));
         for i in 0..buf.len() {
             let mut bad = buf.clone();
             bad[i] ^= 1;
             assert!(check_chunk_header(&bad, 4096).is_err(), "flip at {i}");
         }
-        assert!(check_chunk_header(&buf[..10], 4096).is_err());
+        assert_eq!(
+            check_chunk_header(&buf[..10], 4096),
+            Err(HeaderProblem::CutShort)
+        );
+        let mut newer = buf.clone();
+        newer[8..12].copy_from_slice(&3u32.to_le_bytes());
+        let crc = crc32fast::hash(&newer[..20]);
+        newer[20..24].copy_from_slice(&crc.to_le_bytes());
+        assert_eq!(
+            check_chunk_header(&newer, 4096),
+            Err(HeaderProblem::Version(3))
+        );
     }
 }

@@ -28,13 +28,16 @@
 
 mod batch;
 mod chunk;
+mod damage;
 mod record;
-mod scan;
 
 pub(crate) use batch::{BatchHeader, BATCH_HEADER_SIZE};
-pub(crate) use chunk::{chunk_file_name, encode_chunk_header, parse_chunk_file_name};
-pub(crate) use record::{
-    begin_record, decode_record, encode_state, finish_record, verify_record_frame, Record,
-    RecordKind,
+pub(crate) use chunk::{
+    check_chunk_header, chunk_file_name, encode_chunk_header, format_version,
+    parse_chunk_file_name, HeaderProblem, CHUNK_HEADER_SIZE,
 };
-pub(crate) use scan::{scan_chunk, ChunkScan};
+pub use damage::DamageKind;
+pub(crate) use record::{
+    begin_record, decode_record, encode_state, finish_record, verify_record_frame, verify_records,
+    Record, RecordKind,
+};

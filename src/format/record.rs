@@ -5,6 +5,7 @@
 //! ```
 //! `crc` covers `len`, `kind` and `body`.
 
+use super::damage::DamageKind;
 use crate::codec::{Codec, DecodeError};
 use crate::types::{RaftLogState, Types};
 
@@ -113,18 +114,19 @@ pub(crate) fn seal_records(payload: &mut [u8]) -> u32 {
 pub(crate) fn verify_records(
     payload: &[u8],
     check_crc: bool,
-) -> Result<(Vec<(usize, usize)>, u32), String> {
+    records: &mut Vec<(usize, usize)>,
+) -> Result<u32, DamageKind> {
     let mut batch = crc32fast::Hasher::new();
-    let mut records = Vec::new();
+    records.clear();
     let mut at = 0;
     while at < payload.len() {
-        let (size, _) = verify_record_frame(&payload[at..], check_crc)
-            .map_err(|e| format!("record at payload offset {at}: {e}"))?;
+        let (size, _) = verify_record_frame(&payload[at..], check_crc)?;
         batch.update(&payload[at + 4..at + 8]);
         records.push((at, size));
         at += size;
     }
-    Ok((records, batch.finalize()))
+    debug_assert_eq!(at, payload.len());
+    Ok(batch.finalize())
 }
 
 /// The checksum of a record: its length field, then its kind and body.
@@ -137,18 +139,21 @@ fn record_crc(len_field: &[u8], content: &[u8]) -> u32 {
 
 /// Checks the frame at the start of `bytes`; returns the frame's total size and its
 /// kind + body. With `check_crc` false the checksum is not verified (mutant only).
-pub(crate) fn verify_record_frame(bytes: &[u8], check_crc: bool) -> Result<(usize, &[u8]), String> {
+pub(crate) fn verify_record_frame(
+    bytes: &[u8],
+    check_crc: bool,
+) -> Result<(usize, &[u8]), DamageKind> {
     if bytes.len() < RECORD_HEADER_SIZE + 1 {
-        return Err("record frame cut short".to_string());
+        return Err(DamageKind::RecordFrame);
     }
     let len = u32::from_le_bytes(bytes[0..4].try_into().expect("4 bytes")) as usize;
     let crc = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes"));
     if len == 0 || len > bytes.len() - RECORD_HEADER_SIZE {
-        return Err(format!("record length {len} out of bounds"));
+        return Err(DamageKind::RecordFrame);
     }
     let content = &bytes[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + len];
     if check_crc && record_crc(&bytes[0..4], content) != crc {
-        return Err("record checksum mismatch".to_string());
+        return Err(DamageKind::RecordChecksum);
     }
     Ok((RECORD_HEADER_SIZE + len, content))
 }

@@ -9,7 +9,10 @@ mod index;
 mod raft_log;
 mod read;
 mod recovery;
-pub(crate) use recovery::list_chunk_ids;
+pub(crate) use recovery::{
+    list_chunk_ids, scan_for_dump, ScannedBatch, ScannedHeader, ScannedStop,
+};
+pub use recovery::{Dropped, QuarantineFile, RecoveryReport, READ_ATTEMPTS_MAX};
 mod writer;
 mod writer_api;
 

@@ -3,7 +3,7 @@
 use super::cache::PayloadCache;
 use super::chunks::{purgeable_prefix, ChunkInfo};
 use super::core::LogCore;
-use super::recovery::{self, Recovered};
+use super::recovery::{self, Recovered, RecoveryReport};
 use super::writer::BatchWriter;
 use super::writer_api::RaftLogWriter;
 use crate::codec::Codec;
@@ -56,6 +56,8 @@ pub struct RaftLog<T: Types> {
     pub(super) access: AccessStat,
     /// Reused by `append` to collect its entries.
     append_scratch: Vec<(T::LogId, T::LogPayload)>,
+    /// What the open dropped from the log.
+    recovery: RecoveryReport,
     // Dropped last: the lock outlives the worker.
     _lock: Box<dyn Any + Send + Sync>,
 }
@@ -88,6 +90,7 @@ impl<T: Types> RaftLog<T> {
             chunks,
             files,
             end,
+            report,
         } = recovery::recover::<T>(storage.as_ref(), &config)?;
         let current = chunks
             .last()
@@ -124,6 +127,7 @@ impl<T: Types> RaftLog<T> {
             driver,
             access: AccessStat::default(),
             append_scratch: Vec::new(),
+            recovery: report,
             _lock: lock,
         })
     }
@@ -138,6 +142,13 @@ impl<T: Types> RaftLog<T> {
     /// The sorted chunk ids in `storage`.
     pub fn load_chunk_ids_with(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
         recovery::list_chunk_ids(storage)
+    }
+
+    /// What this open dropped from the log and moved to the quarantine, and the
+    /// garbage it removed; see [`RecoveryReport`] for the table of what open does with
+    /// each kind of damage.
+    pub fn recovery_report(&self) -> &RecoveryReport {
+        &self.recovery
     }
 
     /// The configuration.
@@ -182,6 +193,7 @@ impl<T: Types> RaftLog<T> {
             payload_cache_items: self.cache.len(),
             payload_cache_size_bytes: self.cache.size_bytes(),
             durable_offset: self.shared.durable_offset(),
+            quarantined_bytes: self.recovery.quarantined_bytes(),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::raft_log::RaftLog;
 use crate::error::Error;
-use crate::format::{self, chunk_file_name, Record};
+use crate::format::{self, chunk_file_name, DamageKind, Record};
 use crate::mutants::Mutant;
 use crate::types::Types;
 
@@ -111,7 +111,12 @@ impl<T: Types> Reader<'_, T> {
                 next += 1;
             }
             let file = log.shared.file(chunk.chunk_id).ok_or_else(|| {
-                Error::corrupt(name(), offset - chunk.chunk_id, "chunk file is not open")
+                Error::corrupt(
+                    name(),
+                    offset - chunk.chunk_id,
+                    DamageKind::InvalidRecord,
+                    "chunk file is not open",
+                )
             })?;
             self.buf.resize((end - offset) as usize, 0);
             file.read_at(offset - chunk.chunk_id, &mut self.buf)
@@ -120,19 +125,23 @@ impl<T: Types> Reader<'_, T> {
             self.buf_offset = offset;
         }
         let at = (offset - self.buf_offset) as usize;
-        let corrupt = |reason: String| Error::corrupt(name(), offset - chunk.chunk_id, reason);
+        let corrupt = |damage: DamageKind, reason: String| {
+            Error::corrupt(name(), offset - chunk.chunk_id, damage, reason)
+        };
         let check_crc = !log.is_mutant(Mutant::SkipCrcCheck);
         let (_, content) =
             format::verify_record_frame(&self.buf[at..at + size as usize], check_crc)
-                .map_err(corrupt)?;
-        match format::decode_record::<T>(content, true).map_err(corrupt)? {
+                .map_err(|damage| corrupt(damage, String::new()))?;
+        match format::decode_record::<T>(content, true)
+            .map_err(|reason| corrupt(DamageKind::InvalidRecord, reason))?
+        {
             Record::Append(log_id, Some(payload)) if &log_id == entry.log_id => {
                 Ok((log_id, payload))
             }
-            other => Err(corrupt(format!(
-                "expected entry {:?}, found {other:?}",
-                entry.log_id
-            ))),
+            other => Err(corrupt(
+                DamageKind::InvalidRecord,
+                format!("expected entry {:?}, found {other:?}", entry.log_id),
+            )),
         }
     }
 }

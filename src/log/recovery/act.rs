@@ -1,0 +1,225 @@
+//! Step 3 of recovery: every storage effect of an open, in one place. Bytes that are
+//! dropped from the log are copied to the quarantine and made durable there (data and
+//! name) before any chunk is cut or removed.
+
+use super::decide::Action;
+use super::read::ChunkReader;
+use super::report::{Dropped, QuarantineFile, RecoveryReport};
+use crate::error::Error;
+use crate::format::chunk_file_name;
+use crate::log::chunks::{purgeable_prefix, ChunkInfo};
+use crate::log::core::LogCore;
+use crate::storage::{Storage, StorageFile};
+use crate::types::Types;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// One chunk file and what to do with it.
+#[derive(Clone)]
+pub(crate) struct Step {
+    pub(crate) chunk_id: u64,
+    pub(crate) file: Arc<dyn StorageFile>,
+    pub(crate) action: Action,
+}
+
+/// Carries out the decided actions: `leading` are skipped chunks to quarantine and
+/// remove, oldest first; `steps` are the other chunks in order. Returns the report.
+pub(crate) fn apply(
+    storage: &dyn Storage,
+    leading: &[Step],
+    steps: &[Step],
+    last_index_kept: Option<u64>,
+) -> Result<RecoveryReport, Error> {
+    let mut report = RecoveryReport::default();
+    let mut names: BTreeSet<String> = storage
+        .list()
+        .map_err(|e| Error::io("list", "log directory", e))?
+        .into_iter()
+        .collect();
+
+    // 1. Copy everything to be dropped into the quarantine, durably.
+    for step in leading.iter().chain(steps) {
+        let (from, damage) = match step.action {
+            Action::QuarantineTail { from, damage } => (from, damage),
+            Action::QuarantineFile { damage } => (0, damage),
+            _ => continue,
+        };
+        let dropped = quarantine(storage, &mut names, step, from, damage, last_index_kept)?;
+        report.dropped.push(dropped);
+    }
+    if !report.dropped.is_empty() {
+        sync_dir(storage)?;
+    }
+
+    // 2. Cut and remove, each made durable before the next (oldest first, so that a
+    //    power loss in between never leaves a gap between chunks).
+    for step in leading.iter().chain(steps) {
+        let name = chunk_file_name(step.chunk_id);
+        match step.action {
+            Action::Keep | Action::Refuse(_) | Action::SkipIfPurged(_) => {}
+            Action::Cut { to } => {
+                let len = step.file.len().map_err(|e| Error::io("len", &name, e))?;
+                debug_assert!(to < len);
+                report.garbage_cut_bytes += len.saturating_sub(to);
+                cut(step.file.as_ref(), &name, to)?;
+            }
+            Action::QuarantineTail { from, .. } => cut(step.file.as_ref(), &name, from)?,
+            Action::QuarantineFile { .. } => remove_durably(storage, &name)?,
+            Action::RemoveBlank => {
+                remove_durably(storage, &name)?;
+                report.blank_files_removed.push(name);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Copies the bytes of `step`'s chunk from `from` to its last non-zero byte into a new
+/// quarantine file, synced.
+fn quarantine(
+    storage: &dyn Storage,
+    names: &mut BTreeSet<String>,
+    step: &Step,
+    from: u64,
+    damage: crate::format::DamageKind,
+    last_index_kept: Option<u64>,
+) -> Result<Dropped, Error> {
+    let chunk = chunk_file_name(step.chunk_id);
+    let target = (0..)
+        .map(|seq| QuarantineFile {
+            chunk_id: step.chunk_id,
+            offset_bytes: from,
+            seq,
+        })
+        .map(|q| q.name())
+        .find(|name| !names.contains(name))
+        .expect("a free sequence number");
+    let out = storage
+        .create(&target)
+        .map_err(|e| Error::io("create", &target, e))?;
+    names.insert(target.clone());
+    let mut reader = ChunkReader::new(step.file.as_ref(), &chunk)?;
+    let len = reader.len_bytes();
+    let mut at = from;
+    let mut nonzero_end = from;
+    while at < len {
+        let (window, _) = reader.window_at(at);
+        let size = window.len() as u64;
+        if let Some(last) = window.iter().rposition(|&b| b != 0) {
+            out.write_at(at - from, &window[..=last])
+                .map_err(|e| Error::io("write", &target, e))?;
+            nonzero_end = at + last as u64 + 1;
+        }
+        at += size;
+    }
+    let unreadable_bytes = reader.unreadable_bytes();
+    out.set_len(nonzero_end - from)
+        .and_then(|()| out.sync_data())
+        .map_err(|e| Error::io("sync_data", &target, e))?;
+    Ok(Dropped {
+        chunk,
+        offset: from,
+        size_bytes: nonzero_end - from,
+        damage,
+        quarantine_file: target,
+        unreadable_bytes,
+        last_index_kept,
+    })
+}
+
+fn cut(file: &dyn StorageFile, name: &str, to: u64) -> Result<(), Error> {
+    file.set_len(to)
+        .map_err(|e| Error::io("set_len", name, e))?;
+    file.sync_data()
+        .map_err(|e| Error::io("sync_data", name, e))
+}
+
+/// Makes the directory's creates and removes durable.
+pub(crate) fn sync_dir(storage: &dyn Storage) -> Result<(), Error> {
+    storage
+        .sync_dir()
+        .map_err(|e| Error::io("sync_dir", "log directory", e))
+}
+
+/// Rewrites the bytes of the last kept chunk (`chunk_id`, valid to `valid_end`) that
+/// no batch header proves durable, then syncs it, so that what the open shows is
+/// durable for sure.
+///
+/// After a failed `sync_data` (in this process or in one that crashed), the page cache
+/// may still show bytes that the disk dropped, while a new `sync_data` returns Ok
+/// because nothing is dirty: trusting them would build on bytes a power loss takes
+/// back (fsyncgate). Writing them again marks them dirty, so the sync really writes
+/// them. The region is at most the last group commit, so this costs little.
+pub(crate) fn make_tail_durable(
+    file: &Arc<dyn StorageFile>,
+    chunk_id: u64,
+    valid_end: u64,
+) -> Result<(), Error> {
+    let name = chunk_file_name(chunk_id);
+    let mut reader = ChunkReader::new(file.as_ref(), &name)?;
+    let proven = proven_durable_end(&mut reader, chunk_id, valid_end);
+    let mut at = proven;
+    while at < valid_end {
+        let (window, unreadable) = reader.window_at(at);
+        // The scan read these bytes; a sector unreadable now is not written back as
+        // zeros.
+        if unreadable {
+            return Err(Error::io(
+                "read",
+                &name,
+                std::io::Error::other("a sector became unreadable during the open"),
+            ));
+        }
+        let size = (window.len() as u64).min(valid_end - at);
+        file.write_at(at, &window[..size as usize])
+            .map_err(|e| Error::io("write", &name, e))?;
+        at += size;
+    }
+    file.sync_data()
+        .map_err(|e| Error::io("sync_data", &name, e))
+}
+
+/// The offset within the chunk up to which some batch records the log durable.
+fn proven_durable_end(reader: &mut ChunkReader<'_>, chunk_id: u64, valid_end: u64) -> u64 {
+    use crate::format::{BatchHeader, BATCH_HEADER_SIZE, CHUNK_HEADER_SIZE};
+    let mut pos = CHUNK_HEADER_SIZE as u64;
+    let mut proven_global = chunk_id;
+    while pos + BATCH_HEADER_SIZE as u64 <= valid_end {
+        let Some(header) = reader
+            .read(pos, BATCH_HEADER_SIZE)
+            .ok()
+            .and_then(|head| BatchHeader::parse(head, chunk_id + pos))
+        else {
+            break;
+        };
+        proven_global = proven_global.max(header.durable_offset);
+        pos += BATCH_HEADER_SIZE as u64 + u64::from(header.payload_len);
+    }
+    proven_global.saturating_sub(chunk_id).min(valid_end)
+}
+
+/// Removes a file and makes the removal durable before anything else happens.
+fn remove_durably(storage: &dyn Storage, name: &str) -> Result<(), Error> {
+    storage
+        .remove(name)
+        .map_err(|e| Error::io("remove", name, e))?;
+    storage
+        .sync_dir()
+        .map_err(|e| Error::io("sync_dir", name, e))
+}
+
+/// Removes the oldest closed chunks whose entries are all purged (a purge interrupted
+/// by a crash), oldest first, each removal durable before the next.
+pub(crate) fn remove_purged_chunks<T: Types>(
+    storage: &dyn Storage,
+    core: &LogCore<T>,
+    chunks: &mut Vec<ChunkInfo>,
+    files: &mut BTreeMap<u64, Arc<dyn StorageFile>>,
+) -> Result<(), Error> {
+    let removable = purgeable_prefix::<T>(chunks, core.state.purged.as_ref());
+    for info in chunks.drain(..removable) {
+        remove_durably(storage, &chunk_file_name(info.chunk_id))?;
+        files.remove(&info.chunk_id);
+    }
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! Opening a log, in three explicit steps per chunk file: *classify* its scan and
+//! place ([`classify`], pure), *decide* an action ([`decide`], the table, pure), and,
+//! once every chunk is decided (a refusal anywhere touches nothing), *act*
+//! ([`act`], every storage effect in one place). The replay of records runs inside
+//! the streamed scan.
+
+mod act;
+mod classify;
+mod decide;
+mod read;
+mod report;
+mod scan;
+
+pub use read::READ_ATTEMPTS_MAX;
+pub use report::{Dropped, QuarantineFile, RecoveryReport};
+pub(crate) use scan::{Batch as ScannedBatch, Header as ScannedHeader, Stop as ScannedStop};
+
+use self::act::Step;
+use self::classify::{classify, NextChunk, Place};
+use self::decide::{decide, Action};
+use self::read::ChunkReader;
+use self::scan::{scan_chunk, Batch};
+use super::chunks::ChunkInfo;
+use super::core::LogCore;
+use crate::config::Config;
+use crate::error::Error;
+use crate::format::{
+    self, check_chunk_header, chunk_file_name, parse_chunk_file_name, DamageKind, Record,
+    BATCH_HEADER_SIZE, CHUNK_HEADER_SIZE,
+};
+use crate::mutants::Mutant;
+use crate::storage::{Storage, StorageFile};
+use crate::types::Types;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What replay rebuilt.
+pub(crate) struct Recovered<T: Types> {
+    pub(crate) core: LogCore<T>,
+    pub(crate) chunks: Vec<ChunkInfo>,
+    pub(crate) files: BTreeMap<u64, Arc<dyn StorageFile>>,
+    /// Global offset just past the last valid byte: where writing continues.
+    pub(crate) end: u64,
+    /// What the open dropped.
+    pub(crate) report: RecoveryReport,
+}
+
+/// The sorted chunk ids in `storage`; quarantine files and the lock are skipped, other
+/// foreign files are reported and skipped.
+pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
+    let names = storage
+        .list()
+        .map_err(|e| Error::io("list", "log directory", e))?;
+    let mut ids = Vec::new();
+    for name in names {
+        match parse_chunk_file_name(&name) {
+            Some(id) => ids.push(id),
+            None if name == "LOCK" || QuarantineFile::parse(&name).is_some() => {}
+            None => log::warn!("raftwal: ignoring foreign file {name:?} in the log directory"),
+        }
+    }
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// A chunk file opened for recovery.
+struct Opened {
+    id: u64,
+    file: Arc<dyn StorageFile>,
+    header_valid: bool,
+}
+
+/// Replays every chunk of `storage`, decides what to do with each, and does it.
+pub(crate) fn recover<T: Types>(
+    storage: &dyn Storage,
+    config: &Config,
+) -> Result<Recovered<T>, Error> {
+    let check_crc = !config.is_mutant(Mutant::SkipCrcCheck);
+    let mut opened = Vec::new();
+    for id in list_chunk_ids(storage)? {
+        let name = chunk_file_name(id);
+        let file = storage
+            .open(&name)
+            .map_err(|e| Error::io("open", &name, e))?;
+        let header_valid = header_is_valid(file.as_ref(), &name, id)?;
+        opened.push(Opened {
+            id,
+            file,
+            header_valid,
+        });
+    }
+
+    let mut core: Option<LogCore<T>> = None;
+    let mut chunks = Vec::new();
+    let mut files = BTreeMap::new();
+    let mut steps = Vec::new();
+    let mut skipped: Vec<(Step, Error)> = Vec::new();
+    let mut end = None;
+    for (i, chunk) in opened.iter().enumerate() {
+        let name = chunk_file_name(chunk.id);
+        let place = Place {
+            next: opened.get(i + 1).map(|next| NextChunk {
+                id: next.id,
+                header_valid: next.header_valid,
+            }),
+            leading: core.is_none(),
+        };
+        let mut info = ChunkInfo::new(chunk.id);
+        let mut reader = ChunkReader::new(chunk.file.as_ref(), &name)?;
+        let scan = scan_chunk(&mut reader, chunk.id, check_crc, |batch| {
+            replay_batch(&mut core, &mut info, &name, chunk.id, batch)
+        })?;
+        let verdict = classify(&scan, chunk.id, place);
+        let action = decide(verdict, chunk.id, place);
+        log::debug!("raftwal: {name}: {verdict:?} -> {action:?}");
+        let kept_len = match &action {
+            Action::Refuse(error) => return Err(error.clone()),
+            Action::SkipIfPurged(_) | Action::RemoveBlank | Action::QuarantineFile { .. } => None,
+            Action::Keep => Some(scan.valid_end),
+            Action::Cut { to } => Some(*to),
+            Action::QuarantineTail { from, .. } => Some(*from),
+        };
+        let step = Step {
+            chunk_id: chunk.id,
+            file: chunk.file.clone(),
+            action,
+        };
+        if let Action::SkipIfPurged(error) = &step.action {
+            debug_assert!(place.leading);
+            log::warn!("raftwal: leaving {name} out of the replay for now: {error}");
+            // Replay starts again from the next chunk's leading state record.
+            core = None;
+            skipped.push((step.clone(), error.clone()));
+            continue;
+        }
+        match kept_len {
+            Some(len) => {
+                debug_assert!(len >= CHUNK_HEADER_SIZE as u64 && info.records_count > 0);
+                info.size_bytes = len;
+                chunks.push(info);
+                files.insert(chunk.id, chunk.file.clone());
+                end = Some(chunk.id + len);
+            }
+            None => {
+                debug_assert_eq!(info.records_count, 0, "a dropped chunk replayed nothing");
+                end = Some(end.unwrap_or(chunk.id));
+            }
+        }
+        steps.push(step);
+    }
+
+    let mut core = match core {
+        Some(core) => core,
+        // Nothing after the skipped chunks was replayed: nothing shows that they hold
+        // only purged entries.
+        None if !skipped.is_empty() => return Err(skipped.swap_remove(0).1),
+        None => LogCore::new(),
+    };
+    if let Some((first, next)) = core.finish_replay() {
+        if let Some((_, error)) = skipped.into_iter().next() {
+            return Err(error);
+        }
+        let name = chunk_file_name(opened.first().map_or(0, |c| c.id));
+        return Err(Error::corrupt(
+            name,
+            0,
+            DamageKind::MissingEntries,
+            format!("entries [{first}, {next}) are missing: a chunk before this one was lost"),
+        ));
+    }
+
+    // Every entry of the skipped leading chunks is purged (the replay found nothing
+    // missing): they hold nothing the log needs, but their bytes are kept aside.
+    let skipped_steps: Vec<Step> = skipped
+        .into_iter()
+        .map(|(step, error)| {
+            let damage = match error {
+                Error::Corrupt { damage, .. } => damage,
+                _ => DamageKind::CutShort,
+            };
+            Step {
+                action: Action::QuarantineFile { damage },
+                ..step
+            }
+        })
+        .collect();
+    let last_index_kept = core.state.last.as_ref().map(T::log_index);
+    let report = act::apply(storage, &skipped_steps, &steps, last_index_kept)?;
+    if let Some(info) = chunks.last() {
+        act::make_tail_durable(&files[&info.chunk_id], info.chunk_id, info.size_bytes)?;
+    }
+    act::sync_dir(storage)?;
+    act::remove_purged_chunks(storage, &core, &mut chunks, &mut files)?;
+    for dropped in &report.dropped {
+        log::warn!("raftwal: {dropped}");
+    }
+
+    Ok(Recovered {
+        core,
+        chunks,
+        files,
+        end: end.unwrap_or(0),
+        report,
+    })
+}
+
+/// Scans one chunk file the way open does, for [`crate::Dump`]: `visit` sees every
+/// valid batch.
+pub(crate) fn scan_for_dump(
+    file: &dyn StorageFile,
+    name: &str,
+    chunk_id: u64,
+    check_crc: bool,
+    visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
+) -> Result<scan::ChunkScan, Error> {
+    let mut reader = ChunkReader::new(file, name)?;
+    scan_chunk(&mut reader, chunk_id, check_crc, visit)
+}
+
+/// Is the chunk header at the start of `file` valid for chunk `id`? Unreadable or short
+/// counts as not valid.
+fn header_is_valid(file: &dyn StorageFile, name: &str, id: u64) -> Result<bool, Error> {
+    let len = file.len().map_err(|e| Error::io("len", name, e))?;
+    let mut head = [0u8; CHUNK_HEADER_SIZE];
+    Ok(len >= CHUNK_HEADER_SIZE as u64
+        && read::read_retrying(file, 0, &mut head)
+        && check_chunk_header(&head, id).is_ok())
+}
+
+/// Replays the records of one valid batch of chunk `chunk_id`.
+fn replay_batch<T: Types>(
+    core: &mut Option<LogCore<T>>,
+    info: &mut ChunkInfo,
+    name: &str,
+    chunk_id: u64,
+    batch: Batch<'_>,
+) -> Result<(), Error> {
+    for &(at, size) in batch.records {
+        let offset = batch.offset + (BATCH_HEADER_SIZE + at) as u64;
+        let corrupt = |damage, reason: String| Error::corrupt(name, offset, damage, reason);
+        // The scan checked every frame and the batch checksum over the records'
+        // checksums: the record checksum is for positional reads, checking it again
+        // here would hash every byte of the log twice per open.
+        let (_, content) = format::verify_record_frame(&batch.payload[at..at + size], false)
+            .map_err(|damage| corrupt(damage, String::new()))?;
+        let record = format::decode_record::<T>(content, false)
+            .map_err(|reason| corrupt(DamageKind::InvalidRecord, reason))?;
+        let is_state = matches!(record, Record::State(_));
+        let leading = info.records_count == 0;
+        if leading && !is_state {
+            return Err(corrupt(
+                DamageKind::MissingStateRecord,
+                "every chunk starts with a state record".to_string(),
+            ));
+        }
+        if let Record::Append(log_id, _) = &record {
+            info.max_log_index = Some(T::log_index(log_id));
+        }
+        match (core.as_mut(), record) {
+            (None, Record::State(state)) => *core = Some(LogCore::from_state(state)),
+            (None, _) => {
+                return Err(corrupt(
+                    DamageKind::MissingStateRecord,
+                    "replay starts with a state record".to_string(),
+                ))
+            }
+            (Some(core), record) => core
+                .replay(record, chunk_id + offset, size as u64)
+                .map_err(|reason| corrupt(DamageKind::InvalidRecord, reason))?,
+        }
+        info.count_record(is_state && leading);
+    }
+    Ok(())
+}

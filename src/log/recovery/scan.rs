@@ -1,0 +1,253 @@
+//! Scanning one chunk file, streamed in windows: its header, its valid batches (handed
+//! to a visitor as they are found), and where and how the valid part stops.
+
+use super::read::ChunkReader;
+use crate::error::Error;
+use crate::format::{
+    check_chunk_header, verify_records, BatchHeader, DamageKind, HeaderProblem, BATCH_HEADER_SIZE,
+    CHUNK_HEADER_SIZE,
+};
+
+/// What the chunk header is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Header {
+    /// A valid header of this format for this chunk.
+    Valid,
+    /// The file has no non-zero byte (it may be empty).
+    Blank,
+    /// The header is not usable.
+    Problem(HeaderProblem),
+    /// The header's bytes stayed unreadable.
+    Unreadable,
+}
+
+/// How the valid part of the chunk ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// At the end of the file.
+    End,
+    /// Only zeros follow (reserved space, or writes that never reached the disk).
+    Zeros,
+    /// Damage at `offset`.
+    Damage {
+        /// Offset within the file of the first damaged byte (a batch start, or 0).
+        offset: u64,
+        /// What is wrong there.
+        damage: DamageKind,
+        /// A later valid batch records a durable offset past `offset`: the bytes had
+        /// been synced, so this is rot (or a lost sector), not a torn write.
+        proven: bool,
+    },
+}
+
+/// The result of scanning one chunk file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChunkScan {
+    /// The file's length in bytes.
+    pub(crate) len_bytes: u64,
+    /// The header.
+    pub(crate) header: Header,
+    /// `[0, valid_end)` is the header and whole valid batches (0 if the header is not
+    /// valid).
+    pub(crate) valid_end: u64,
+    /// Records in the valid batches.
+    pub(crate) records: u64,
+    /// The highest durable offset a valid batch records (global), if any batch.
+    pub(crate) durable_offset_max: Option<u64>,
+    /// How the valid part ends (`End` for a header that is not examined further).
+    pub(crate) stop: Stop,
+    /// Bytes that stayed unreadable.
+    pub(crate) unreadable_bytes: u64,
+}
+
+/// One valid batch, as the scan hands it to its visitor.
+pub(crate) struct Batch<'a> {
+    /// Offset of the batch header within the file.
+    pub(crate) offset: u64,
+    /// The durable offset its header records (global).
+    pub(crate) durable_offset: u64,
+    /// The batch's records: payload bytes.
+    pub(crate) payload: &'a [u8],
+    /// Each record's (offset in `payload`, frame size).
+    pub(crate) records: &'a [(usize, usize)],
+}
+
+/// Scans chunk `chunk_id` through `reader`, calling `visit` for each valid batch in
+/// order; an error of `visit` ends the scan with that error. With `check_crc` false,
+/// payload checksums are not verified (mutant only).
+pub(crate) fn scan_chunk(
+    reader: &mut ChunkReader<'_>,
+    chunk_id: u64,
+    check_crc: bool,
+    mut visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
+) -> Result<ChunkScan, Error> {
+    let len = reader.len_bytes();
+    let mut scan = ChunkScan {
+        len_bytes: len,
+        header: Header::Valid,
+        valid_end: 0,
+        records: 0,
+        durable_offset_max: None,
+        stop: Stop::End,
+        unreadable_bytes: 0,
+    };
+    if len == 0 {
+        scan.header = Header::Blank;
+        return Ok(scan);
+    }
+    let head_len = CHUNK_HEADER_SIZE.min(len as usize);
+    let problem = match reader.read(0, head_len) {
+        Err(_) => {
+            scan.header = Header::Unreadable;
+            Some(DamageKind::Unreadable)
+        }
+        Ok(head) => match check_chunk_header(head, chunk_id) {
+            Ok(()) => None,
+            Err(_) if zeros_from(reader, 0) => {
+                scan.header = Header::Blank;
+                scan.stop = Stop::Zeros;
+                return Ok(scan);
+            }
+            Err(problem) => {
+                scan.header = Header::Problem(problem);
+                match problem {
+                    HeaderProblem::CutShort => Some(DamageKind::HeaderCutShort),
+                    HeaderProblem::Checksum => Some(DamageKind::HeaderChecksum),
+                    // Not damage: a file that is not (or no longer) ours to read.
+                    HeaderProblem::Foreign | HeaderProblem::Version(_) | HeaderProblem::Id(_) => {
+                        return Ok(scan)
+                    }
+                }
+            }
+        },
+    };
+    if let Some(damage) = problem {
+        scan.stop = damage_at(reader, chunk_id, 0, damage);
+        scan.unreadable_bytes = reader.unreadable_bytes();
+        return Ok(scan);
+    }
+
+    let mut pos = CHUNK_HEADER_SIZE as u64;
+    scan.valid_end = pos;
+    let mut records = Vec::new();
+    while pos < len {
+        let parsed = parse_batch(reader, chunk_id, pos, check_crc, &mut records)
+            .map(|(header, payload)| (header, payload.len()));
+        match parsed {
+            Ok((header, payload_len)) => {
+                // The window holds the batch now: this read costs no I/O.
+                let start = pos + BATCH_HEADER_SIZE as u64;
+                let Ok(payload) = reader.read(start, payload_len) else {
+                    scan.stop = damage_at(reader, chunk_id, pos, DamageKind::Unreadable);
+                    break;
+                };
+                visit(Batch {
+                    offset: pos,
+                    durable_offset: header.durable_offset,
+                    payload,
+                    records: &records,
+                })?;
+                scan.records += records.len() as u64;
+                scan.durable_offset_max = scan.durable_offset_max.max(Some(header.durable_offset));
+                pos += (BATCH_HEADER_SIZE + payload_len) as u64;
+                scan.valid_end = pos;
+            }
+            Err(_) if zeros_from(reader, pos) => {
+                scan.stop = Stop::Zeros;
+                break;
+            }
+            Err(damage) => {
+                scan.stop = damage_at(reader, chunk_id, pos, damage);
+                break;
+            }
+        }
+    }
+    scan.unreadable_bytes = reader.unreadable_bytes();
+    Ok(scan)
+}
+
+/// Parses and checks the batch at `pos` (header, record frames, checksums); fills
+/// `records` and returns the header and the payload.
+fn parse_batch<'r>(
+    reader: &'r mut ChunkReader<'_>,
+    chunk_id: u64,
+    pos: u64,
+    check_crc: bool,
+    records: &mut Vec<(usize, usize)>,
+) -> Result<(BatchHeader, &'r [u8]), DamageKind> {
+    let len = reader.len_bytes();
+    if pos + BATCH_HEADER_SIZE as u64 > len {
+        return Err(DamageKind::BatchHeader);
+    }
+    let head = reader
+        .read(pos, BATCH_HEADER_SIZE)
+        .map_err(|_| DamageKind::Unreadable)?;
+    let header = BatchHeader::parse(head, chunk_id + pos).ok_or(DamageKind::BatchHeader)?;
+    let start = pos + BATCH_HEADER_SIZE as u64;
+    if start + u64::from(header.payload_len) > len {
+        return Err(DamageKind::BatchCutShort);
+    }
+    let payload = reader
+        .read(start, header.payload_len as usize)
+        .map_err(|_| DamageKind::Unreadable)?;
+    let crc = verify_records(payload, check_crc, records)?;
+    if check_crc && crc != header.payload_crc {
+        return Err(DamageKind::BatchChecksum);
+    }
+    Ok((header, payload))
+}
+
+/// Are all bytes from `from` to the end of the file readable zeros?
+pub(crate) fn zeros_from(reader: &mut ChunkReader<'_>, from: u64) -> bool {
+    let len = reader.len_bytes();
+    let mut at = from;
+    while at < len {
+        let (window, unreadable) = reader.window_at(at);
+        if unreadable || window.iter().any(|&b| b != 0) {
+            return false;
+        }
+        at += window.len() as u64;
+    }
+    true
+}
+
+/// Describes damage at `pos` and decides whether it is proven synced: some later
+/// position holds a valid batch whose `durable_offset` lies past the damaged offset.
+fn damage_at(reader: &mut ChunkReader<'_>, chunk_id: u64, pos: u64, damage: DamageKind) -> Stop {
+    let damaged_global = chunk_id + pos;
+    let len = reader.len_bytes();
+    let header_len = BATCH_HEADER_SIZE as u64;
+    let mut records = Vec::new();
+    let mut probe = pos + 1;
+    while probe + header_len <= len {
+        let (window, _) = reader.window_at(probe);
+        // A header needs its 4 magic bytes in this window; the next window starts 3
+        // bytes before this one ends, so no magic is missed at the seam.
+        let Some(at) = window.windows(4).position(BatchHeader::has_magic) else {
+            probe += (window.len() as u64).saturating_sub(3).max(1);
+            continue;
+        };
+        probe += at as u64;
+        if probe + header_len > len {
+            break;
+        }
+        let proves = match reader.read(probe, BATCH_HEADER_SIZE) {
+            Ok(head) => BatchHeader::parse(head, chunk_id + probe)
+                .is_some_and(|h| h.durable_offset > damaged_global),
+            Err(_) => false,
+        };
+        if proves && parse_batch(reader, chunk_id, probe, true, &mut records).is_ok() {
+            return Stop::Damage {
+                offset: pos,
+                damage,
+                proven: true,
+            };
+        }
+        probe += 1;
+    }
+    Stop::Damage {
+        offset: pos,
+        damage,
+        proven: false,
+    }
+}
