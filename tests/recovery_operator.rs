@@ -114,7 +114,6 @@ fn vote_only_chunk_with(damage: impl Fn(&mut Vec<u8>)) {
     let mut bytes = fs::read(&path).unwrap();
     damage(&mut bytes);
     fs::write(&path, &bytes).unwrap();
-    let mut bytes = bytes;
 
     let log = Log::open(config(tmp.path())).unwrap();
     assert_eq!(log.log_state().vote, None, "the chunk cannot be used");
