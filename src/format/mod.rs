@@ -24,7 +24,8 @@
 //! batch was written. A damaged batch at offset `x` followed by a valid batch whose
 //! `durable_offset > x` was damaged after it had been synced: that is rot, reported as
 //! corruption. Otherwise the damage is a torn tail of writes that were never
-//! acknowledged, and it is dropped whole.
+//! acknowledged: open moves it to the quarantine and cuts it (see
+//! [`crate::RecoveryReport`]).
 
 mod batch;
 mod chunk;

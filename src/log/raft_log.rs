@@ -66,7 +66,10 @@ impl<T: Types> RaftLog<T> {
     /// Opens (or creates) the log in `config.dir` on the real filesystem.
     ///
     /// Takes the directory's exclusive lock ([`Error::Locked`] if another log holds
-    /// it), replays every chunk, drops a torn last write, and makes the recovered state
+    /// it), replays every chunk, decides what to do with each by the table of
+    /// [`RecoveryReport`] (a torn last write is moved to the quarantine; damage
+    /// proven synced, another format version or a contradicting file is a typed
+    /// refusal that changes nothing), and makes the recovered state
     /// durable before returning.
     pub fn open(config: Arc<Config>) -> Result<Self, Error> {
         let storage =
