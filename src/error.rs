@@ -194,6 +194,10 @@ pub enum Error {
         cause: Box<Error>,
     },
 
+    /// The log was opened read-only ([`crate::RaftLog::open_read_only`]).
+    #[error("the log was opened read-only")]
+    ReadOnly,
+
     /// The flush worker is gone (its thread panicked or the log is shutting down).
     #[error("the flush worker is not running")]
     WorkerGone,
@@ -222,6 +226,7 @@ pub enum ErrorKind {
     InvalidState,
     ReadOutOfRange,
     Failed,
+    ReadOnly,
     WorkerGone,
 }
 
@@ -247,6 +252,7 @@ impl Error {
             Error::InvalidState { .. } => ErrorKind::InvalidState,
             Error::ReadOutOfRange { .. } => ErrorKind::ReadOutOfRange,
             Error::Failed { .. } => ErrorKind::Failed,
+            Error::ReadOnly => ErrorKind::ReadOnly,
             Error::WorkerGone => ErrorKind::WorkerGone,
         }
     }
@@ -262,6 +268,7 @@ impl Error {
                 | ErrorKind::ChunkConflict
                 | ErrorKind::ChunkGap
                 | ErrorKind::Failed
+                | ErrorKind::ReadOnly
                 | ErrorKind::WorkerGone
         )
     }

@@ -12,7 +12,9 @@ mod recovery;
 pub(crate) use recovery::{
     list_chunk_ids, scan_for_dump, ScannedBatch, ScannedHeader, ScannedStop,
 };
-pub use recovery::{Dropped, QuarantineFile, RecoveryReport, READ_ATTEMPTS_MAX};
+pub use recovery::{
+    ChunkAction, ChunkDecision, Dropped, QuarantineFile, RecoveryReport, READ_ATTEMPTS_MAX,
+};
 mod writer;
 mod writer_api;
 

@@ -58,8 +58,8 @@ pub struct RaftLog<T: Types> {
     append_scratch: Vec<(T::LogId, T::LogPayload)>,
     /// What the open dropped from the log.
     recovery: RecoveryReport,
-    // Dropped last: the lock outlives the worker.
-    _lock: Box<dyn Any + Send + Sync>,
+    // Dropped last: the lock outlives the worker. `None` for a read-only open.
+    _lock: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl<T: Types> RaftLog<T> {
@@ -88,13 +88,48 @@ impl<T: Types> RaftLog<T> {
                 Error::io("lock", &config.dir, e)
             }
         })?;
+        Self::open_in(storage, config, recovery::Mode::Repair, Some(lock))
+    }
+
+    /// Opens the log in `config.dir` to read it, changing nothing on disk: no lock is
+    /// taken (a running log may hold it), no file is created, written, cut or removed,
+    /// files are opened read-only (so it works on a read-only filesystem and without
+    /// write permission). What a normal open would drop (a torn tail) is simply not
+    /// shown, and [`RaftLog::recovery_report`] says what it would do
+    /// (`applied == false`). Every write returns [`Error::ReadOnly`]. Refusals are the
+    /// same as those of [`RaftLog::open`]. A log written concurrently by another
+    /// process is read as it was at the scan.
+    pub fn open_read_only(config: Arc<Config>) -> Result<Self, Error> {
+        let storage =
+            StdStorage::existing(&config.dir).map_err(|e| Error::io("open_dir", &config.dir, e))?;
+        Self::open_read_only_with(Arc::new(storage), config)
+    }
+
+    /// [`RaftLog::open_read_only`] on any [`Storage`].
+    pub fn open_read_only_with(
+        storage: Arc<dyn Storage>,
+        config: Arc<Config>,
+    ) -> Result<Self, Error> {
+        let config = Arc::new(Config {
+            worker_mode: WorkerMode::Manual,
+            ..(*config).clone()
+        });
+        Self::open_in(storage, config, recovery::Mode::ReadOnly, None)
+    }
+
+    fn open_in(
+        storage: Arc<dyn Storage>,
+        config: Arc<Config>,
+        mode: recovery::Mode,
+        lock: Option<Box<dyn Any + Send + Sync>>,
+    ) -> Result<Self, Error> {
         let Recovered {
             core,
             chunks,
             files,
             end,
             report,
-        } = recovery::recover::<T>(storage.as_ref(), &config)?;
+        } = recovery::recover::<T>(storage.as_ref(), &config, mode)?;
         let current = chunks
             .last()
             .map(|c| (c.chunk_id, files[&c.chunk_id].clone()));
@@ -259,6 +294,9 @@ impl<T: Types> RaftLog<T> {
     }
 
     fn check_writable(&self) -> Result<(), Error> {
+        if !self.recovery.applied {
+            return Err(Error::ReadOnly);
+        }
         match self.shared.failure() {
             Some(failure) => Err(failure),
             None => Ok(()),

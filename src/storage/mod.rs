@@ -48,6 +48,13 @@ pub trait Storage: Send + Sync + 'static {
     /// Opens an existing file for reading and writing.
     fn open(&self, name: &str) -> io::Result<Arc<dyn StorageFile>>;
 
+    /// Opens an existing file for reading only (a read-only open of the log, which must
+    /// work on a read-only filesystem and without write permission). The engine never
+    /// writes through the returned file. The default opens it like [`Storage::open`].
+    fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
+        self.open(name)
+    }
+
     /// Removes a file. The removal is durable only after [`Storage::sync_dir`].
     fn remove(&self, name: &str) -> io::Result<()>;
 

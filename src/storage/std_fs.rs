@@ -28,6 +28,27 @@ impl StdStorage {
         Ok(Self { dir })
     }
 
+    /// Uses `dir`, which must exist and be a directory; creates nothing (for a
+    /// read-only open and for tools that must not create a log by mistake).
+    pub fn existing(dir: impl AsRef<Path>) -> io::Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        if dir.as_os_str().is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the log directory path is empty",
+            ));
+        }
+        let meta = fs::metadata(&dir)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+        if !meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", dir.display()),
+            ));
+        }
+        Ok(Self { dir })
+    }
+
     /// The directory this storage lives in.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -184,6 +205,11 @@ impl Storage for StdStorage {
             .read(true)
             .write(true)
             .open(self.dir.join(name))?;
+        Ok(Arc::new(StdFile { file }))
+    }
+
+    fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
+        let file = OpenOptions::new().read(true).open(self.dir.join(name))?;
         Ok(Arc::new(StdFile { file }))
     }
 

@@ -4,9 +4,10 @@
 
 use super::decide::Action;
 use super::read::ChunkReader;
-use super::report::{Dropped, QuarantineFile, RecoveryReport};
+use super::report::{ChunkAction, Dropped, QuarantineFile, RecoveryReport};
 use crate::error::Error;
 use crate::format::chunk_file_name;
+use crate::format::DamageKind;
 use crate::log::chunks::{purgeable_prefix, ChunkInfo};
 use crate::log::core::LogCore;
 use crate::storage::{Storage, StorageFile};
@@ -22,6 +23,69 @@ pub(crate) struct Step {
     pub(crate) action: Action,
 }
 
+/// The public form of an action (for [`crate::ChunkDecision`]).
+pub(crate) fn public_action(action: &Action) -> ChunkAction {
+    match *action {
+        Action::Keep => ChunkAction::Keep,
+        Action::Cut { to } => ChunkAction::CutGarbage { to },
+        Action::QuarantineTail { from, damage } => ChunkAction::QuarantineTail { from, damage },
+        Action::QuarantineFile { damage } => ChunkAction::QuarantineFile { damage },
+        Action::RemoveBlank => ChunkAction::RemoveBlank,
+        Action::SkipIfPurged(Error::Corrupt { damage, .. }) => {
+            ChunkAction::QuarantineFile { damage }
+        }
+        Action::SkipIfPurged(_) => ChunkAction::QuarantineFile {
+            damage: DamageKind::CutShort,
+        },
+        Action::Refuse(_) => {
+            debug_assert!(
+                false,
+                "a refusal has no public action: open returns the error"
+            );
+            ChunkAction::Keep
+        }
+    }
+}
+
+/// Where the bytes an action drops from the log start, and why.
+fn dropped_range(action: &Action) -> Option<(u64, DamageKind)> {
+    match *action {
+        Action::QuarantineTail { from, damage } => Some((from, damage)),
+        Action::QuarantineFile { damage } => Some((0, damage)),
+        _ => None,
+    }
+}
+
+/// What [`apply`] would do, without doing it: the report of a read-only open.
+pub(crate) fn describe(
+    leading: &[Step],
+    steps: &[Step],
+    last_index_kept: Option<u64>,
+) -> Result<RecoveryReport, Error> {
+    let mut report = RecoveryReport::default();
+    for step in leading.iter().chain(steps) {
+        let name = chunk_file_name(step.chunk_id);
+        let len = || step.file.len().map_err(|e| Error::io("len", &name, e));
+        if let Some((from, damage)) = dropped_range(&step.action) {
+            report.dropped.push(Dropped {
+                chunk: name.clone(),
+                offset: from,
+                size_bytes: len()?.saturating_sub(from),
+                damage,
+                quarantine_file: String::new(),
+                unreadable_bytes: 0,
+                last_index_kept,
+            });
+        }
+        match step.action {
+            Action::Cut { to } => report.garbage_cut_bytes += len()?.saturating_sub(to),
+            Action::RemoveBlank => report.blank_files_removed.push(name),
+            _ => {}
+        }
+    }
+    Ok(report)
+}
+
 /// Carries out the decided actions: `leading` are skipped chunks to quarantine and
 /// remove, oldest first; `steps` are the other chunks in order. Returns the report.
 pub(crate) fn apply(
@@ -30,7 +94,10 @@ pub(crate) fn apply(
     steps: &[Step],
     last_index_kept: Option<u64>,
 ) -> Result<RecoveryReport, Error> {
-    let mut report = RecoveryReport::default();
+    let mut report = RecoveryReport {
+        applied: true,
+        ..RecoveryReport::default()
+    };
     let mut names: BTreeSet<String> = storage
         .list()
         .map_err(|e| Error::io("list", "log directory", e))?
@@ -39,10 +106,8 @@ pub(crate) fn apply(
 
     // 1. Copy everything to be dropped into the quarantine, durably.
     for step in leading.iter().chain(steps) {
-        let (from, damage) = match step.action {
-            Action::QuarantineTail { from, damage } => (from, damage),
-            Action::QuarantineFile { damage } => (0, damage),
-            _ => continue,
+        let Some((from, damage)) = dropped_range(&step.action) else {
+            continue;
         };
         let dropped = quarantine(storage, &mut names, step, from, damage, last_index_kept)?;
         report.dropped.push(dropped);
@@ -81,7 +146,7 @@ fn quarantine(
     names: &mut BTreeSet<String>,
     step: &Step,
     from: u64,
-    damage: crate::format::DamageKind,
+    damage: DamageKind,
     last_index_kept: Option<u64>,
 ) -> Result<Dropped, Error> {
     let chunk = chunk_file_name(step.chunk_id);

@@ -12,7 +12,7 @@ mod report;
 mod scan;
 
 pub use read::READ_ATTEMPTS_MAX;
-pub use report::{Dropped, QuarantineFile, RecoveryReport};
+pub use report::{ChunkAction, ChunkDecision, Dropped, QuarantineFile, RecoveryReport};
 pub(crate) use scan::{Batch as ScannedBatch, Header as ScannedHeader, Stop as ScannedStop};
 
 use self::act::Step;
@@ -63,6 +63,15 @@ pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
     Ok(ids)
 }
 
+/// Whether an open carries out what it decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Quarantine, cut, remove and sync as the table says (a normal open).
+    Repair,
+    /// Change nothing on disk; open files for reading only.
+    ReadOnly,
+}
+
 /// A chunk file opened for recovery.
 struct Opened {
     id: u64,
@@ -74,14 +83,17 @@ struct Opened {
 pub(crate) fn recover<T: Types>(
     storage: &dyn Storage,
     config: &Config,
+    mode: Mode,
 ) -> Result<Recovered<T>, Error> {
     let check_crc = !config.is_mutant(Mutant::SkipCrcCheck);
     let mut opened = Vec::new();
     for id in list_chunk_ids(storage)? {
         let name = chunk_file_name(id);
-        let file = storage
-            .open(&name)
-            .map_err(|e| Error::io("open", &name, e))?;
+        let file = match mode {
+            Mode::Repair => storage.open(&name),
+            Mode::ReadOnly => storage.open_read_only(&name),
+        }
+        .map_err(|e| Error::io("open", &name, e))?;
         let header_valid = header_is_valid(file.as_ref(), &name, id)?;
         opened.push(Opened {
             id,
@@ -94,6 +106,7 @@ pub(crate) fn recover<T: Types>(
     let mut chunks = Vec::new();
     let mut files = BTreeMap::new();
     let mut steps = Vec::new();
+    let mut decisions = Vec::new();
     let mut skipped: Vec<(Step, Error)> = Vec::new();
     let mut end = None;
     for (i, chunk) in opened.iter().enumerate() {
@@ -120,6 +133,14 @@ pub(crate) fn recover<T: Types>(
             Action::Cut { to } => Some(*to),
             Action::QuarantineTail { from, .. } => Some(*from),
         };
+        decisions.push(ChunkDecision {
+            chunk: name.clone(),
+            len_bytes: scan.len_bytes,
+            valid_end: scan.valid_end,
+            records: scan.records,
+            finding: format!("{verdict:?}"),
+            action: act::public_action(&action),
+        });
         let step = Step {
             chunk_id: chunk.id,
             file: chunk.file.clone(),
@@ -184,16 +205,27 @@ pub(crate) fn recover<T: Types>(
             }
         })
         .collect();
+    for (decision, step) in decisions.iter_mut().zip(&skipped_steps) {
+        debug_assert_eq!(decision.chunk, chunk_file_name(step.chunk_id), "a prefix");
+        decision.action = act::public_action(&step.action);
+    }
     let last_index_kept = core.state.last.as_ref().map(T::log_index);
-    let report = act::apply(storage, &skipped_steps, &steps, last_index_kept)?;
-    if let Some(info) = chunks.last() {
-        act::make_tail_durable(&files[&info.chunk_id], info.chunk_id, info.size_bytes)?;
-    }
-    act::sync_dir(storage)?;
-    act::remove_purged_chunks(storage, &core, &mut chunks, &mut files)?;
-    for dropped in &report.dropped {
-        log::warn!("raftwal: {dropped}");
-    }
+    let mut report = match mode {
+        Mode::ReadOnly => act::describe(&skipped_steps, &steps, last_index_kept)?,
+        Mode::Repair => {
+            let report = act::apply(storage, &skipped_steps, &steps, last_index_kept)?;
+            if let Some(info) = chunks.last() {
+                act::make_tail_durable(&files[&info.chunk_id], info.chunk_id, info.size_bytes)?;
+            }
+            act::sync_dir(storage)?;
+            act::remove_purged_chunks(storage, &core, &mut chunks, &mut files)?;
+            for dropped in &report.dropped {
+                log::warn!("raftwal: {dropped}");
+            }
+            report
+        }
+    };
+    report.decisions = decisions;
 
     Ok(Recovered {
         core,

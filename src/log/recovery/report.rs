@@ -58,6 +58,56 @@ pub struct RecoveryReport {
     /// Bytes cut that were proven not part of the log (zeros, bytes past a closed
     /// chunk's end).
     pub garbage_cut_bytes: u64,
+    /// What open decided for each chunk file, in order: the row of the table above.
+    pub decisions: Vec<ChunkDecision>,
+    /// The actions were carried out. `false` for a read-only open
+    /// ([`crate::RaftLog::open_read_only`]): nothing was moved, cut or removed, and
+    /// `dropped` lists what an open would drop (with an empty `quarantine_file`).
+    pub applied: bool,
+}
+
+/// What open decided for one chunk file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkDecision {
+    /// The chunk file.
+    pub chunk: String,
+    /// Its length in bytes when it was scanned.
+    pub len_bytes: u64,
+    /// Where its valid batches end (0 if its header is not valid).
+    pub valid_end: u64,
+    /// Records in its valid batches.
+    pub records: u64,
+    /// What the scan found, in words (for tools and logs; not a stable format).
+    pub finding: String,
+    /// What open does with it.
+    pub action: ChunkAction,
+}
+
+/// The action of a [`ChunkDecision`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkAction {
+    /// Kept as it is.
+    Keep,
+    /// Cut to `to`: the bytes after are proven not part of the log.
+    CutGarbage {
+        /// The new length.
+        to: u64,
+    },
+    /// The bytes from `from` are moved to the quarantine, then cut.
+    QuarantineTail {
+        /// Offset of the first dropped byte.
+        from: u64,
+        /// What is wrong there.
+        damage: DamageKind,
+    },
+    /// The whole file is moved to the quarantine and removed (including a damaged
+    /// leading chunk whose entries the later chunks prove all purged).
+    QuarantineFile {
+        /// What is wrong with it.
+        damage: DamageKind,
+    },
+    /// Removed: it holds no log data.
+    RemoveBlank,
 }
 
 impl RecoveryReport {

@@ -1,0 +1,155 @@
+//! A read-only open: no lock, no write of any kind, a torn tail just not shown.
+
+mod common;
+
+use common::*;
+use raftwal::{
+    ChunkAction, Config, ErrorKind, MemStorage, RaftLog, RaftLogWriter, Storage, StorageFile,
+    WorkerMode,
+};
+use std::any::Any;
+use std::io;
+use std::sync::Arc;
+
+/// A storage that refuses every call that could change the disk, and whose files
+/// refuse every write: a read-only open must not notice.
+struct NoWrites(MemStorage);
+struct NoWritesFile(Arc<dyn StorageFile>);
+
+fn refused<T>(what: &str) -> io::Result<T> {
+    Err(io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!("{what} on a read-only storage"),
+    ))
+}
+
+impl Storage for NoWrites {
+    fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>> {
+        refused("lock")
+    }
+    fn list(&self) -> io::Result<Vec<String>> {
+        self.0.list()
+    }
+    fn create(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
+        refused("create")
+    }
+    fn open(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
+        refused("open for writing")
+    }
+    fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
+        Ok(Arc::new(NoWritesFile(self.0.open(name)?)))
+    }
+    fn remove(&self, _: &str) -> io::Result<()> {
+        refused("remove")
+    }
+    fn sync_dir(&self) -> io::Result<()> {
+        refused("sync_dir")
+    }
+}
+
+impl StorageFile for NoWritesFile {
+    fn write_at(&self, _: u64, _: &[u8]) -> io::Result<()> {
+        refused("write")
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.0.read_at(offset, buf)
+    }
+    fn len(&self) -> io::Result<u64> {
+        self.0.len()
+    }
+    fn set_len(&self, _: u64) -> io::Result<()> {
+        refused("set_len")
+    }
+    fn allocate(&self, _: u64) -> io::Result<()> {
+        refused("allocate")
+    }
+    fn sync_data(&self) -> io::Result<()> {
+        refused("sync_data")
+    }
+}
+
+fn config() -> Arc<Config> {
+    Arc::new(Config {
+        worker_mode: WorkerMode::Manual,
+        chunk_preallocate_size: Some(0),
+        ..Config::new("mem")
+    })
+}
+
+#[test]
+fn a_read_only_open_changes_nothing_hides_a_torn_tail_and_refuses_writes() {
+    let mem = MemStorage::new();
+    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
+    let mut log = open(&storage, &config());
+    log.save_vote((2, 1)).unwrap();
+    log.append(entries(1, 0, 10)).unwrap();
+    flush_wait(&mut log).unwrap();
+    let valid = log.on_disk_size();
+    drop(log);
+    let name = "00000000000000000000.wal";
+    let file = mem.open(name).unwrap();
+    file.write_at(valid, &[0xEE; 100]).unwrap(); // a torn write
+    let before = mem.file_bytes(name).unwrap();
+
+    let ro: Arc<dyn Storage> = Arc::new(NoWrites(mem.clone()));
+    let mut log = RaftLog::<TT>::open_read_only_with(ro, config()).unwrap();
+    assert_eq!(read_all(&log), entries(1, 0, 10));
+    assert_eq!(log.log_state().vote, Some((2, 1)));
+    let report = log.recovery_report();
+    assert!(!report.applied);
+    assert_eq!(report.dropped.len(), 1, "{report:?}");
+    assert_eq!(report.dropped[0].offset, valid);
+    assert_eq!(report.dropped[0].quarantine_file, "", "nothing was moved");
+    assert!(matches!(
+        report.decisions[0].action,
+        ChunkAction::QuarantineTail { from, .. } if from == valid
+    ));
+    assert_eq!(
+        log.save_vote((3, 1)).unwrap_err().kind(),
+        ErrorKind::ReadOnly
+    );
+    assert_eq!(
+        log.append(entries(1, 10, 11)).unwrap_err().kind(),
+        ErrorKind::ReadOnly
+    );
+    assert_eq!(log.flush(None).unwrap_err().kind(), ErrorKind::ReadOnly);
+    log.wait_worker_idle();
+    drop(log);
+    assert_eq!(mem.file_bytes(name).unwrap(), before, "not a byte changed");
+    assert_eq!(mem.list().unwrap().len(), 1, "no file created");
+
+    // The normal open then does what the read-only one said it would.
+    let log = open(&storage, &config());
+    assert_eq!(read_all(&log), entries(1, 0, 10));
+    assert_eq!(log.recovery_report().dropped[0].offset, valid);
+}
+
+#[test]
+fn a_read_only_open_works_beside_a_running_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = Arc::new(Config {
+        worker_mode: WorkerMode::Manual,
+        ..Config::new(tmp.path().to_string_lossy())
+    });
+    let mut log = Log::open(config.clone()).unwrap();
+    log.append(entries(1, 0, 5)).unwrap();
+    flush_wait(&mut log).unwrap();
+    assert_eq!(
+        Log::open(config.clone()).map(|_| ()).unwrap_err().kind(),
+        ErrorKind::Locked
+    );
+    let reader = Log::open_read_only(config.clone()).unwrap();
+    assert_eq!(read_all(&reader), entries(1, 0, 5));
+    assert!(reader.recovery_report().dropped_nothing());
+}
+
+#[test]
+fn a_read_only_open_of_a_missing_directory_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("nope");
+    let err = Log::open_read_only(Arc::new(Config::new(dir.to_string_lossy())))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(!dir.exists());
+}
