@@ -64,7 +64,11 @@ fn a_stray_empty_chunk_file_inside_a_chunk_is_refused_and_nothing_is_cut() {
 
     fs::remove_file(tmp.path().join(stray)).unwrap();
     let log = Log::open(config(tmp.path())).unwrap();
-    assert_eq!(read_all(&log), entries(1, 0, 20), "every acknowledged entry");
+    assert_eq!(
+        read_all(&log),
+        entries(1, 0, 20),
+        "every acknowledged entry"
+    );
 }
 
 /// Rewrites the version field of chunk 0's header (bytes 8..12) with a valid checksum.
@@ -214,7 +218,8 @@ fn a_latent_sector_error_in_an_unproven_tail_is_a_torn_tail_and_the_log_opens() 
     drop(log);
     // The second batch is the last synced write: nothing after it proves it synced,
     // so an unreadable sector in it looks exactly like a torn write.
-    disk.inject_latent_sector_error(CHUNK_0, tail + 600).unwrap();
+    disk.inject_latent_sector_error(CHUNK_0, tail + 600)
+        .unwrap();
     let log = RaftLog::<TT>::open_with(storage, config).unwrap();
     assert_eq!(read_all(&log), entries(1, 0, 5));
     let dropped = &log.recovery_report().dropped;
