@@ -206,9 +206,9 @@ pub(crate) fn sync_dir(storage: &dyn Storage) -> Result<(), Error> {
         .map_err(|e| Error::io("sync_dir", "log directory", e))
 }
 
-/// Rewrites the bytes of the last kept chunk (`chunk_id`, valid to `valid_end`) that
-/// no batch header proves durable, then syncs it, so that what the open shows is
-/// durable for sure.
+/// Rewrites the bytes `[proven, valid_end)` of the last kept chunk (`chunk_id`): those
+/// after the highest durable offset its batches record, which nothing proves durable;
+/// then syncs it, so that what the open shows is durable for sure.
 ///
 /// After a failed `sync_data` (in this process or in one that crashed), the page cache
 /// may still show bytes that the disk dropped, while a new `sync_data` returns Ok
@@ -218,11 +218,12 @@ pub(crate) fn sync_dir(storage: &dyn Storage) -> Result<(), Error> {
 pub(crate) fn make_tail_durable(
     file: &Arc<dyn StorageFile>,
     chunk_id: u64,
+    proven: u64,
     valid_end: u64,
 ) -> Result<(), Error> {
+    debug_assert!(proven <= valid_end);
     let name = chunk_file_name(chunk_id);
     let mut reader = ChunkReader::new(file.as_ref(), &name)?;
-    let proven = proven_durable_end(&mut reader, chunk_id, valid_end);
     let mut at = proven;
     while at < valid_end {
         let (window, unreadable) = reader.window_at(at);
@@ -242,25 +243,6 @@ pub(crate) fn make_tail_durable(
     }
     file.sync_data()
         .map_err(|e| Error::io("sync_data", &name, e))
-}
-
-/// The offset within the chunk up to which some batch records the log durable.
-fn proven_durable_end(reader: &mut ChunkReader<'_>, chunk_id: u64, valid_end: u64) -> u64 {
-    use crate::format::{BatchHeader, BATCH_HEADER_SIZE, CHUNK_HEADER_SIZE};
-    let mut pos = CHUNK_HEADER_SIZE as u64;
-    let mut proven_global = chunk_id;
-    while pos + BATCH_HEADER_SIZE as u64 <= valid_end {
-        let Some(header) = reader
-            .read(pos, BATCH_HEADER_SIZE)
-            .ok()
-            .and_then(|head| BatchHeader::parse(head, chunk_id + pos))
-        else {
-            break;
-        };
-        proven_global = proven_global.max(header.durable_offset);
-        pos += BATCH_HEADER_SIZE as u64 + u64::from(header.payload_len);
-    }
-    proven_global.saturating_sub(chunk_id).min(valid_end)
 }
 
 /// Removes a file and makes the removal durable before anything else happens.

@@ -37,7 +37,7 @@ pub(crate) fn decide(verdict: Verdict, chunk_id: u64, place: Place) -> Action {
             .map_or_else(String::new, |n| chunk_file_name(n.id))
     };
     let refuse_or_skip = |error: Error| {
-        if place.leading {
+        if place.leading && place.next.is_some() {
             Action::SkipIfPurged(error)
         } else {
             Action::Refuse(error)
@@ -81,7 +81,7 @@ pub(crate) fn decide(verdict: Verdict, chunk_id: u64, place: Place) -> Action {
             };
             refuse_or_skip(Error::corrupt(name(), offset, damage, why))
         }
-        Verdict::Gap { end } => refuse_or_skip(Error::ChunkGap {
+        Verdict::Gap { end } => Action::Refuse(Error::ChunkGap {
             chunk: next_name(),
             expected_offset: chunk_id + end,
         }),
@@ -233,6 +233,7 @@ mod tests {
             damage: DAMAGE,
         };
         assert_eq!(refused(decide(v, 0, LAST)), ErrorKind::Corrupt);
+        assert_eq!(refused(decide(v, 0, ONLY)), ErrorKind::Corrupt);
         assert_eq!(
             refused(decide(v, 0, closed(true, false))),
             ErrorKind::Corrupt
@@ -244,14 +245,16 @@ mod tests {
     }
 
     #[test]
-    fn a_gap_is_refused_unless_a_leading_chunk_may_be_all_purged() {
+    fn a_gap_is_refused_even_in_a_leading_chunk() {
+        // A file that ends cleanly before the next starts is not damage: the next file
+        // is the odd one (a lost chunk, or a stray copy), and nothing proves either.
         let v = Verdict::Gap { end: 600 };
         assert_eq!(
             refused(decide(v, 0, closed(true, false))),
             ErrorKind::ChunkGap
         );
         assert_eq!(
-            skipped(decide(v, 0, closed(true, true))),
+            refused(decide(v, 0, closed(true, true))),
             ErrorKind::ChunkGap
         );
     }

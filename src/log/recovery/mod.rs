@@ -30,7 +30,7 @@ use crate::format::{
 };
 use crate::mutants::Mutant;
 use crate::storage::{Storage, StorageFile};
-use crate::types::Types;
+use crate::types::{RaftLogState, Types};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -63,6 +63,10 @@ pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
     Ok(ids)
 }
 
+/// No chunk ends past this global offset (2^62 bytes: more than any disk holds), so
+/// offset arithmetic on ids and lengths never overflows.
+const CHUNK_END_MAX: u64 = 1 << 62;
+
 /// Whether an open carries out what it decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -94,6 +98,15 @@ pub(crate) fn recover<T: Types>(
             Mode::ReadOnly => storage.open_read_only(&name),
         }
         .map_err(|e| Error::io("open", &name, e))?;
+        let len = file.len().map_err(|e| Error::io("len", &name, e))?;
+        if id > CHUNK_END_MAX || len > CHUNK_END_MAX - id {
+            // No log gets near this offset; every offset sum below stays in range.
+            return Err(Error::ChunkConflict {
+                chunk: name.clone(),
+                other: name,
+                reason: format!("a chunk at offset {id} of {len} bytes lies past any log's end"),
+            });
+        }
         let header_valid = header_is_valid(file.as_ref(), &name, id)?;
         opened.push(Opened {
             id,
@@ -107,8 +120,11 @@ pub(crate) fn recover<T: Types>(
     let mut files = BTreeMap::new();
     let mut steps = Vec::new();
     let mut decisions = Vec::new();
-    let mut skipped: Vec<(Step, Error)> = Vec::new();
+    // Skipped leading chunks, with the state their readable prefix replayed to.
+    let mut skipped: Vec<(Step, Error, Option<RaftLogState<T>>)> = Vec::new();
     let mut end = None;
+    // The highest durable offset a batch of the last kept chunk records.
+    let mut last_durable_offset = None;
     for (i, chunk) in opened.iter().enumerate() {
         let name = chunk_file_name(chunk.id);
         let place = Place {
@@ -150,12 +166,13 @@ pub(crate) fn recover<T: Types>(
             debug_assert!(place.leading);
             log::warn!("raftwal: leaving {name} out of the replay for now: {error}");
             // Replay starts again from the next chunk's leading state record.
-            core = None;
-            skipped.push((step.clone(), error.clone()));
+            let prefix = core.take().map(|c| c.state);
+            skipped.push((step.clone(), error.clone(), prefix));
             continue;
         }
         match kept_len {
             Some(len) => {
+                last_durable_offset = scan.durable_offset_max;
                 debug_assert!(len >= CHUNK_HEADER_SIZE as u64 && info.records_count > 0);
                 info.size_bytes = len;
                 chunks.push(info);
@@ -178,7 +195,7 @@ pub(crate) fn recover<T: Types>(
         None => LogCore::new(),
     };
     if let Some((first, next)) = core.finish_replay() {
-        if let Some((_, error)) = skipped.into_iter().next() {
+        if let Some((_, error, _)) = skipped.into_iter().next() {
             return Err(error);
         }
         let name = chunk_file_name(opened.first().map_or(0, |c| c.id));
@@ -190,11 +207,17 @@ pub(crate) fn recover<T: Types>(
         ));
     }
 
+    if let Some((_, error, _)) = skipped
+        .iter()
+        .find(|(_, _, prefix)| !supersedes(&core.state, prefix.as_ref()))
+    {
+        return Err(error.clone());
+    }
     // Every entry of the skipped leading chunks is purged (the replay found nothing
     // missing): they hold nothing the log needs, but their bytes are kept aside.
     let skipped_steps: Vec<Step> = skipped
         .into_iter()
-        .map(|(step, error)| {
+        .map(|(step, error, _)| {
             let damage = match error {
                 Error::Corrupt { damage, .. } => damage,
                 _ => DamageKind::CutShort,
@@ -215,7 +238,16 @@ pub(crate) fn recover<T: Types>(
         Mode::Repair => {
             let report = act::apply(storage, &skipped_steps, &steps, last_index_kept)?;
             if let Some(info) = chunks.last() {
-                act::make_tail_durable(&files[&info.chunk_id], info.chunk_id, info.size_bytes)?;
+                let proven = last_durable_offset
+                    .unwrap_or(info.chunk_id)
+                    .saturating_sub(info.chunk_id)
+                    .min(info.size_bytes);
+                act::make_tail_durable(
+                    &files[&info.chunk_id],
+                    info.chunk_id,
+                    proven,
+                    info.size_bytes,
+                )?;
             }
             act::sync_dir(storage)?;
             act::remove_purged_chunks(storage, &core, &mut chunks, &mut files)?;
@@ -234,6 +266,34 @@ pub(crate) fn recover<T: Types>(
         end: end.unwrap_or(0),
         report,
     })
+}
+
+/// Does the replayed `state` prove that a skipped leading chunk, whose readable prefix
+/// replayed to `prefix`, holds nothing the log needs? Its entries must all be purged
+/// (a purge point exists and lies at or past every entry the prefix shows), and what
+/// the prefix shows must not be newer than the state (vote, purge point): a chunk of
+/// another log copied in after it proves nothing about it.
+fn supersedes<T: Types>(state: &RaftLogState<T>, prefix: Option<&RaftLogState<T>>) -> bool {
+    let Some(purged) = state.purged.as_ref() else {
+        return false;
+    };
+    let Some(prefix) = prefix else {
+        return true;
+    };
+    let not_newer_vote = match (&prefix.vote, &state.vote) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(old), Some(new)) => matches!(
+            new.partial_cmp(old),
+            Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+        ),
+    };
+    let entries_purged = prefix
+        .last
+        .as_ref()
+        .is_none_or(|last| T::log_index(last) <= T::log_index(purged));
+    let purge_not_newer = prefix.purged.as_ref().is_none_or(|old| old <= purged);
+    not_newer_vote && entries_purged && purge_not_newer
 }
 
 /// Scans one chunk file the way open does, for [`crate::Dump`]: `visit` sees every

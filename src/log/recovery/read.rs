@@ -13,6 +13,10 @@ pub const READ_ATTEMPTS_MAX: u32 = 4;
 /// batch, whatever the chunk's size and its reserved space.
 pub(crate) const WINDOW_SIZE_BYTES: usize = 4 << 20;
 
+/// The fewest bytes [`ChunkReader::window_at`] returns before the end of the file: a
+/// batch header's worth, so that a search for one never misses it at a window seam.
+const WINDOW_MIN_BYTES: u64 = 24;
+
 /// The unit in which a window that stays unreadable is read again, to find the bad
 /// sectors: the smallest sector size of any disk.
 pub(crate) const PIECE_SIZE_BYTES: usize = 512;
@@ -86,7 +90,11 @@ impl<'a> ChunkReader<'a> {
     pub(crate) fn window_at(&mut self, offset: u64) -> (&[u8], bool) {
         debug_assert!(offset < self.len_bytes);
         let window_end = self.window_start + self.window.len() as u64;
-        if offset < self.window_start || offset >= window_end {
+        // A window shorter than a batch header is no window for a search across a
+        // seam: load a full one from here (unless the file ends here).
+        let short =
+            window_end - offset.min(window_end) < WINDOW_MIN_BYTES && window_end < self.len_bytes;
+        if offset < self.window_start || offset >= window_end || short {
             self.load(offset, WINDOW_SIZE_BYTES);
         }
         let end = self.window_start + self.window.len() as u64;
@@ -104,30 +112,36 @@ impl<'a> ChunkReader<'a> {
         if read_retrying(self.file, offset, &mut self.window) {
             return;
         }
-        // Find the pieces that stay unreadable; the others are read one by one.
-        let mut at = 0;
-        while at < len {
-            let piece = PIECE_SIZE_BYTES.min(len - at);
-            let buf = &mut self.window[at..at + piece];
-            if !read_retrying(self.file, offset + at as u64, buf) {
+        // Find the pieces that stay unreadable, aligned to the file's sectors (a piece
+        // is a multiple of every sector size from its start); the others are read one
+        // by one.
+        let piece_size = PIECE_SIZE_BYTES as u64;
+        let end = offset + len as u64;
+        let mut at = offset;
+        while at < end {
+            let piece_end = ((at / piece_size + 1) * piece_size).min(end);
+            let range = (at - offset) as usize..(piece_end - offset) as usize;
+            let buf = &mut self.window[range];
+            if !read_retrying(self.file, at, buf) {
                 buf.fill(0);
-                self.mark_unreadable(offset + at as u64, offset + (at + piece) as u64);
+                self.mark_unreadable(at, piece_end);
             }
-            at += piece;
+            at = piece_end;
         }
     }
 
+    /// Adds `[start, end)` to the unreadable ranges, merging it with those it touches.
     fn mark_unreadable(&mut self, start: u64, end: u64) {
-        if let Some(last) = self.unreadable.last_mut() {
-            if last.1 == start {
-                last.1 = end;
-                return;
+        self.unreadable.push((start, end));
+        self.unreadable.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(self.unreadable.len());
+        for &(s, e) in &self.unreadable {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
             }
         }
-        if !self.unreadable.iter().any(|&(s, e)| s <= start && end <= e) {
-            self.unreadable.push((start, end));
-            self.unreadable.sort_unstable();
-        }
+        self.unreadable = merged;
     }
 }
 
@@ -210,6 +224,29 @@ mod tests {
         let (window, bad) = reader.window_at(0);
         assert!(bad);
         assert!(window[1024..1536].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn unreadable_pieces_are_aligned_to_the_file_and_counted_once() {
+        let file = flaky(10_000, (1100, 1101), 0);
+        let mut reader = ChunkReader::new(&file, "f").unwrap();
+        assert_eq!(reader.read(1000, 20).unwrap()[0], (1000 % 251) as u8 + 1);
+        assert_eq!(reader.read(1090, 20), Err(Unreadable { offset: 1090 }));
+        assert_eq!(reader.unreadable_bytes(), 512, "[1024, 1536), once");
+        assert!(reader.read(1536, 10).is_ok(), "the next sector reads");
+        assert!(reader.read(1020, 4).is_ok(), "the sector before reads");
+    }
+
+    #[test]
+    fn a_window_near_its_end_is_reloaded_so_a_seam_hides_nothing() {
+        let len = WINDOW_SIZE_BYTES * 2;
+        let file = flaky(len, (0, 0), 0);
+        let mut reader = ChunkReader::new(&file, "f").unwrap();
+        assert_eq!(reader.window_at(0).0.len(), WINDOW_SIZE_BYTES);
+        let near_end = WINDOW_SIZE_BYTES as u64 - 3;
+        assert!(reader.window_at(near_end).0.len() >= 24);
+        let last = len as u64 - 3;
+        assert_eq!(reader.window_at(last).0.len(), 3, "the file ends there");
     }
 
     #[test]

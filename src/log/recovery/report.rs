@@ -29,7 +29,7 @@ use std::fmt;
 /// | closed | valid to the next chunk's id, then zeros | cut the zeros |
 /// | closed | valid to the next chunk's id, then other bytes; next header valid | cut them |
 /// | closed | valid to the next chunk's id, then other bytes; next header not valid | quarantine them, cut |
-/// | closed | file ends before the next chunk's id | refuse: [`crate::Error::ChunkGap`] (1) |
+/// | closed | file ends before the next chunk's id | refuse: [`crate::Error::ChunkGap`] |
 /// | closed | damage, zeros or an unreadable sector before the next chunk's id | refuse: [`crate::Error::Corrupt`] (1) |
 /// | last | valid batches, then nothing or zeros (reserved space) | keep |
 /// | last | empty, all zeros, or our header and only zeros | remove the file |
@@ -38,8 +38,10 @@ use std::fmt;
 /// | last | damage proven synced | refuse: [`crate::Error::Corrupt`] |
 ///
 /// (1) If no chunk before it is kept, the chunk is left out of the replay instead;
-/// when the chunks after it prove all its entries purged, it is quarantined and
-/// removed, otherwise open refuses with that error.
+/// when the chunks after it prove it superseded (their state has a purge point at or
+/// past every entry its readable part shows, a vote and purge point no older than
+/// its own, and no entry is missing), it is quarantined and removed, otherwise open
+/// refuses with that error.
 ///
 /// After the table: the last kept chunk's bytes that no batch proves durable are
 /// written again and synced (a page cache may show bytes a failed `sync_data`
