@@ -69,7 +69,7 @@ mod types;
 
 pub use codec::{Codec, DecodeError};
 pub use config::{Config, WorkerMode};
-pub use dump::Dump;
+pub use dump::{Dump, DumpHeader, DumpItem, DumpRecord, DumpStop};
 pub use error::{Error, ErrorKind};
 pub use flush_tracker::{FlushTracker, FLUSH_TRACKER_SPINS_DEFAULT};
 pub use format::DamageKind;
@@ -80,6 +80,10 @@ pub use log::{
 pub use stat::{AccessStat, ChunkStat, Stat};
 pub use storage::{MemStorage, StdStorage, Storage, StorageFile};
 pub use types::{Callback, RaftLogState, Segment, Types};
+
+/// The format version this build writes in every chunk header and reads: a chunk of
+/// another version is refused with [`Error::UnsupportedVersion`].
+pub const FORMAT_VERSION: u32 = format::format_version();
 
 /// The README's snippets, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
