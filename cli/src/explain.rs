@@ -250,11 +250,11 @@ pub(crate) fn action_text(d: &ChunkDecision, done: bool) -> String {
             d.len_bytes.saturating_sub(to)
         ),
         ChunkAction::QuarantineTail { from, .. } => format!(
-            "{copy} the {} B from offset {from} to a quarantine file in the log directory, then {cut} the file to {from} B",
+            "{copy} the {} B from offset {from} to a quarantine file in the log directory (trailing zeros are not copied), then {cut} the file to {from} B",
             d.len_bytes.saturating_sub(from)
         ),
         ChunkAction::QuarantineFile { .. } => format!(
-            "{copy} the whole file ({} B) to a quarantine file in the log directory, then {remove} it",
+            "{copy} the whole file ({} B) to a quarantine file in the log directory (trailing zeros are not copied), then {remove} it",
             d.len_bytes
         ),
         ChunkAction::RemoveBlank => {
@@ -271,6 +271,16 @@ pub(crate) fn action_short(action: ChunkAction) -> &'static str {
         ChunkAction::QuarantineTail { .. } => "quarantine tail",
         ChunkAction::QuarantineFile { .. } => "quarantine file",
         ChunkAction::RemoveBlank => "remove blank",
+    }
+}
+
+/// Bytes the action takes out of the log (into the quarantine): from the damage
+/// to the end of the file.
+pub(crate) fn dropped_bytes(d: &ChunkDecision) -> u64 {
+    match d.action {
+        ChunkAction::QuarantineTail { from, .. } => d.len_bytes.saturating_sub(from),
+        ChunkAction::QuarantineFile { .. } => d.len_bytes,
+        _ => 0,
     }
 }
 
@@ -300,7 +310,9 @@ pub(crate) fn dropped_json(d: &Dropped) -> Value {
     json!({
         "file": d.chunk,
         "offset": d.offset,
-        "bytes": d.size_bytes,
+        // A read-only open counts the bytes the file loses; an open that did it, the
+        // bytes it copied (trailing zeros are not copied).
+        "quarantine_bytes": (!d.quarantine_file.is_empty()).then_some(d.size_bytes),
         "damage": scan::damage_name(d.damage),
         "damage_text": d.damage.describe(),
         "unreadable_bytes": d.unreadable_bytes,

@@ -140,7 +140,7 @@ fn opened<T: Types>(dir: &LogDir, log: &RaftLog<T>, json: bool, out: &mut String
             "refusal": Value::Null,
             "chunks": chunks,
             "state": common::state_json(log),
-            "open_would_drop_bytes": report.quarantined_bytes(),
+            "open_would_drop_bytes": report.decisions.iter().map(explain::dropped_bytes).sum::<u64>(),
             "quarantine_files": quarantine_json(dir),
             "other_files": dir.others,
             "totals": totals_json(dir, records, Some(entries), Some(reserved)),
@@ -207,7 +207,11 @@ fn opened<T: Types>(dir: &LogDir, log: &RaftLog<T>, json: bool, out: &mut String
         let _ = writeln!(
             out,
             "open: would drop {} B into the quarantine: `raftwal verify {}` says what and why",
-            report.quarantined_bytes(),
+            report
+                .decisions
+                .iter()
+                .map(explain::dropped_bytes)
+                .sum::<u64>(),
             dir.display()
         );
     }

@@ -113,6 +113,7 @@ fn opened_log<T: Types>(
             .map(|d| {
                 let mut value = dropped_of(&d.chunk)
                     .map_or_else(|| json!({"file": d.chunk}), explain::dropped_json);
+                value["dropped_bytes"] = json!(explain::dropped_bytes(d));
                 value["action"] = explain::action_json(d.action);
                 value["open"] = json!(explain::action_text(d, applied));
                 value["finding"] = json!(d.finding);
@@ -135,7 +136,7 @@ fn opened_log<T: Types>(
                 "action": explain::action_json(d.action),
             })).collect::<Vec<_>>(),
             "problems": problems,
-            "dropped_bytes": report.quarantined_bytes(),
+            "dropped_bytes": report.decisions.iter().map(explain::dropped_bytes).sum::<u64>(),
             "blank_files_removed": report.blank_files_removed,
             "garbage_cut_bytes": report.garbage_cut_bytes,
             "state": common::state_json(log),
@@ -203,7 +204,11 @@ fn opened_log<T: Types>(
                     ),
                     None => "any entry in these bytes (the log keeps no entry)".to_string(),
                 };
-                let _ = writeln!(out, "  affects: {kept}; {} B dropped", dropped.size_bytes);
+                let _ = writeln!(
+                    out,
+                    "  affects: {kept}; the file loses {} B",
+                    explain::dropped_bytes(d)
+                );
                 if dropped.unreadable_bytes > 0 {
                     let _ = writeln!(
                         out,
@@ -213,7 +218,11 @@ fn opened_log<T: Types>(
                 }
                 let _ = writeln!(out, "  {open}: {}", explain::action_text(d, applied));
                 if applied {
-                    let _ = writeln!(out, "  the bytes are now in: {}", dropped.quarantine_file);
+                    let _ = writeln!(
+                        out,
+                        "  the bytes are now in: {} ({} B)",
+                        dropped.quarantine_file, dropped.size_bytes
+                    );
                 }
             }
             None => {
