@@ -650,3 +650,36 @@ fn without_write_permission_the_read_only_commands_work_and_denied_reads_are_nam
     assert!(verify.stderr.contains("need only read permission"));
     mode(&dir, 0o755);
 }
+
+#[test]
+fn rot_in_a_closed_chunk_exits_2_as_corrupt_with_file_offset_and_last_index_before_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    healthy(tmp.path());
+    // A bit flipped in the payload of entry 5 ("set x=5", record @240, in the batch
+    // @216) of the first, closed chunk: a later chunk proves it had been synced.
+    let path = tmp.path().join(CHUNK_0);
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[252] ^= 0x01;
+    fs::write(&path, &bytes).unwrap();
+    let before = files(tmp.path());
+
+    let verify = raftwal(&["verify"], tmp.path());
+    assert_eq!(verify.code, 2, "{}", verify.stderr);
+    assert!(
+        verify.stdout.contains("error (Corrupt)"),
+        "{}",
+        verify.stdout
+    );
+    assert!(verify
+        .stdout
+        .contains(&format!("chunk {CHUNK_0} at offset 216")));
+    assert!(verify
+        .stdout
+        .contains("entries of 00000000000000000000.wal up to index 4 lie before the damage"));
+    assert!(verify.stdout.contains("Look at the disk"));
+    let json = parse(&raftwal(&["verify", "--json"], tmp.path()).stdout);
+    assert_eq!(json["refusal"]["kind"], "Corrupt");
+    assert_eq!(json["refusal"]["offset"], 216);
+    assert_eq!(raftwal(&["repair", "--apply"], tmp.path()).code, 2);
+    assert_eq!(files(tmp.path()), before, "a refusal changes nothing");
+}
