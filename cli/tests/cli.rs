@@ -533,6 +533,14 @@ fn the_library_runs_for_a_users_own_types() {
     // The built-in `pairs` cannot decode it: open refuses (the records do not decode).
     let run = raftwal(&["verify"], tmp.path());
     assert_eq!(run.code, 2, "{}", run.stdout);
+    // The vote record (@62) fails to decode inside a valid batch; the entries
+    // after it in that batch do not lie before it.
+    assert!(
+        run.stdout
+            .contains("no entry of 00000000000000000000.wal lies before the damage"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("choose the right --types"),
         "{}",
