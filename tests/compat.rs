@@ -80,7 +80,6 @@ fn write_scenario(name: &str, dir: &Path) {
             assert_eq!(bytes.len() as u64, end);
             bytes.extend_from_slice(&[0x5A; 40]);
             fs::write(&path, bytes).unwrap();
-            return;
         }
         other => panic!("unknown scenario {other}"),
     }
@@ -131,7 +130,10 @@ fn every_committed_fixture_opens_as_its_snapshot() {
             seen += 1;
         }
     }
-    assert!(seen >= SCENARIOS.len(), "the current version's fixtures exist");
+    assert!(
+        seen >= SCENARIOS.len(),
+        "the current version's fixtures exist"
+    );
 }
 
 #[test]
