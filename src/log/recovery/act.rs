@@ -47,6 +47,20 @@ pub(crate) fn public_action(action: &Action) -> ChunkAction {
     }
 }
 
+/// The end of the last non-zero byte at or after `from` (`from` if there is none).
+fn nonzero_end(reader: &mut ChunkReader<'_>, from: u64) -> u64 {
+    let mut end = from;
+    let mut at = from;
+    while at < reader.len_bytes() {
+        let (window, _) = reader.window_at(at);
+        if let Some(last) = window.iter().rposition(|&b| b != 0) {
+            end = at + last as u64 + 1;
+        }
+        at += window.len() as u64;
+    }
+    end
+}
+
 /// Where the bytes an action drops from the log start, and why.
 fn dropped_range(action: &Action) -> Option<(u64, DamageKind)> {
     match *action {
@@ -67,13 +81,17 @@ pub(crate) fn describe(
         let name = chunk_file_name(step.chunk_id);
         let len = || step.file.len().map_err(|e| Error::io("len", &name, e));
         if let Some((from, damage)) = dropped_range(&step.action) {
+            // Counted as a quarantine copy would count them: up to the last non-zero
+            // byte.
+            let mut reader = ChunkReader::new(step.file.as_ref(), &name)?;
+            let nonzero_end = nonzero_end(&mut reader, from);
             report.dropped.push(Dropped {
                 chunk: name.clone(),
                 offset: from,
-                size_bytes: len()?.saturating_sub(from),
+                size_bytes: nonzero_end - from,
                 damage,
                 quarantine_file: String::new(),
-                unreadable_bytes: 0,
+                unreadable_bytes: reader.unreadable_bytes(),
                 last_index_kept,
             });
         }
