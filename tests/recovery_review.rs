@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use raftwal::storage::{FaultConfig, SimDisk};
-use raftwal::{Config, Error, ErrorKind, RaftLog, RaftLogWriter, Storage, StorageFile, WorkerMode};
+use raftwal::{Config, ErrorKind, RaftLog, RaftLogWriter, Storage, StorageFile, WorkerMode};
 use std::any::Any;
 use std::fs;
 use std::io;
