@@ -1,5 +1,6 @@
 //! Everything a run is a function of, besides its op list: drawn from the seed.
 
+use crate::at_rest::AtRestFaults;
 use crate::ops::OpMix;
 use raftwal::mutants::Mutant;
 use raftwal::storage::FaultConfig;
@@ -113,11 +114,25 @@ pub enum FaultKind {
     Latent,
     /// Bit rot before a reopen.
     Rot,
+    /// Stray chunk-named files.
+    Stray,
+    /// Chunks rewritten with a newer format version.
+    Version,
+    /// Damaged chunk headers.
+    Header,
+    /// Lost chunk files.
+    Lost,
+    /// Zeroed ends of closed chunks.
+    Zeroed,
+    /// Rot aimed at frame fields.
+    Frame,
+    /// Latent sector errors aimed at the tail.
+    LatentTail,
 }
 
 impl FaultKind {
     /// Every kind.
-    pub const ALL: [FaultKind; 10] = [
+    pub const ALL: [FaultKind; 17] = [
         FaultKind::Tear,
         FaultKind::Reorder,
         FaultKind::Garbage,
@@ -128,6 +143,13 @@ impl FaultKind {
         FaultKind::Misdirected,
         FaultKind::Latent,
         FaultKind::Rot,
+        FaultKind::Stray,
+        FaultKind::Version,
+        FaultKind::Header,
+        FaultKind::Lost,
+        FaultKind::Zeroed,
+        FaultKind::Frame,
+        FaultKind::LatentTail,
     ];
 
     /// The command-line name.
@@ -143,6 +165,13 @@ impl FaultKind {
             FaultKind::Misdirected => "misdirected",
             FaultKind::Latent => "latent",
             FaultKind::Rot => "rot",
+            FaultKind::Stray => "stray",
+            FaultKind::Version => "version",
+            FaultKind::Header => "header",
+            FaultKind::Lost => "lost",
+            FaultKind::Zeroed => "zeroed",
+            FaultKind::Frame => "frame",
+            FaultKind::LatentTail => "latent-tail",
         }
     }
 
@@ -157,9 +186,16 @@ impl FaultKind {
             })
     }
 
-    /// Switches this kind off in `f`.
-    pub fn switch_off(self, f: &mut FaultConfig) {
+    /// Switches this kind off in `f` or `a`.
+    pub fn switch_off(self, f: &mut FaultConfig, a: &mut AtRestFaults) {
         match self {
+            FaultKind::Stray => a.stray_file = 0.0,
+            FaultKind::Version => a.version_skew = 0.0,
+            FaultKind::Header => a.header_damage = 0.0,
+            FaultKind::Lost => a.lost_file = 0.0,
+            FaultKind::Zeroed => a.zeroed_end = 0.0,
+            FaultKind::Frame => a.frame_rot = 0.0,
+            FaultKind::LatentTail => a.latent_in_tail = 0.0,
             FaultKind::Tear => f.tear_writes_at_power_loss = false,
             FaultKind::Reorder => f.reorder_writes_at_power_loss = false,
             FaultKind::Garbage => f.garbage_on_lost_sectors = false,
@@ -196,6 +232,10 @@ pub struct RunConfig {
     pub ops: usize,
     /// The disk's fault mix.
     pub faults: FaultConfig,
+    /// The at-rest fault mix (operators, upgrades, aimed damage).
+    pub at_rest: AtRestFaults,
+    /// The seed of the RNG that decides the at-rest faults at each reopen.
+    pub at_rest_seed: u64,
     /// The engine's limits.
     pub limits: EngineLimits,
     /// The op mix.
@@ -223,11 +263,15 @@ impl RunConfig {
     ) -> (Self, ChaCha8Rng) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut faults = FaultConfig::swarm(&mut rng);
+        // A side stream: adding the at-rest faults moved no other draw of a seed.
+        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0xA7_4E57_F4u64.rotate_left(17));
+        let mut at_rest = AtRestFaults::swarm(&mut side);
+        let at_rest_seed = side.gen();
         let mut without = without.to_vec();
         without.sort();
         without.dedup();
         for kind in &without {
-            kind.switch_off(&mut faults);
+            kind.switch_off(&mut faults, &mut at_rest);
         }
         let limits = EngineLimits::swarm(&mut rng);
         let mix = OpMix::swarm(&mut rng);
@@ -236,6 +280,8 @@ impl RunConfig {
             seed,
             ops,
             faults,
+            at_rest,
+            at_rest_seed,
             limits,
             mix,
             disk_seed,

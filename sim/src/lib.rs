@@ -4,17 +4,22 @@
 //!
 //! - [`config`]: what a seed decides (fault mix, engine limits, op mix);
 //! - [`ops`]: the ops and their generator; [`model`]: the oracle;
-//! - [`runner`]: one run; [`check`]: recovery checks;
+//! - [`runner`]: one run; [`check`]: recovery checks; [`rules`]: the rules about the
+//!   files an open leaves behind; [`at_rest`]: faults applied to the files between a
+//!   crash and the reopen; [`layout`]: the simulator's own reading of the format;
 //! - [`swarm`]: many seeds; [`shrink`]: minimal failing op lists;
 //! - [`summary`], [`trace`]: what a run reports; [`cli`]: the command line.
 
 #![warn(missing_docs)]
 
+pub mod at_rest;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod layout;
 pub mod model;
 pub mod ops;
+pub mod rules;
 pub mod runner;
 pub mod shrink;
 pub mod summary;

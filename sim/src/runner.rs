@@ -19,18 +19,22 @@
 //!   model: the ops go on being checked.
 //! - The state an open recovers is taken as durable: the history restarts from it.
 
+use crate::at_rest::{self, Injected, CHUNK_GAP, CORRUPT};
 use crate::check::{History, Verdict};
 use crate::config::{FaultKind, RunConfig};
+use crate::layout::{self, parse_chunk_name};
 use crate::model::Model;
 use crate::ops::{Generator, Op, View, WriteOp};
+use crate::rules::{self, Broken, DirSnapshot};
 use crate::summary::{fault_delta, fnv1a, RunStats, RunSummary, Violation};
 use crate::trace::Trace;
 use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
 use raftwal::mutants::Mutant;
 use raftwal::storage::{BitRot, FaultCounts, SimDisk};
 use raftwal::{Config, Error, ErrorKind, RaftLog, RaftLogState, RaftLogWriter, Stat};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
@@ -56,6 +60,36 @@ struct Excuses {
     rot: Option<Rot>,
     /// A misdirected write fired since the previous power loss.
     misdirected: bool,
+    /// The at-rest faults applied since the previous open (undone ones removed).
+    at_rest: Vec<Injected>,
+}
+
+impl Excuses {
+    fn describe(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(r) = &self.rot {
+            parts.push(format!("rot {} byte {}", r.at.file_name, r.at.offset_bytes));
+        }
+        if self.misdirected {
+            parts.push("misdirected writes".to_string());
+        }
+        parts.extend(self.at_rest.iter().map(|f| f.to_string()));
+        parts.join("; ")
+    }
+}
+
+/// Where the latent sector errors of the chunk files lie, just before an open.
+#[derive(Clone, Copy, Debug, Default)]
+struct LatentView {
+    /// Some chunk file has one.
+    present: bool,
+    /// One lies in proven data: a closed chunk, or the last chunk's damage it causes
+    /// is followed by a batch that proves it synced. `Corrupt` is then documented.
+    proven: bool,
+    /// One lies in the last chunk's unproven tail: the open must quarantine it.
+    in_tail: bool,
+    /// One lies in its file's last synced write (undecidable: it looks torn).
+    in_last_synced: bool,
 }
 
 /// How a byte range of a file became durable.
@@ -110,13 +144,6 @@ fn show_entry(e: &(LogId, Payload)) -> String {
     )
 }
 
-fn injected_open_error(before: &FaultCounts, after: &FaultCounts) -> bool {
-    after.read_failures > before.read_failures
-        || after.write_failures > before.write_failures
-        || after.fsync_failures > before.fsync_failures
-        || after.sync_dir_failures > before.sync_dir_failures
-}
-
 /// The state of one run.
 pub struct Runner {
     config: RunConfig,
@@ -145,8 +172,16 @@ pub struct Runner {
     /// and open). Kept because an open that truncates a torn tail may cut the last
     /// synced range away: the last synced write is then an earlier one.
     synced: BTreeMap<String, Vec<(u64, u64, Durable)>>,
-    /// Files on the disk after the last observation.
+    /// Chunk files on the disk after the last observation.
     file_count: usize,
+    /// Decides the at-rest faults at each reopen (a stream of its own).
+    at_rest_rng: ChaCha8Rng,
+    /// Every quarantine file an open made on this disk, as it made it.
+    quarantines: BTreeMap<String, Arc<Vec<u8>>>,
+    /// Misdirected writes counted when the quarantine files were last compared.
+    quarantine_mark: u64,
+    /// Stray files placed by the simulator and still on the disk.
+    strays: BTreeSet<String>,
     stats: RunStats,
     trace: Trace,
     op_index: usize,
@@ -157,6 +192,7 @@ impl Runner {
     pub fn new(config: RunConfig, trace: bool) -> Self {
         let engine_config = Arc::new(config.limits.config(config.mutant));
         let disk = SimDisk::new(config.disk_seed(0), config.faults.clone());
+        let config_at_rest_seed = config.at_rest_seed;
         Runner {
             config,
             engine_config,
@@ -175,6 +211,10 @@ impl Runner {
             retired: FaultCounts::default(),
             synced: BTreeMap::new(),
             file_count: 0,
+            at_rest_rng: ChaCha8Rng::seed_from_u64(config_at_rest_seed),
+            quarantines: BTreeMap::new(),
+            quarantine_mark: 0,
+            strays: BTreeSet::new(),
             stats: RunStats::default(),
             trace: Trace::new(trace),
             op_index: 0,
@@ -202,6 +242,11 @@ impl Runner {
             expected: expected.into(),
             actual: actual.into(),
         }
+    }
+
+    /// A broken rule of [`rules`] as a violation.
+    fn check(&self, result: Result<(), Broken>) -> Result<(), Violation> {
+        result.map_err(|b| self.violation(b.category, b.expected, b.actual))
     }
 
     fn log(&self) -> &RaftLog<SimTypes> {
@@ -556,9 +601,12 @@ impl Runner {
     /// Records the last synced range of every file, if new, and counts removed files.
     fn observe_syncs(&mut self) {
         let names = self.disk.file_names();
-        self.stats.chunk_files_removed +=
-            (self.file_count as u64).saturating_sub(names.len() as u64);
-        self.file_count = names.len();
+        let chunks = names
+            .iter()
+            .filter(|n| parse_chunk_name(n).is_some())
+            .count();
+        self.stats.chunk_files_removed += (self.file_count as u64).saturating_sub(chunks as u64);
+        self.file_count = chunks;
         for name in names {
             if let Some((start, end)) = self.disk.last_synced_range(&name) {
                 let ranges = self.synced.entry(name).or_default();
@@ -596,19 +644,22 @@ impl Runner {
     /// synced range and whatever a later power loss kept after it (whole writes, which
     /// the open then adopts, or torn ones and garbage, which it drops).
     fn in_last_synced_write(&self, at: &BitRot) -> bool {
+        self.in_last_synced_range(&at.file_name, at.offset_bytes, at.offset_bytes + 1)
+    }
+
+    /// Does `[lo, hi)` of `file_name` touch the last writes made durable still in it?
+    /// See [`Runner::in_last_synced_write`].
+    fn in_last_synced_range(&self, file_name: &str, lo: u64, hi: u64) -> bool {
         let len = self
             .disk
-            .durable_bytes(&at.file_name)
+            .file_bytes_shared(file_name)
             .map_or(0, |b| b.len() as u64);
-        let ranges = self
-            .synced
-            .get(&at.file_name)
-            .map_or(&[][..], |r| r.as_slice());
+        let ranges = self.synced.get(file_name).map_or(&[][..], |r| r.as_slice());
         for &(start, end, how) in ranges.iter().rev() {
             if start >= len {
                 continue; // cut away by an open's repair
             }
-            if at.offset_bytes >= start && at.offset_bytes < end.min(len) {
+            if lo < end.min(len) && hi > start {
                 return true;
             }
             if how == Durable::Synced {
@@ -668,7 +719,42 @@ impl Runner {
         }
         self.log = None;
         self.disk.crash();
-        self.reopen(Excuses::default(), true)
+        let at_rest = self.inject_at_rest(false);
+        self.reopen(
+            Excuses {
+                at_rest,
+                ..Excuses::default()
+            },
+            true,
+        )
+    }
+
+    /// Draws and applies this reopen's at-rest faults (see [`at_rest`]).
+    fn inject_at_rest(&mut self, power_loss: bool) -> Vec<Injected> {
+        if !self.config.at_rest.any() {
+            return Vec::new();
+        }
+        let mut rng = std::mem::replace(&mut self.at_rest_rng, ChaCha8Rng::seed_from_u64(0));
+        let injected = {
+            let in_last_synced =
+                |name: &str, lo: u64, hi: u64| self.in_last_synced_range(name, lo, hi);
+            let cx = at_rest::Context {
+                disk: &self.disk,
+                engine: &self.engine_config,
+                in_last_synced: &in_last_synced,
+                power_loss,
+            };
+            at_rest::inject(&self.config.at_rest, &mut rng, &cx)
+        };
+        self.at_rest_rng = rng;
+        for f in &injected {
+            self.stats.count_at_rest(f);
+            if let Injected::Stray { name, .. } = f {
+                self.strays.insert(name.clone());
+            }
+            self.trace.line(|| format!("         at rest: {f}"));
+        }
+        injected
     }
 
     fn power_loss(&mut self, rot: bool) -> Result<(), Violation> {
@@ -699,7 +785,9 @@ impl Runner {
         let misdirected = after.misdirected_writes > self.misdirected_mark;
         self.misdirected_mark = after.misdirected_writes;
         let rot = if rot {
-            self.disk.bit_rot(None).map(|at| {
+            // Chunk files only: quarantine files are watched for changes.
+            let chunk = |name: &str| parse_chunk_name(name).is_some();
+            self.disk.bit_rot_where(chunk).map(|at| {
                 let in_last_synced = self.in_last_synced_write(&at);
                 Rot { at, in_last_synced }
             })
@@ -738,7 +826,15 @@ impl Runner {
                 }
             )
         });
-        self.reopen(Excuses { rot, misdirected }, true)
+        let at_rest = self.inject_at_rest(true);
+        self.reopen(
+            Excuses {
+                rot,
+                misdirected,
+                at_rest,
+            },
+            true,
+        )
     }
 
     fn clean_reopen(&mut self) -> Result<(), Violation> {
@@ -751,57 +847,196 @@ impl Runner {
         self.reopen(Excuses::default(), true)
     }
 
-    /// Opens the log again and checks what it recovered.
-    fn reopen(&mut self, excuses: Excuses, counted: bool) -> Result<(), Violation> {
+    /// Opens the log again and checks what it recovered, and the files it left.
+    fn reopen(&mut self, mut excuses: Excuses, counted: bool) -> Result<(), Violation> {
         self.flushes.clear();
         take_outcomes(&self.outcomes);
         self.failed = false;
-        for _ in 0..MAX_OPEN_ATTEMPTS {
-            let before = self.disk.fault_counts();
+        let mut attempts = 0;
+        let mut latent = LatentView::default();
+        while attempts < MAX_OPEN_ATTEMPTS {
+            attempts += 1;
+            let before = DirSnapshot::take(&self.disk);
+            let misdirected = self.disk.fault_counts().misdirected_writes;
+            self.check(rules::quarantine_files_kept(
+                &self.quarantines,
+                &before,
+                misdirected > self.quarantine_mark,
+            ))?;
+            if misdirected > self.quarantine_mark {
+                for (name, bytes) in self.quarantines.iter_mut() {
+                    *bytes = before.files[name].bytes.clone();
+                }
+                self.quarantine_mark = misdirected;
+            }
+            latent = self.latent_view(&before);
+            let counts_before = self.disk.fault_counts();
             let opened = RaftLog::<SimTypes>::open_with(
                 Arc::new(self.disk.clone()),
                 self.engine_config.clone(),
             );
-            let after = self.disk.fault_counts();
-            match opened {
+            let counts_after = self.disk.fault_counts();
+            let e = match opened {
                 Ok(log) => {
                     self.log = Some(log);
+                    self.stats.opens_recovered += 1;
+                    self.check(rules::version_skew_is_refused(&before, true))?;
+                    self.check_files_after_open(&before)?;
                     let names = self.disk.file_names();
                     self.synced.retain(|name, _| names.contains(name));
-                    self.file_count = names.len();
+                    self.file_count = names
+                        .iter()
+                        .filter(|n| parse_chunk_name(n).is_some())
+                        .count();
                     self.observe_syncs();
-                    return self.check_recovery(&excuses, counted);
+                    return self.check_recovery(&excuses, latent, counted);
                 }
-                Err(e) => {
-                    self.trace.line(|| {
-                        format!(
-                            "         open -> Err({:?}: {e}) [{}]",
-                            e.kind(),
-                            fault_delta(&before, &after)
-                        )
-                    });
-                    match e.kind() {
-                        ErrorKind::Io if injected_open_error(&before, &after) => self.stats.open_io_errors += 1,
-                        ErrorKind::Corrupt | ErrorKind::ChunkGap if excuses.rot.is_some() || excuses.misdirected => {
-                            self.stats.corrupt_opens += 1;
-                            return self.fresh_disk();
-                        }
-                        _ => {
-                            return Err(self.violation(
-                                "open",
-                                "open succeeds (refused only after rot or a misdirected write since the previous power loss; I/O errors only when injected)",
-                                format!("Err({:?}: {e}); faults during open: [{}]", e.kind(), fault_delta(&before, &after)),
-                            ))
-                        }
-                    }
-                }
+                Err(e) => e,
+            };
+            self.trace.line(|| {
+                format!(
+                    "         open -> Err({:?}: {e}) [{}]",
+                    e.kind(),
+                    fault_delta(&counts_before, &counts_after)
+                )
+            });
+            if e.kind() == ErrorKind::Io {
+                self.check(rules::open_io_error_only_after_write_faults(
+                    &counts_before,
+                    &counts_after,
+                    &e.to_string(),
+                ))?;
+                self.stats.open_io_errors += 1;
+                continue;
             }
+            let refusal = format!("{:?}", e.kind());
+            self.stats.count_refusal(&refusal);
+            let after = DirSnapshot::take(&self.disk);
+            self.check(rules::refused_open_touched_nothing(
+                &before,
+                &after,
+                &format!("{refusal}: {e}"),
+            ))?;
+            let allowed = self.allowed_refusals(&excuses, latent);
+            self.check(rules::refusal_is_excused(
+                &format!("{refusal}: {e}"),
+                &refusal,
+                &allowed,
+                &excuses.describe(),
+            ))?;
+            if latent.proven && refusal == CORRUPT {
+                self.stats.latent_proven_refused += 1;
+            }
+            // The operator puts back what the at-rest faults changed; the reopen must
+            // then succeed (unless other faults excuse a refusal): the refusal
+            // destroyed nothing.
+            let undo: Vec<Injected> = excuses
+                .at_rest
+                .iter()
+                .filter(|f| f.undoable())
+                .cloned()
+                .collect();
+            if !undo.is_empty() {
+                for f in undo.iter().rev() {
+                    if let Err(err) = f.undo(&self.disk) {
+                        return Err(self.violation(
+                            "simulator",
+                            format!("the operator undoes {f}"),
+                            format!("{err}"),
+                        ));
+                    }
+                    if let Injected::Stray { name, .. } = f {
+                        self.strays.remove(name);
+                    }
+                    self.trace.line(|| format!("         operator undoes: {f}"));
+                }
+                excuses.at_rest.retain(|f| !f.undoable());
+                self.stats.operator_undos += 1;
+                attempts -= 1;
+                continue;
+            }
+            self.stats.corrupt_opens += 1;
+            return self.fresh_disk();
         }
         self.stats.open_gave_up += 1;
+        self.stats.latent_unreadable += u64::from(latent.present);
         self.trace.line(|| {
             format!("         open failed {MAX_OPEN_ATTEMPTS} times: the disk is unreadable")
         });
         self.fresh_disk()
+    }
+
+    /// The refusals documented for the faults injected since the previous open.
+    fn allowed_refusals(&self, excuses: &Excuses, latent: LatentView) -> BTreeSet<&'static str> {
+        let mut allowed = BTreeSet::new();
+        if excuses.rot.is_some() || excuses.misdirected {
+            allowed.extend([CORRUPT, CHUNK_GAP]);
+        }
+        for f in &excuses.at_rest {
+            allowed.extend(f.allowed_refusals().iter().copied());
+        }
+        if latent.proven {
+            allowed.insert(CORRUPT);
+        }
+        allowed
+    }
+
+    /// Where the latent sector errors of the chunk files lie (see [`LatentView`]).
+    fn latent_view(&self, before: &DirSnapshot) -> LatentView {
+        let mut view = LatentView::default();
+        let chunks = before.chunks();
+        for (i, &(id, name)) in chunks.iter().enumerate() {
+            let f = &before.files[name];
+            let len = f.bytes.len() as u64;
+            let bad: Vec<_> = f
+                .unreadable
+                .iter()
+                .filter(|r| r.start < len)
+                .cloned()
+                .collect();
+            if bad.is_empty() {
+                continue;
+            }
+            view.present = true;
+            if i + 1 < chunks.len() {
+                view.proven = true;
+                continue;
+            }
+            match layout::first_damage(&f.bytes, id, &bad) {
+                Some((at, true)) if layout::first_damage(&f.bytes, id, &[]) != Some((at, true)) => {
+                    view.proven = true
+                }
+                Some(_) => view.in_tail = true,
+                None => {}
+            }
+            view.in_last_synced |= bad
+                .iter()
+                .any(|r| self.in_last_synced_range(name, r.start, r.end));
+        }
+        view
+    }
+
+    /// The rules about the files a successful open left: chunks tile, nothing past
+    /// the end, nothing dropped without a quarantine, quarantine files recorded.
+    fn check_files_after_open(&mut self, before: &DirSnapshot) -> Result<(), Violation> {
+        let after = DirSnapshot::take(&self.disk);
+        let stat = self.log().stat();
+        self.check(rules::closed_chunks_tile(&after, &stat))?;
+        self.check(rules::nothing_past_recovered_end(&after, &stat))?;
+        let lost = rules::lost_bytes(before, &after, &self.strays);
+        self.check(rules::acked_bytes_kept(&lost))?;
+        self.check(rules::nothing_dropped_without_quarantine(&lost))?;
+        for (name, bytes) in after.quarantines() {
+            if !before.files.contains_key(&name) {
+                self.stats.quarantine_files += 1;
+                self.stats.quarantined_bytes += bytes.len() as u64;
+                self.trace
+                    .line(|| format!("         quarantined: {name} ({} bytes)", bytes.len()));
+                self.quarantines.insert(name, bytes);
+            }
+        }
+        self.strays.retain(|name| after.files.contains_key(name));
+        Ok(())
     }
 
     /// Continues on a fresh, empty disk.
@@ -824,6 +1059,9 @@ impl Runner {
         self.history = History::new(Model::default(), self.seq);
         self.misdirected_mark = 0;
         self.synced.clear();
+        self.quarantines.clear();
+        self.quarantine_mark = 0;
+        self.strays.clear();
         self.stats.fresh_disks += 1;
         self.trace
             .line(|| format!("         fresh disk #{}", self.generation));
@@ -884,7 +1122,12 @@ impl Runner {
 
     /// Checks the state a successful open recovered against the history, then makes
     /// it the model's new base.
-    fn check_recovery(&mut self, excuses: &Excuses, counted: bool) -> Result<(), Violation> {
+    fn check_recovery(
+        &mut self,
+        excuses: &Excuses,
+        latent: LatentView,
+        counted: bool,
+    ) -> Result<(), Violation> {
         let state = self.log().log_state().clone();
         let first = self.log().first_index();
         let entries = self.read_back()?;
@@ -906,13 +1149,45 @@ impl Runner {
         if counted {
             self.stats.recoveries_checked += 1;
         }
-        let undecidable = excuses.rot.as_ref().is_some_and(|r| r.in_last_synced);
+        // Losses are excused only where undecidable: the damage lies in the very last
+        // synced write (it looks exactly like a torn tail), or the last chunk file is
+        // gone or cut inside its header (it looks like one never written).
+        let rot_undecidable = excuses.rot.as_ref().is_some_and(|r| r.in_last_synced);
+        let at_rest_undecidable = excuses.at_rest.iter().find_map(|f| f.loss_excuse());
+        let latent_undecidable = latent.in_last_synced;
+        let undecidable = rot_undecidable || at_rest_undecidable.is_some() || latent_undecidable;
+        let lost = !matches!(verdict, Verdict::Prefix { .. });
+        if latent.present {
+            if lost && latent_undecidable {
+                self.stats.latent_undecidable += 1;
+            } else if latent.in_tail {
+                self.stats.latent_tail_quarantined += 1;
+            } else {
+                self.stats.latent_harmless += 1;
+            }
+        }
         match verdict {
             Verdict::Prefix { k, .. } => {
                 self.stats.rot_harmless += u64::from(excuses.rot.is_some());
                 self.stats.recoveries_dropping_unacked += u64::from(k < issued);
             }
-            Verdict::LostAcked { .. } | Verdict::NoPrefix if undecidable => self.stats.undecidable_rot += 1,
+            Verdict::LostAcked { .. } | Verdict::NoPrefix if undecidable => {
+                if rot_undecidable {
+                    self.stats.undecidable_rot += 1;
+                } else if let Some(cause) = at_rest_undecidable {
+                    self.stats.count_undecidable(cause);
+                }
+                self.trace.line(|| {
+                    format!(
+                        "         undecidable loss: {}",
+                        if rot_undecidable {
+                            "rot in the last synced write"
+                        } else {
+                            at_rest_undecidable.unwrap_or("latent sector error in the last synced write")
+                        }
+                    )
+                });
+            }
             Verdict::LostAcked { .. } | Verdict::NoPrefix if excuses.misdirected => self.stats.misdirected_losses += 1,
             Verdict::LostAcked { k, partial } => {
                 return Err(self.violation(
@@ -922,9 +1197,10 @@ impl Runner {
                         self.history.model_at(acked).describe()
                     ),
                     format!(
-                        "the model after write {k} (+{partial} entries of the next append): {}{}",
+                        "the model after write {k} (+{partial} entries of the next append): {}{}{}",
                         recovered.describe(),
-                        describe_rot(&excuses.rot)
+                        describe_rot(&excuses.rot),
+                        describe_at_rest(excuses)
                     ),
                 ))
             }
@@ -937,10 +1213,11 @@ impl Runner {
                         self.history.model_at(issued).describe()
                     ),
                     format!(
-                        "a state that equals no prefix since the open at write {}: {}{}",
+                        "a state that equals no prefix since the open at write {}: {}{}{}",
                         self.history.base_seq(),
                         recovered.describe(),
-                        describe_rot(&excuses.rot)
+                        describe_rot(&excuses.rot),
+                        describe_at_rest(excuses)
                     ),
                 ))
             }
@@ -989,6 +1266,15 @@ fn describe_rot(rot: &Option<Rot>) -> String {
             "; rot at {} byte {} (not in its last synced range: {})",
             r.at.file_name, r.at.offset_bytes, !r.in_last_synced
         ),
+    }
+}
+
+fn describe_at_rest(excuses: &Excuses) -> String {
+    if excuses.at_rest.is_empty() {
+        String::new()
+    } else {
+        let all: Vec<String> = excuses.at_rest.iter().map(|f| f.to_string()).collect();
+        format!("; at rest: {}", all.join("; "))
     }
 }
 

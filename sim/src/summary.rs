@@ -66,6 +66,95 @@ pub struct RunStats {
     pub fresh_disks: u64,
     /// Chunk files the worker removed after purges.
     pub chunk_files_removed: u64,
+    /// Opens that succeeded (every attempt counted).
+    pub opens_recovered: u64,
+    /// Opens refused with `UnsupportedVersion`.
+    pub refused_unsupported_version: u64,
+    /// Opens refused with `ChunkConflict`.
+    pub refused_chunk_conflict: u64,
+    /// Opens refused with `Corrupt`.
+    pub refused_corrupt: u64,
+    /// Opens refused with `ChunkGap`.
+    pub refused_chunk_gap: u64,
+    /// Opens refused with another kind (always a violation).
+    pub refused_other: u64,
+    /// Refusals after which the operator undid the at-rest faults and reopened.
+    pub operator_undos: u64,
+    /// Quarantine files the opens made.
+    pub quarantine_files: u64,
+    /// Bytes in them.
+    pub quarantined_bytes: u64,
+    /// At-rest faults injected: stray files.
+    pub at_rest_stray: u64,
+    /// At-rest faults injected: version skew.
+    pub at_rest_version: u64,
+    /// At-rest faults injected: header damage.
+    pub at_rest_header: u64,
+    /// At-rest faults injected: lost chunk files.
+    pub at_rest_lost: u64,
+    /// At-rest faults injected: zeroed ends of closed chunks.
+    pub at_rest_zeroed: u64,
+    /// At-rest faults injected: frame field rot.
+    pub at_rest_frame: u64,
+    /// At-rest faults injected: latent sector errors in the tail.
+    pub at_rest_latent_tail: u64,
+    /// Opens with a latent sector error in the last chunk's unproven tail that
+    /// recovered (the tail quarantined).
+    pub latent_tail_quarantined: u64,
+    /// Opens refused with `Corrupt` for a latent sector error in proven data.
+    pub latent_proven_refused: u64,
+    /// Opens that lost acknowledged writes to a latent sector error in the last synced
+    /// write (undecidable, excused).
+    pub latent_undecidable: u64,
+    /// Opens with latent sector errors that recovered with none of the above.
+    pub latent_harmless: u64,
+    /// Opens given up (unreadable) while a chunk file had a latent sector error.
+    pub latent_unreadable: u64,
+    /// Acknowledged writes lost with the last chunk file (excused, undecidable).
+    pub undecidable_lost_file: u64,
+    /// Acknowledged writes lost with a damaged last chunk header (excused).
+    pub undecidable_header: u64,
+    /// Acknowledged writes lost to frame rot in the last synced write (excused).
+    pub undecidable_frame: u64,
+}
+
+impl RunStats {
+    /// Counts an injected at-rest fault.
+    pub fn count_at_rest(&mut self, f: &crate::at_rest::Injected) {
+        use crate::at_rest::Injected::*;
+        match f {
+            Stray { .. } => self.at_rest_stray += 1,
+            VersionSkew { .. } => self.at_rest_version += 1,
+            HeaderDamage { .. } => self.at_rest_header += 1,
+            LostFile { .. } => self.at_rest_lost += 1,
+            ZeroedEnd { .. } => self.at_rest_zeroed += 1,
+            FrameRot { .. } => self.at_rest_frame += 1,
+            LatentTail { .. } => self.at_rest_latent_tail += 1,
+        }
+    }
+
+    /// Counts a refused open by its `ErrorKind` name.
+    pub fn count_refusal(&mut self, kind: &str) {
+        use crate::at_rest::{CHUNK_CONFLICT, CHUNK_GAP, CORRUPT, UNSUPPORTED_VERSION};
+        match kind {
+            UNSUPPORTED_VERSION => self.refused_unsupported_version += 1,
+            CHUNK_CONFLICT => self.refused_chunk_conflict += 1,
+            CORRUPT => self.refused_corrupt += 1,
+            CHUNK_GAP => self.refused_chunk_gap += 1,
+            _ => self.refused_other += 1,
+        }
+    }
+
+    /// Counts an excused loss by its cause (see `Injected::loss_excuse`).
+    pub fn count_undecidable(&mut self, cause: &str) {
+        if cause.starts_with("lost") {
+            self.undecidable_lost_file += 1;
+        } else if cause.starts_with("frame") {
+            self.undecidable_frame += 1;
+        } else {
+            self.undecidable_header += 1;
+        }
+    }
 }
 
 impl RunStats {
@@ -102,13 +191,37 @@ impl RunStats {
             open_io_errors,
             open_gave_up,
             fresh_disks,
-            chunk_files_removed
+            chunk_files_removed,
+            opens_recovered,
+            refused_unsupported_version,
+            refused_chunk_conflict,
+            refused_corrupt,
+            refused_chunk_gap,
+            refused_other,
+            operator_undos,
+            quarantine_files,
+            quarantined_bytes,
+            at_rest_stray,
+            at_rest_version,
+            at_rest_header,
+            at_rest_lost,
+            at_rest_zeroed,
+            at_rest_frame,
+            at_rest_latent_tail,
+            latent_tail_quarantined,
+            latent_proven_refused,
+            latent_undecidable,
+            latent_harmless,
+            latent_unreadable,
+            undecidable_lost_file,
+            undecidable_header,
+            undecidable_frame
         );
     }
 }
 
 /// Every field of [`FaultCounts`] with its name.
-pub fn fault_fields(c: &FaultCounts) -> [(&'static str, u64); 16] {
+pub fn fault_fields(c: &FaultCounts) -> [(&'static str, u64); 20] {
     [
         ("power losses", c.power_losses),
         ("crashes", c.crashes),
@@ -126,6 +239,10 @@ pub fn fault_fields(c: &FaultCounts) -> [(&'static str, u64); 16] {
         ("garbage sectors", c.garbage_sectors),
         ("misdirected writes", c.misdirected_writes),
         ("sync_dir failures", c.sync_dir_failures),
+        ("files placed from outside", c.files_placed),
+        ("files deleted from outside", c.files_deleted),
+        ("edits at rest", c.edits_at_rest),
+        ("zeroed sectors", c.zeroed_sectors),
     ]
 }
 
@@ -216,6 +333,7 @@ impl fmt::Display for RunSummary {
             crate::config::without_names(&c.without)
         )?;
         writeln!(f, "fault mix: {}", describe_faults(&c.faults))?;
+        writeln!(f, "at rest:   {}", c.at_rest)?;
         writeln!(f, "engine:    {}", c.limits)?;
         writeln!(f, "op mix:    {}", c.mix)?;
         writeln!(
@@ -249,6 +367,38 @@ impl fmt::Display for RunSummary {
             s.rot_harmless,
             s.undecidable_rot,
             s.misdirected_losses
+        )?;
+        writeln!(
+            f,
+            "opens recovered {}, refused: unsupported version {}, chunk conflict {}, corrupt {}, chunk gap {}, other {}; operator undos {}; quarantined {} files, {} bytes",
+            s.opens_recovered,
+            s.refused_unsupported_version,
+            s.refused_chunk_conflict,
+            s.refused_corrupt,
+            s.refused_chunk_gap,
+            s.refused_other,
+            s.operator_undos,
+            s.quarantine_files,
+            s.quarantined_bytes
+        )?;
+        writeln!(
+            f,
+            "at-rest faults: stray {}, version {}, header {}, lost {}, zeroed {}, frame {}, latent in tail {}; latent outcomes: tail quarantined {}, proven refused {}, undecidable {}, harmless {}, unreadable {}; undecidable losses: lost file {}, header {}, frame {}",
+            s.at_rest_stray,
+            s.at_rest_version,
+            s.at_rest_header,
+            s.at_rest_lost,
+            s.at_rest_zeroed,
+            s.at_rest_frame,
+            s.at_rest_latent_tail,
+            s.latent_tail_quarantined,
+            s.latent_proven_refused,
+            s.latent_undecidable,
+            s.latent_harmless,
+            s.latent_unreadable,
+            s.undecidable_lost_file,
+            s.undecidable_header,
+            s.undecidable_frame
         )?;
         writeln!(
             f,

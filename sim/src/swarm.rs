@@ -201,8 +201,70 @@ impl fmt::Display for SwarmReport {
             row(f, &format!("  {name}"), n)?;
         }
         row(f, "injected read errors seen by reads", s.read_faults_seen)?;
-        row(f, "open I/O errors (retried)", s.open_io_errors)?;
-        row(f, "opens given up (unreadable disk)", s.open_gave_up)?;
+        row(
+            f,
+            "opens",
+            s.opens_recovered
+                + s.refused_unsupported_version
+                + s.refused_chunk_conflict
+                + s.refused_corrupt
+                + s.refused_chunk_gap
+                + s.refused_other
+                + s.open_io_errors,
+        )?;
+        row(f, "  recovered", s.opens_recovered)?;
+        row(
+            f,
+            "  refused: UnsupportedVersion",
+            s.refused_unsupported_version,
+        )?;
+        row(f, "  refused: ChunkConflict", s.refused_chunk_conflict)?;
+        row(f, "  refused: Corrupt", s.refused_corrupt)?;
+        row(f, "  refused: ChunkGap", s.refused_chunk_gap)?;
+        row(f, "  refused: other kind", s.refused_other)?;
+        row(f, "  failed with an I/O error (retried)", s.open_io_errors)?;
+        row(f, "  given up (unreadable disk)", s.open_gave_up)?;
+        row(f, "  refusals undone by the operator", s.operator_undos)?;
+        row(f, "quarantine files made", s.quarantine_files)?;
+        row(f, "quarantined bytes", s.quarantined_bytes)?;
+        row(f, "at-rest faults injected", 0)?;
+        row(f, "  stray chunk-named files", s.at_rest_stray)?;
+        row(f, "  version skew", s.at_rest_version)?;
+        row(f, "  header damage (first/only/last)", s.at_rest_header)?;
+        row(f, "  lost chunk files", s.at_rest_lost)?;
+        row(f, "  zeroed ends of closed chunks", s.at_rest_zeroed)?;
+        row(f, "  frame field rot", s.at_rest_frame)?;
+        row(
+            f,
+            "  latent sector errors in the tail",
+            s.at_rest_latent_tail,
+        )?;
+        row(f, "latent sector outcomes (opens)", 0)?;
+        row(
+            f,
+            "  in the tail, quarantined, opened",
+            s.latent_tail_quarantined,
+        )?;
+        row(
+            f,
+            "  in proven data, refused (Corrupt)",
+            s.latent_proven_refused,
+        )?;
+        row(f, "  undecidable (last synced write)", s.latent_undecidable)?;
+        row(f, "  harmless", s.latent_harmless)?;
+        row(f, "  unreadable (open given up)", s.latent_unreadable)?;
+        row(f, "undecidable losses (excused)", 0)?;
+        row(f, "  lost last chunk file", s.undecidable_lost_file)?;
+        row(
+            f,
+            "  last chunk header damaged or cut",
+            s.undecidable_header,
+        )?;
+        row(
+            f,
+            "  frame rot in the last synced write",
+            s.undecidable_frame,
+        )?;
         row(f, "rot injected before a reopen", s.rot_injected)?;
         row(f, "  corrupt opens (refused, fresh disk)", s.corrupt_opens)?;
         row(f, "  harmless (correct prefix)", s.rot_harmless)?;
