@@ -230,6 +230,9 @@ pub enum Injected {
         name: String,
         /// Which chunk.
         which: Which,
+        /// No chunk file after it holds a valid batch: it was the last one with
+        /// data (a crash at a chunk switch leaves an empty or header-only chunk).
+        last_with_data: bool,
         /// Its bytes.
         bytes: Vec<u8>,
     },
@@ -273,6 +276,11 @@ pub const CHUNK_CONFLICT: &str = "ChunkConflict";
 pub const CORRUPT: &str = "Corrupt";
 /// See [`UNSUPPORTED_VERSION`].
 pub const CHUNK_GAP: &str = "ChunkGap";
+/// `Corrupt` with `DamageKind::MissingEntries`: the replayed chunks need entries no
+/// chunk file holds. After a latent sector error made a whole last chunk unreadable
+/// this is sound: the chunks before it were removed by a purge recorded in it, which
+/// proves it had been synced.
+pub const CORRUPT_MISSING_ENTRIES: &str = "Corrupt(MissingEntries)";
 
 impl Injected {
     /// A short name of the kind, for counters.
@@ -316,7 +324,9 @@ impl Injected {
     /// Why losing acknowledged writes is undecidable after this fault, if it is.
     pub fn loss_excuse(&self) -> Option<&'static str> {
         match self {
-            Injected::LostFile { which, .. } if which.is_last() => Some("lost last chunk file"),
+            Injected::LostFile { last_with_data, .. } if *last_with_data => {
+                Some("lost last chunk file")
+            }
             Injected::HeaderDamage {
                 which,
                 how: HeaderHow::Cut { .. },
@@ -393,9 +403,21 @@ impl fmt::Display for Injected {
                     ""
                 }
             ),
-            Injected::LostFile { name, which, bytes } => {
-                write!(f, "lost {name} ({which:?}, {} bytes)", bytes.len())
-            }
+            Injected::LostFile {
+                name,
+                which,
+                last_with_data,
+                bytes,
+            } => write!(
+                f,
+                "lost {name} ({which:?}{}, {} bytes)",
+                if *last_with_data && !which.is_last() {
+                    ", the last with data"
+                } else {
+                    ""
+                },
+                bytes.len()
+            ),
             Injected::ZeroedEnd {
                 name,
                 start,
@@ -651,10 +673,16 @@ fn lost_file(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Option<Injected> {
         _ => files.len() - 1,
     };
     let name = files[index].1.clone();
+    let last_with_data = files[index + 1..].iter().all(|(id, n, _)| {
+        cx.disk
+            .file_bytes_shared(n)
+            .is_none_or(|b| layout::valid_end(&b, *id) <= CHUNK_HEADER_BYTES)
+    });
     let bytes = cx.disk.delete_file(&name).ok()?;
     Some(Injected::LostFile {
         name,
         which: Which::of(index, files.len()),
+        last_with_data,
         bytes,
     })
 }
@@ -688,6 +716,18 @@ fn stray_id(rng: &mut ChaCha8Rng, place: StrayPlace, files: &[(u64, String, u64)
 fn stray_file(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Option<Injected> {
     let files = chunk_files(cx.disk);
     let taken = |id: u64| files.iter().any(|f| f.0 == id);
+    // A valid chunk of ours (by its header) whose id is where the log's valid batches
+    // end, or that ends where a chunk starts, is indistinguishable from one that
+    // continues the log: not a fault the log can detect.
+    let continues = |id: u64, len: u64| {
+        files.is_empty()
+            || files.last().is_some_and(|(last, name, _)| {
+                cx.disk
+                    .file_bytes_shared(name)
+                    .is_some_and(|b| last + layout::valid_end(&b, *last) == id)
+            })
+            || files.iter().any(|f| f.0 == id + len)
+    };
     let mut content = match rng.gen_range(0..4) {
         0 => StrayContent::Empty,
         1 => StrayContent::Garbage,
@@ -700,15 +740,8 @@ fn stray_file(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Option<Injected> {
             Some((id, foreign)) => {
                 bytes = foreign;
                 // Under its own name, unless that name is taken or would continue the
-                // log exactly (a valid chunk of ours there is indistinguishable from
-                // one that continues the log: not a fault the log can detect).
-                let continues = files.last().is_some_and(|(last, name, _)| {
-                    cx.disk
-                        .file_bytes_shared(name)
-                        .is_some_and(|b| last + layout::valid_end(&b, *last) == id)
-                }) || files.iter().any(|f| f.0 == id + bytes.len() as u64)
-                    || files.is_empty();
-                if rng.gen_bool(0.5) && !taken(id) && !continues {
+                // log exactly.
+                if rng.gen_bool(0.5) && !taken(id) && !continues(id, bytes.len() as u64) {
                     own_name = Some(id);
                     content = StrayContent::ForeignOwnName;
                 }
@@ -746,7 +779,8 @@ fn stray_file(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Option<Injected> {
                 _ => StrayPlace::BeforeFirst,
             };
             let id = stray_id(rng, place, &files)?;
-            if taken(id) {
+            let own = layout::parse_chunk_header(&bytes).is_some_and(|(_, hid)| hid == id);
+            if taken(id) || (own && continues(id, bytes.len() as u64)) {
                 return None;
             }
             (id, place)

@@ -34,6 +34,9 @@ pub enum Command {
         /// Print every step.
         #[arg(long)]
         trace: bool,
+        /// Do not shrink a violating run.
+        #[arg(long)]
+        no_shrink: bool,
         /// Run a deliberately broken engine variant: ack-before-sync,
         /// skip-sync-dir-on-create, skip-crc-check, write-before-validate,
         /// evict-unsynced, ignore-sync-failure.
@@ -67,6 +70,9 @@ pub enum Command {
         /// How many violating seeds to shrink and print, lowest first.
         #[arg(long, default_value_t = 1)]
         shrink: usize,
+        /// List every violating seed, one line each (seed, rule, op).
+        #[arg(long)]
+        list: bool,
     },
 }
 
@@ -161,6 +167,7 @@ pub fn main_with(cli: Cli) -> i32 {
             seed,
             ops,
             trace,
+            no_shrink,
             mutant,
             without,
         } => {
@@ -185,7 +192,9 @@ pub fn main_with(cli: Cli) -> i32 {
             );
             if outcome.summary.violation.is_some() {
                 println!("replay: {}", replay_command(&outcome.summary));
-                shrink_and_print(&outcome.summary);
+                if !no_shrink {
+                    shrink_and_print(&outcome.summary);
+                }
                 return 1;
             }
             0
@@ -198,6 +207,7 @@ pub fn main_with(cli: Cli) -> i32 {
             mutant,
             without,
             shrink,
+            list,
         } => {
             let mut options = SwarmOptions::new(seeds);
             options.start = start;
@@ -214,6 +224,16 @@ pub fn main_with(cli: Cli) -> i32 {
                 return 0;
             }
             println!();
+            if list {
+                for summary in &report.violations {
+                    if let Some(v) = &summary.violation {
+                        println!(
+                            "violating seed {} ({}) at op #{}: {}",
+                            summary.config.seed, v.category, v.op_index, v.op
+                        );
+                    }
+                }
+            }
             for summary in report.violations.iter().take(20) {
                 if let Some(v) = &summary.violation {
                     println!("seed {}: {v}", summary.config.seed);

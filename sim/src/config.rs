@@ -264,7 +264,7 @@ impl RunConfig {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut faults = FaultConfig::swarm(&mut rng);
         // A side stream: adding the at-rest faults moved no other draw of a seed.
-        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0xA7_4E57_F4u64.rotate_left(17));
+        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0xA74E_57F4_u64.rotate_left(17));
         let mut at_rest = AtRestFaults::swarm(&mut side);
         let at_rest_seed = side.gen();
         let mut without = without.to_vec();

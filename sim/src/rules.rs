@@ -49,6 +49,19 @@ pub struct FileSnap {
     pub unreadable: Vec<Range<u64>>,
     /// One past its last byte a successful `sync_data` of the engine made durable.
     pub synced_end: u64,
+    /// Its name is durable. Computed for quarantine files only (`false` for others).
+    pub durable_name: bool,
+    /// Its bytes are durable: a power loss keeps what reads see. Computed for
+    /// quarantine files only (`false` for the others).
+    pub durable_bytes: bool,
+}
+
+impl FileSnap {
+    /// Name and bytes durable; with `misdirected` (a misdirected write fired, which
+    /// may have put the file's own bytes elsewhere on the medium) the name suffices.
+    pub fn durable(&self, misdirected: bool) -> bool {
+        self.durable_name && (self.durable_bytes || misdirected)
+    }
 }
 
 /// The log directory at one moment.
@@ -62,6 +75,7 @@ impl DirSnapshot {
     /// The directory of `disk` now (cheap: file bytes are shared, not copied).
     pub fn take(disk: &SimDisk) -> Self {
         let ss = disk.sector_size_bytes();
+        let durable_names = disk.file_names_durable();
         let files = disk
             .file_names()
             .into_iter()
@@ -74,12 +88,17 @@ impl DirSnapshot {
                     .map(|s| s * ss..(s + 1) * ss)
                     .collect();
                 let synced_end = disk.synced_end(&name).unwrap_or(0);
+                let quarantine = parse_quarantine_name(&name).is_some();
+                let durable_name = quarantine && durable_names.binary_search(&name).is_ok();
+                let durable_bytes = quarantine && disk.is_durable(&name).unwrap_or(false);
                 Some((
                     name,
                     FileSnap {
                         bytes,
                         unreadable,
                         synced_end,
+                        durable_name,
+                        durable_bytes,
                     },
                 ))
             })
@@ -121,10 +140,18 @@ fn same_bytes(a: &Arc<Vec<u8>>, b: &Arc<Vec<u8>>) -> bool {
 }
 
 fn first_difference(a: &[u8], b: &[u8]) -> usize {
-    a.iter()
-        .zip(b.iter())
+    let n = a.len().min(b.len());
+    // Blocks first (memcmp), then the bytes of the first differing block.
+    const BLOCK: usize = 256;
+    let mut at = 0;
+    while at + BLOCK <= n && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    a[at..n]
+        .iter()
+        .zip(&b[at..n])
         .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()))
+        .map_or(n, |p| at + p)
 }
 
 /// A refused open touches nothing: every file name and every byte as before the open.
@@ -165,13 +192,15 @@ pub fn refused_open_touched_nothing(
 
 /// An open's refusal names one of the typed errors documented for the faults injected
 /// before it (`allowed`, by `ErrorKind` name).
+/// `names` are the refusal's names, most general first (e.g. `Corrupt`, then
+/// `Corrupt(MissingEntries)`): one of them must be allowed.
 pub fn refusal_is_excused(
     shown: &str,
-    refusal: &str,
+    names: &[&str],
     allowed: &BTreeSet<&'static str>,
     faults: &str,
 ) -> Result<(), Broken> {
-    if allowed.contains(refusal) {
+    if names.iter().any(|n| allowed.contains(n)) {
         return Ok(());
     }
     Err(broken(
@@ -256,6 +285,35 @@ pub fn quarantine_files_kept(
     Ok(())
 }
 
+/// Every quarantine file a successful open reports is durable when the open returns:
+/// synced and dir-synced (before the chunk was cut), so no power loss takes it back.
+pub fn reported_quarantine_files_durable(
+    reported: &BTreeSet<String>,
+    after: &DirSnapshot,
+    misdirected: bool,
+) -> Result<(), Broken> {
+    for name in reported {
+        match after.files.get(name) {
+            Some(f) if f.durable(misdirected) => {}
+            Some(_) => {
+                return Err(broken(
+                    "quarantine file not durable",
+                    format!("{name}, reported by the open, is synced and its name dir-synced"),
+                    "its name or bytes are not durable",
+                ))
+            }
+            None => {
+                return Err(broken(
+                    "quarantine file lost",
+                    format!("{name}, reported by the open, is in the directory"),
+                    "no such file",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Bytes of a chunk file that an open dropped without a trace: neither at their
 /// offset in the file any more, nor in a quarantine file of that chunk, nor in a
 /// place the contract lets open cut.
@@ -273,17 +331,21 @@ pub struct Lost {
 
 /// Finds the bytes of each chunk file before the open that are no longer in the
 /// directory after it. `strays` are files the simulator placed (never chunks of
-/// this log: their removal is not a purge).
+/// this log: their removal is not a purge). Only durable quarantine files count:
+/// the bytes must be synced and dir-synced before the chunk is cut (a leftover of an
+/// attempt that failed with an I/O error may not be).
 pub fn lost_bytes(
     before: &DirSnapshot,
     after: &DirSnapshot,
     strays: &BTreeSet<String>,
+    misdirected: bool,
 ) -> Vec<Lost> {
     let after_chunks = after.chunks();
     let first_after = after_chunks.first().map(|c| c.0);
     let quarantines: Vec<(crate::layout::QuarantineName, &Arc<Vec<u8>>)> = after
         .files
         .iter()
+        .filter(|(_, f)| f.durable(misdirected))
         .filter_map(|(n, f)| Some((parse_quarantine_name(n)?, &f.bytes)))
         .collect();
     let mut out = Vec::new();
@@ -296,6 +358,9 @@ pub fn lost_bytes(
             continue;
         }
         let now = after.files.get(name);
+        if now.is_some_and(|f| Arc::ptr_eq(&f.bytes, &snap.bytes)) {
+            continue; // untouched
+        }
         if now.is_none() && !strays.contains(name) && first_after.is_some_and(|f| id < f) {
             continue; // an old chunk before every remaining one: purged
         }
@@ -303,6 +368,9 @@ pub fn lost_bytes(
         let closed_end = now.and_then(|_| after_chunks.iter().find(|c| c.0 > id).map(|c| c.0 - id));
         let limit = keep_end.min(closed_end.unwrap_or(u64::MAX)) as usize;
         let a: &[u8] = now.map_or(&[], |f| &f.bytes[..]);
+        if a.len() >= limit && a[..limit] == b[..limit] {
+            continue; // all in place
+        }
         let ours: Vec<(u64, &Arc<Vec<u8>>)> = quarantines
             .iter()
             .filter(|(q, _)| q.chunk_id == id)
@@ -338,6 +406,12 @@ pub fn lost_bytes(
                 }
             }
             if advanced {
+                continue;
+            }
+            // An unreadable byte cannot be copied: the quarantine holds a zero for it,
+            // or ends before it (trailing zeros are not copied).
+            if unreadable(p) {
+                p += 1;
                 continue;
             }
             let synced = !strays.contains(name) && (p as u64) < snap.synced_end;
@@ -465,4 +539,141 @@ pub fn nothing_past_recovered_end(after: &DirSnapshot, stat: &Stat) -> Result<()
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::chunk_name;
+
+    fn snap(files: &[(&str, Vec<u8>)]) -> DirSnapshot {
+        DirSnapshot {
+            files: files
+                .iter()
+                .map(|(n, b)| {
+                    (
+                        n.to_string(),
+                        FileSnap {
+                            bytes: Arc::new(b.clone()),
+                            unreadable: Vec::new(),
+                            synced_end: b.len() as u64,
+                            durable_name: true,
+                            durable_bytes: true,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn q(chunk: u64, offset: u64) -> String {
+        format!("quarantine.{chunk:020}.{offset:020}.0")
+    }
+
+    fn lost(before: &DirSnapshot, after: &DirSnapshot) -> Vec<Lost> {
+        lost_bytes(before, after, &BTreeSet::new(), false)
+    }
+
+    #[test]
+    fn a_cut_tail_must_be_in_a_durable_quarantine() {
+        let data: Vec<u8> = (1..=200).collect();
+        let c = chunk_name(0);
+        let before = snap(&[(&c, data.clone())]);
+        // Cut at 100, nothing moved aside: 100 synced bytes lost.
+        let cut = snap(&[(&c, data[..100].to_vec())]);
+        let l = lost(&before, &cut);
+        assert_eq!(l[0].range, 100..200);
+        assert_eq!((l[0].bytes, l[0].synced_bytes), (100, 100));
+        assert!(acked_bytes_kept(&l).is_err());
+        // Moved aside whole: nothing lost.
+        let moved = snap(&[
+            (&c, data[..100].to_vec()),
+            (&q(0, 100), data[100..].to_vec()),
+        ]);
+        assert!(lost(&before, &moved).is_empty());
+        // A quarantine that is not durable does not count.
+        let mut not_durable = moved.clone();
+        not_durable.files.get_mut(&q(0, 100)).unwrap().durable_bytes = false;
+        assert_eq!(lost(&before, &not_durable)[0].bytes, 100);
+        // One of another chunk, or shorter, does not cover it all.
+        let other = snap(&[
+            (&c, data[..100].to_vec()),
+            (&q(7, 100), data[100..].to_vec()),
+        ]);
+        assert_eq!(lost(&before, &other)[0].bytes, 100);
+        let short = snap(&[
+            (&c, data[..100].to_vec()),
+            (&q(0, 100), data[100..150].to_vec()),
+        ]);
+        assert_eq!(lost(&before, &short)[0].range, 150..200);
+    }
+
+    #[test]
+    fn what_open_may_cut() {
+        let c0 = chunk_name(0);
+        let c1 = chunk_name(150);
+        let mut data: Vec<u8> = (1..=100).collect();
+        data.resize(300, 0);
+        // Zeros at the end of the last chunk may go.
+        let before = snap(&[(&c0, data.clone())]);
+        assert!(lost(&before, &snap(&[(&c0, data[..100].to_vec())])).is_empty());
+        // Bytes past a closed chunk's end (the next chunk's id) may go.
+        let mut past = data.clone();
+        past[200] = 9;
+        let before = snap(&[(&c0, past.clone()), (&c1, vec![1; 30])]);
+        let after = snap(&[(&c0, past[..150].to_vec()), (&c1, vec![1; 30])]);
+        assert!(lost(&before, &after).is_empty());
+        // But not when the chunk became the last one.
+        let after = snap(&[(&c0, past[..150].to_vec())]);
+        assert_eq!(lost(&before, &after)[0].range, 150..201);
+        // An old chunk before every remaining one may go (purged)...
+        let before = snap(&[(&c0, data.clone()), (&c1, vec![1; 30])]);
+        assert!(lost(&before, &snap(&[(&c1, vec![1; 30])])).is_empty());
+        // ... unless it is a stray file the simulator placed.
+        let strays: BTreeSet<String> = [c0.clone()].into();
+        let l = lost_bytes(&before, &snap(&[(&c1, vec![1; 30])]), &strays, false);
+        assert_eq!((l[0].bytes, l[0].synced_bytes), (100, 0));
+        assert!(acked_bytes_kept(&l).is_ok());
+        assert!(nothing_dropped_without_quarantine(&l).is_err());
+    }
+
+    #[test]
+    fn unreadable_bytes_may_be_zeros_or_missing() {
+        let data: Vec<u8> = (1..=200).collect();
+        let c = chunk_name(0);
+        let mut before = snap(&[(&c, data.clone())]);
+        before.files.get_mut(&c).unwrap().unreadable = vec![128..256];
+        let mut copy = data[100..].to_vec();
+        copy[28..].fill(0);
+        let after = snap(&[
+            (&c, data[..100].to_vec()),
+            (&q(0, 100), copy[..28].to_vec()),
+        ]);
+        assert!(lost(&before, &after).is_empty());
+        // Readable bytes written as zeros are lost.
+        let mut zeroed = data[100..].to_vec();
+        zeroed[20..].fill(0);
+        let after = snap(&[(&c, data[..100].to_vec()), (&q(0, 100), zeroed)]);
+        assert_eq!(lost(&before, &after)[0].range, 120..128);
+    }
+
+    #[test]
+    fn refused_open_and_quarantine_rules() {
+        let c = chunk_name(0);
+        let before = snap(&[(&c, vec![1, 2, 3])]);
+        assert!(refused_open_touched_nothing(&before, &before.clone(), "x").is_ok());
+        let changed = snap(&[(&c, vec![1, 2])]);
+        assert!(refused_open_touched_nothing(&before, &changed, "x").is_err());
+        let more = snap(&[(&c, vec![1, 2, 3]), (&q(0, 0), vec![1])]);
+        assert!(refused_open_touched_nothing(&before, &more, "x").is_err());
+        let known: BTreeMap<String, Arc<Vec<u8>>> = [(q(0, 0), Arc::new(vec![1]))].into();
+        assert!(quarantine_files_kept(&known, &more, false).is_ok());
+        let other = snap(&[(&q(0, 0), vec![2])]);
+        assert!(quarantine_files_kept(&known, &other, false).is_err());
+        assert!(quarantine_files_kept(&known, &other, true).is_ok());
+        assert!(quarantine_files_kept(&known, &before, true).is_err());
+        let allowed: BTreeSet<&'static str> = ["Corrupt"].into();
+        assert!(refusal_is_excused("", &["Corrupt"], &allowed, "").is_ok());
+        assert!(refusal_is_excused("", &["ChunkGap", ""], &allowed, "").is_err());
+    }
 }

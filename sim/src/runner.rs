@@ -19,7 +19,7 @@
 //!   model: the ops go on being checked.
 //! - The state an open recovers is taken as durable: the history restarts from it.
 
-use crate::at_rest::{self, Injected, CHUNK_GAP, CORRUPT};
+use crate::at_rest::{self, Injected, CHUNK_GAP, CORRUPT, CORRUPT_MISSING_ENTRIES};
 use crate::check::{History, Verdict};
 use crate::config::{FaultKind, RunConfig};
 use crate::layout::{self, parse_chunk_name};
@@ -31,7 +31,7 @@ use crate::trace::Trace;
 use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
 use raftwal::mutants::Mutant;
 use raftwal::storage::{BitRot, FaultCounts, SimDisk};
-use raftwal::{Config, Error, ErrorKind, RaftLog, RaftLogState, RaftLogWriter, Stat};
+use raftwal::{Config, DamageKind, Error, ErrorKind, RaftLog, RaftLogState, RaftLogWriter, Stat};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
@@ -853,7 +853,9 @@ impl Runner {
         take_outcomes(&self.outcomes);
         self.failed = false;
         let mut attempts = 0;
-        let mut latent = LatentView::default();
+        // The directory before the first attempt: an attempt that fails with an I/O
+        // error may have moved bytes already, the rules judge all attempts together.
+        let mut first: Option<(DirSnapshot, LatentView)> = None;
         while attempts < MAX_OPEN_ATTEMPTS {
             attempts += 1;
             let before = DirSnapshot::take(&self.disk);
@@ -869,7 +871,10 @@ impl Runner {
                 }
                 self.quarantine_mark = misdirected;
             }
-            latent = self.latent_view(&before);
+            let latent = self.latent_view(&before);
+            let (first_before, latent) = first.get_or_insert((before.clone(), latent));
+            let latent = *latent;
+            let first_before = first_before.clone();
             let counts_before = self.disk.fault_counts();
             let opened = RaftLog::<SimTypes>::open_with(
                 Arc::new(self.disk.clone()),
@@ -880,8 +885,8 @@ impl Runner {
                 Ok(log) => {
                     self.log = Some(log);
                     self.stats.opens_recovered += 1;
-                    self.check(rules::version_skew_is_refused(&before, true))?;
-                    self.check_files_after_open(&before)?;
+                    self.check(rules::version_skew_is_refused(&first_before, true))?;
+                    self.check_files_after_open(&first_before)?;
                     let names = self.disk.file_names();
                     self.synced.retain(|name, _| names.contains(name));
                     self.file_count = names
@@ -918,9 +923,16 @@ impl Runner {
                 &format!("{refusal}: {e}"),
             ))?;
             let allowed = self.allowed_refusals(&excuses, latent);
+            let detail = match &e {
+                Error::Corrupt {
+                    damage: DamageKind::MissingEntries,
+                    ..
+                } => CORRUPT_MISSING_ENTRIES,
+                _ => "",
+            };
             self.check(rules::refusal_is_excused(
                 &format!("{refusal}: {e}"),
-                &refusal,
+                &[&refusal, detail],
                 &allowed,
                 &excuses.describe(),
             ))?;
@@ -953,13 +965,14 @@ impl Runner {
                 excuses.at_rest.retain(|f| !f.undoable());
                 self.stats.operator_undos += 1;
                 attempts -= 1;
+                first = None;
                 continue;
             }
             self.stats.corrupt_opens += 1;
             return self.fresh_disk();
         }
         self.stats.open_gave_up += 1;
-        self.stats.latent_unreadable += u64::from(latent.present);
+        self.stats.latent_unreadable += u64::from(first.is_some_and(|f| f.1.present));
         self.trace.line(|| {
             format!("         open failed {MAX_OPEN_ATTEMPTS} times: the disk is unreadable")
         });
@@ -977,6 +990,9 @@ impl Runner {
         }
         if latent.proven {
             allowed.insert(CORRUPT);
+        }
+        if latent.present {
+            allowed.insert(CORRUPT_MISSING_ENTRIES);
         }
         allowed
     }
@@ -1020,20 +1036,52 @@ impl Runner {
     /// the end, nothing dropped without a quarantine, quarantine files recorded.
     fn check_files_after_open(&mut self, before: &DirSnapshot) -> Result<(), Violation> {
         let after = DirSnapshot::take(&self.disk);
+        if self.trace.enabled() {
+            let files = self.describe_files();
+            self.trace
+                .line(|| format!("         files after the open: {files}"));
+        }
         let stat = self.log().stat();
         self.check(rules::closed_chunks_tile(&after, &stat))?;
         self.check(rules::nothing_past_recovered_end(&after, &stat))?;
-        let lost = rules::lost_bytes(before, &after, &self.strays);
+        // The quarantine files this open reports (the engine vouches for them).
+        let reported: BTreeSet<String> = self
+            .log()
+            .recovery_report()
+            .dropped
+            .iter()
+            .map(|d| d.quarantine_file.clone())
+            .filter(|name| !name.is_empty())
+            .collect();
+        let misdirected = self.disk.fault_counts().misdirected_writes > self.quarantine_mark;
+        self.check(rules::reported_quarantine_files_durable(
+            &reported,
+            &after,
+            misdirected,
+        ))?;
+        let lost = rules::lost_bytes(before, &after, &self.strays, misdirected);
         self.check(rules::acked_bytes_kept(&lost))?;
         self.check(rules::nothing_dropped_without_quarantine(&lost))?;
         for (name, bytes) in after.quarantines() {
-            if !before.files.contains_key(&name) {
-                self.stats.quarantine_files += 1;
-                self.stats.quarantined_bytes += bytes.len() as u64;
-                self.trace
-                    .line(|| format!("         quarantined: {name} ({} bytes)", bytes.len()));
-                self.quarantines.insert(name, bytes);
+            if before.files.contains_key(&name) || self.quarantines.contains_key(&name) {
+                continue;
             }
+            // A durable one made by an attempt that failed counts like a reported one.
+            if !after.files[&name].durable(misdirected) {
+                self.stats.quarantine_leftovers += 1;
+                self.trace.line(|| {
+                    format!(
+                        "         quarantine file not reported: {name} ({} bytes)",
+                        bytes.len()
+                    )
+                });
+                continue;
+            }
+            self.stats.quarantine_files += 1;
+            self.stats.quarantined_bytes += bytes.len() as u64;
+            self.trace
+                .line(|| format!("         quarantined: {name} ({} bytes)", bytes.len()));
+            self.quarantines.insert(name, bytes);
         }
         self.strays.retain(|name| after.files.contains_key(name));
         Ok(())

@@ -84,6 +84,9 @@ pub struct RunStats {
     pub quarantine_files: u64,
     /// Bytes in them.
     pub quarantined_bytes: u64,
+    /// Quarantine-named files a successful open left that its report does not name
+    /// (leftovers of an attempt that failed with an I/O error).
+    pub quarantine_leftovers: u64,
     /// At-rest faults injected: stray files.
     pub at_rest_stray: u64,
     /// At-rest faults injected: version skew.
@@ -201,6 +204,7 @@ impl RunStats {
             operator_undos,
             quarantine_files,
             quarantined_bytes,
+            quarantine_leftovers,
             at_rest_stray,
             at_rest_version,
             at_rest_header,
@@ -370,7 +374,7 @@ impl fmt::Display for RunSummary {
         )?;
         writeln!(
             f,
-            "opens recovered {}, refused: unsupported version {}, chunk conflict {}, corrupt {}, chunk gap {}, other {}; operator undos {}; quarantined {} files, {} bytes",
+            "opens recovered {}, refused: unsupported version {}, chunk conflict {}, corrupt {}, chunk gap {}, other {}; operator undos {}; quarantined {} files, {} bytes ({} unreported leftovers)",
             s.opens_recovered,
             s.refused_unsupported_version,
             s.refused_chunk_conflict,
@@ -379,7 +383,8 @@ impl fmt::Display for RunSummary {
             s.refused_other,
             s.operator_undos,
             s.quarantine_files,
-            s.quarantined_bytes
+            s.quarantined_bytes,
+            s.quarantine_leftovers
         )?;
         writeln!(
             f,

@@ -227,6 +227,7 @@ impl fmt::Display for SwarmReport {
         row(f, "  refusals undone by the operator", s.operator_undos)?;
         row(f, "quarantine files made", s.quarantine_files)?;
         row(f, "quarantined bytes", s.quarantined_bytes)?;
+        row(f, "unreported quarantine leftovers", s.quarantine_leftovers)?;
         row(f, "at-rest faults injected", 0)?;
         row(f, "  stray chunk-named files", s.at_rest_stray)?;
         row(f, "  version skew", s.at_rest_version)?;

@@ -726,6 +726,17 @@ impl SimDisk {
         Some(state.inodes.get(&inode)?.pending.len())
     }
 
+    /// Whether the file `file_name` (a current name) is durable: its name survives any
+    /// power loss and its durable bytes are what reads see (nothing pending, nothing
+    /// dropped by a failed sync). `None` for an unknown name. Copies nothing.
+    pub fn is_durable(&self, file_name: &str) -> Option<bool> {
+        let state = self.state.lock();
+        let inode = *state.names_volatile.get(file_name)?;
+        let file = state.inodes.get(&inode)?;
+        let name_durable = state.names_durable.get(file_name) == Some(&inode);
+        Some(name_durable && file.pending.is_empty() && file.durable[..] == file.volatile[..])
+    }
+
     /// The sector size in use, in bytes (the configured one, clamped as documented on
     /// [`FaultConfig::sector_size_bytes`]).
     pub fn sector_size_bytes(&self) -> u64 {
