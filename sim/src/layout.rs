@@ -347,6 +347,7 @@ mod tests {
 
     /// The simulator's reading of the format agrees with what the engine writes.
     #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one unreadable range
     fn agrees_with_the_engine() {
         use crate::types::SimTypes;
         use raftwal::storage::{FaultConfig, SimDisk};

@@ -638,6 +638,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one unreadable range
     fn unreadable_bytes_may_be_zeros_or_missing() {
         let data: Vec<u8> = (1..=200).collect();
         let c = chunk_name(0);
