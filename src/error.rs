@@ -23,6 +23,19 @@ pub enum Error {
         source: Arc<io::Error>,
     },
 
+    /// Code the log runs on its flush worker panicked: a flush callback (`what` is
+    /// `"flush callback"`), or the worker itself (`"flush worker"`: a bug, or a
+    /// [`crate::Storage`] that panicked). Seen as the cause of [`Error::Failed`]: the
+    /// log treats the panic like an I/O failure (every pending callback still gets its
+    /// outcome, later writes are refused until the log is reopened).
+    #[error("{what} panicked: {message}")]
+    Panicked {
+        /// What panicked.
+        what: &'static str,
+        /// The panic's message (or a placeholder if it was not a string).
+        message: String,
+    },
+
     /// The directory is locked by another open log (in this or another process).
     #[error("log directory {dir} is locked by another open RaftLog")]
     Locked {
@@ -209,6 +222,7 @@ pub enum Error {
 #[allow(missing_docs)]
 pub enum ErrorKind {
     Io,
+    Panicked,
     Locked,
     Corrupt,
     UnsupportedVersion,
@@ -235,6 +249,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Io { .. } => ErrorKind::Io,
+            Error::Panicked { .. } => ErrorKind::Panicked,
             Error::Locked { .. } => ErrorKind::Locked,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
             Error::UnsupportedVersion { .. } => ErrorKind::UnsupportedVersion,
@@ -262,6 +277,7 @@ impl Error {
         !matches!(
             self.kind(),
             ErrorKind::Io
+                | ErrorKind::Panicked
                 | ErrorKind::Locked
                 | ErrorKind::Corrupt
                 | ErrorKind::UnsupportedVersion

@@ -15,3 +15,34 @@ mod worker;
 pub(crate) use shared::{BatchBytes, Job, Shared};
 pub(crate) use thread::FlushThread;
 pub(crate) use worker::Worker;
+
+use crate::error::Error;
+use crate::types::Callback;
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// [`Error::Panicked`]'s `what` for a flush callback.
+pub(crate) const CALLBACK_PANICKED: &str = "flush callback";
+/// [`Error::Panicked`]'s `what` for the worker itself.
+pub(crate) const WORKER_PANICKED: &str = "flush worker";
+
+/// Reports `result` to `callback`, isolating the worker from it: a panic is caught
+/// and returned as its message (the caller decides what it means for the log).
+pub(crate) fn deliver<C: Callback>(callback: C, result: Result<(), Error>) -> Result<(), String> {
+    catch_unwind(AssertUnwindSafe(move || callback.send(result))).map_err(|payload| {
+        let message = panic_message(payload.as_ref());
+        log::error!("raftwal: a flush callback panicked: {message}");
+        message
+    })
+}
+
+/// The message of a panic's payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic payload that is not a string)".to_string()
+    }
+}

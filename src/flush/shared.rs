@@ -246,6 +246,24 @@ impl<T: Types> Shared<T> {
         }
     }
 
+    /// The worker is gone for good: marks the queue gone (later submissions fail, and
+    /// waiters for idle return), drops the queued jobs and returns their callbacks,
+    /// oldest first, for the caller to report to.
+    pub(crate) fn abandon(&self) -> Vec<T::Callback> {
+        let mut queue = self.queue.lock();
+        queue.gone = true;
+        queue.busy = false;
+        queue.mergeable_write = None;
+        let mut callbacks = Vec::new();
+        for job in queue.jobs.drain(..) {
+            if let Job::Flush(more) = job {
+                callbacks.extend(more);
+            }
+        }
+        self.idle.notify_all();
+        callbacks
+    }
+
     pub(crate) fn file(&self, chunk_id: u64) -> Option<Arc<dyn StorageFile>> {
         self.files.read().get(&chunk_id).cloned()
     }

@@ -2,32 +2,22 @@
 
 use super::shared::Shared;
 use super::worker::Worker;
+use super::{panic_message, WORKER_PANICKED};
+use crate::error::Error;
 use crate::types::Types;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 /// Spins (`spin_loop` hints, tens of nanoseconds each) on the queue hint before the
 /// idle worker takes the queue lock.
 const IDLE_SPINS: u32 = 10_000;
-use std::thread::JoinHandle;
 
 /// A running worker thread. Dropping it finishes the queued jobs and joins the thread.
 pub(crate) struct FlushThread<T: Types> {
     shared: Arc<Shared<T>>,
     handle: Option<JoinHandle<()>>,
-}
-
-/// Marks the worker gone when the thread ends, even by a panic, so nobody waits on it
-/// forever.
-struct GoneOnDrop<T: Types>(Arc<Shared<T>>);
-
-impl<T: Types> Drop for GoneOnDrop<T> {
-    fn drop(&mut self) {
-        let mut queue = self.0.queue.lock();
-        queue.gone = true;
-        queue.busy = false;
-        self.0.idle.notify_all();
-    }
 }
 
 impl<T: Types> FlushThread<T> {
@@ -36,37 +26,57 @@ impl<T: Types> FlushThread<T> {
         let handle = std::thread::Builder::new()
             .name("raftwal-flush".to_string())
             .spawn(move || {
-                let _gone = GoneOnDrop(thread_shared.clone());
-                loop {
-                    if !worker.has_local_work() {
-                        // A caller that waits for each flush (append, flush, wait)
-                        // submits the next request a few microseconds after its
-                        // callback. Spin briefly on the lock-free hint first: taking the
-                        // queue lock at that very moment would make the caller sleep
-                        // on the lock and cost two context switches.
-                        for _ in 0..IDLE_SPINS {
-                            if thread_shared.jobs_pending.load(Ordering::Acquire) {
-                                break;
-                            }
-                            std::hint::spin_loop();
-                        }
-                    }
-                    if worker.step() {
-                        continue;
-                    }
-                    let mut queue = thread_shared.queue.lock();
-                    if queue.jobs.is_empty() {
-                        if queue.shutdown {
-                            break;
-                        }
-                        thread_shared.work_ready.wait(&mut queue);
-                    }
+                // Callbacks are isolated inside the worker; a panic that still gets
+                // here is the worker's own (or its storage's): it fails the log like an
+                // I/O failure instead of vanishing with the thread.
+                let run = catch_unwind(AssertUnwindSafe(|| run(&mut worker, &thread_shared)));
+                if let Err(payload) = run {
+                    let cause = Error::Panicked {
+                        what: WORKER_PANICKED,
+                        message: panic_message(payload.as_ref()),
+                    };
+                    log::error!("raftwal: {cause}; the log refuses writes until it is reopened");
+                    thread_shared.set_failure(Error::Failed {
+                        cause: Box::new(cause),
+                    });
                 }
+                // Reports to every callback the worker still holds or that is still
+                // queued, and marks the worker gone.
+                drop(worker);
             })?;
         Ok(Self {
             shared,
             handle: Some(handle),
         })
+    }
+}
+
+/// The worker thread's loop: runs the worker until the log shuts down and the queue is
+/// empty.
+fn run<T: Types>(worker: &mut Worker<T>, shared: &Shared<T>) {
+    loop {
+        if !worker.has_local_work() {
+            // A caller that waits for each flush (append, flush, wait) submits the
+            // next request a few microseconds after its callback. Spin briefly on the
+            // lock-free hint first: taking the queue lock at that very moment would
+            // make the caller sleep on the lock and cost two context switches.
+            for _ in 0..IDLE_SPINS {
+                if shared.jobs_pending.load(Ordering::Acquire) {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        }
+        if worker.step() {
+            continue;
+        }
+        let mut queue = shared.queue.lock();
+        if queue.jobs.is_empty() {
+            if queue.shutdown {
+                return;
+            }
+            shared.work_ready.wait(&mut queue);
+        }
     }
 }
 

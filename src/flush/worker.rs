@@ -1,12 +1,13 @@
 //! The worker state machine.
 
 use super::shared::{Job, Shared, SPARE_BUFFERS_MAX, SPARE_BUFFER_CAPACITY_BYTES_MAX};
+use super::{deliver, CALLBACK_PANICKED};
 use crate::config::Config;
 use crate::error::Error;
 use crate::format::{chunk_file_name, BatchHeader};
 use crate::mutants::Mutant;
 use crate::storage::{Storage, StorageFile};
-use crate::types::{Callback, Types};
+use crate::types::Types;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -157,11 +158,16 @@ impl<T: Types> Worker<T> {
                 self.sync_requested = true;
                 if let Some(failure) = &self.failure {
                     for callback in callbacks {
-                        callback.send(Err(failure.clone()));
+                        // The log has failed already: a panic changes nothing more.
+                        let _ = deliver(callback, Err(failure.clone()));
                     }
                 } else if self.config.is_mutant(Mutant::AckBeforeSync) {
-                    for callback in callbacks {
-                        callback.send(Ok(()));
+                    let panicked = callbacks
+                        .into_iter()
+                        .filter_map(|callback| deliver(callback, Ok(())).err())
+                        .last();
+                    if let Some(message) = panicked {
+                        self.fail(callback_panicked(message));
                     }
                 } else {
                     self.waiting.append(&mut callbacks);
@@ -309,8 +315,16 @@ impl<T: Types> Worker<T> {
             self.durable_offset = self.written_end;
             self.shared.set_durable_offset(self.durable_offset);
         }
+        // Every waiting callback gets its outcome (its writes are durable), even after
+        // one of them panicked; the first panic then fails the log.
+        let mut panicked = None;
         for callback in self.waiting.drain(..) {
-            callback.send(Ok(()));
+            if let Err(message) = deliver(callback, Ok(())) {
+                panicked.get_or_insert(message);
+            }
+        }
+        if let Some(message) = panicked {
+            self.fail(callback_panicked(message));
         }
     }
 
@@ -324,8 +338,45 @@ impl<T: Types> Worker<T> {
         self.shared.set_failure(failure.clone());
         self.dirty = false;
         for callback in self.waiting.drain(..) {
-            callback.send(Err(failure.clone()));
+            // The log is failed already: a panic changes nothing more.
+            let _ = deliver(callback, Err(failure.clone()));
         }
         self.failure = Some(failure);
+    }
+}
+
+/// The cause of the failure after a flush callback panicked with `message`.
+fn callback_panicked(message: String) -> Error {
+    Error::Panicked {
+        what: CALLBACK_PANICKED,
+        message,
+    }
+}
+
+/// Whoever drops the worker (the end of its thread, even by a panic, or the log in
+/// [`crate::WorkerMode::Manual`]) leaves no callback without its outcome: those it holds
+/// and those still queued get the log's failure, or [`Error::WorkerGone`] (nothing
+/// runs the worker any more, so their writes are not known to be durable). The queue
+/// is marked gone, so later submissions fail and waiters for idle return.
+impl<T: Types> Drop for Worker<T> {
+    fn drop(&mut self) {
+        let mut callbacks = std::mem::take(&mut self.waiting);
+        for job in self.round.drain(..) {
+            if let Job::Flush(more) = job {
+                callbacks.extend(more);
+            }
+        }
+        callbacks.extend(self.shared.abandon());
+        if callbacks.is_empty() {
+            return;
+        }
+        let error = self
+            .failure
+            .clone()
+            .or_else(|| self.shared.failure())
+            .unwrap_or(Error::WorkerGone);
+        for callback in callbacks {
+            let _ = deliver(callback, Err(error.clone()));
+        }
     }
 }

@@ -42,6 +42,14 @@ enum Driver<T: Types> {
 ///
 /// Dropping the log completes the flushes already requested (their callbacks are
 /// called); writes issued after the last flush may or may not survive, as after a crash.
+///
+/// Flush callbacks are isolated from the worker: one that panics is caught, every
+/// other callback still gets its outcome (those of the same sync `Ok`, since their
+/// writes are durable), and the log then fails as after an I/O failure:
+/// [`RaftLog::failure`] and every later write return [`Error::Failed`] whose cause is
+/// [`Error::Panicked`] (`what: "flush callback"`), until the log is reopened. A panic
+/// of the worker itself (say, in a [`Storage`]) fails the log the same way
+/// (`what: "flush worker"`) and reports to every queued callback.
 pub struct RaftLog<T: Types> {
     config: Arc<Config>,
     pub(crate) storage: Arc<dyn Storage>,
