@@ -8,7 +8,8 @@ pub enum WorkerMode {
     Thread,
     /// Nobody runs the worker until the caller calls [`crate::RaftLog::run_worker_step`]
     /// (or a method that waits for it, like [`crate::RaftLog::wait_worker_idle`], which
-    /// then runs it inline). Used by the deterministic simulator.
+    /// then runs it inline). Used by the deterministic simulator. Dropping the log
+    /// does not run it: the flushes it has not reported get [`crate::Error::WorkerGone`].
     Manual,
 }
 

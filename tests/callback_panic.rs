@@ -204,6 +204,7 @@ fn a_panicking_storage_fails_the_log_and_reports_to_every_callback() {
                     let _ = go_rx.lock().unwrap().recv();
                     panic!("boom in sync_data");
                 }
+                Ok(())
             })),
             ..Hooks::default()
         },

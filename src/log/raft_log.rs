@@ -40,8 +40,14 @@ enum Driver<T: Types> {
 /// durable by the flush worker on [`RaftLogWriter::flush`]; reads see every write at
 /// once. See the crate documentation for the format and the recovery rules.
 ///
-/// Dropping the log completes the flushes already requested (their callbacks are
-/// called); writes issued after the last flush may or may not survive, as after a crash.
+/// Dropping the log gives every requested flush's callback its outcome, exactly once,
+/// in both worker modes. In [`WorkerMode::Thread`] the drop completes them: the worker
+/// finishes its queue (each callback gets `Ok`, or the failure) before the drop
+/// returns. In [`WorkerMode::Manual`] nobody runs the worker, and the drop does not
+/// either (the simulator drops the log to model a crash): every flush the worker has
+/// not reported gets [`Error::WorkerGone`] (or the log's failure), and nothing more is
+/// written. Call [`RaftLog::wait_worker_idle`] first to complete them. Writes issued
+/// after the last flush may or may not survive, as after a crash.
 ///
 /// Flush callbacks are isolated from the worker: one that panics is caught, every
 /// other callback still gets its outcome (those of the same sync `Ok`, since their

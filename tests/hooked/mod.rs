@@ -12,8 +12,8 @@ use std::sync::Arc;
 pub struct Hooks {
     /// Before `write_at`, with the write's length.
     pub before_write: Option<Box<dyn Fn(usize) + Send + Sync>>,
-    /// Before `sync_data`.
-    pub before_sync: Option<Box<dyn Fn() + Send + Sync>>,
+    /// Before `sync_data`; an error is returned instead of syncing.
+    pub before_sync: Option<Box<dyn Fn() -> io::Result<()> + Send + Sync>>,
 }
 
 pub struct Hooked {
@@ -84,7 +84,7 @@ impl StorageFile for HookedFile {
     }
     fn sync_data(&self) -> io::Result<()> {
         if let Some(hook) = &self.hooks.before_sync {
-            hook();
+            hook()?;
         }
         self.inner.sync_data()
     }
