@@ -178,8 +178,14 @@ pub struct Runner {
     at_rest_rng: ChaCha8Rng,
     /// Every quarantine file an open made on this disk, as it made it.
     quarantines: BTreeMap<String, Arc<Vec<u8>>>,
-    /// Misdirected writes counted when the quarantine files were last compared.
-    quarantine_mark: u64,
+    /// Misdirected writes counted before the first attempt of the current reopen.
+    open_misdirected_mark: u64,
+    /// Quarantine files made by an open during which a misdirected write fired: the
+    /// disk may have put their bytes elsewhere on the medium, which shows after the
+    /// next power loss. Their change is excused until then.
+    quarantine_suspects: BTreeSet<String>,
+    /// A power loss happened since the quarantine files were last compared.
+    power_lost: bool,
     /// Stray files placed by the simulator and still on the disk.
     strays: BTreeSet<String>,
     stats: RunStats,
@@ -213,7 +219,9 @@ impl Runner {
             file_count: 0,
             at_rest_rng: ChaCha8Rng::seed_from_u64(config_at_rest_seed),
             quarantines: BTreeMap::new(),
-            quarantine_mark: 0,
+            open_misdirected_mark: 0,
+            quarantine_suspects: BTreeSet::new(),
+            power_lost: false,
             strays: BTreeSet::new(),
             stats: RunStats::default(),
             trace: Trace::new(trace),
@@ -780,6 +788,7 @@ impl Runner {
             .collect();
         let before = self.disk.fault_counts();
         self.disk.power_loss();
+        self.power_lost = true;
         let after = self.disk.fault_counts();
         self.observe_power_loss_survivors(pending);
         let misdirected = after.misdirected_writes > self.misdirected_mark;
@@ -859,17 +868,23 @@ impl Runner {
         while attempts < MAX_OPEN_ATTEMPTS {
             attempts += 1;
             let before = DirSnapshot::take(&self.disk);
-            let misdirected = self.disk.fault_counts().misdirected_writes;
             self.check(rules::quarantine_files_kept(
                 &self.quarantines,
                 &before,
-                misdirected > self.quarantine_mark,
+                &self.quarantine_suspects,
             ))?;
-            if misdirected > self.quarantine_mark {
-                for (name, bytes) in self.quarantines.iter_mut() {
-                    *bytes = before.files[name].bytes.clone();
+            for name in &self.quarantine_suspects {
+                if let (Some(bytes), Some(f)) =
+                    (self.quarantines.get_mut(name), before.files.get(name))
+                {
+                    *bytes = f.bytes.clone();
                 }
-                self.quarantine_mark = misdirected;
+            }
+            if std::mem::take(&mut self.power_lost) {
+                self.quarantine_suspects.clear();
+            }
+            if first.is_none() {
+                self.open_misdirected_mark = self.disk.fault_counts().misdirected_writes;
             }
             let latent = self.latent_view(&before);
             let (first_before, latent) = first.get_or_insert((before.clone(), latent));
@@ -1053,7 +1068,7 @@ impl Runner {
             .map(|d| d.quarantine_file.clone())
             .filter(|name| !name.is_empty())
             .collect();
-        let misdirected = self.disk.fault_counts().misdirected_writes > self.quarantine_mark;
+        let misdirected = self.disk.fault_counts().misdirected_writes > self.open_misdirected_mark;
         self.check(rules::reported_quarantine_files_durable(
             &reported,
             &after,
@@ -1081,6 +1096,9 @@ impl Runner {
             self.stats.quarantined_bytes += bytes.len() as u64;
             self.trace
                 .line(|| format!("         quarantined: {name} ({} bytes)", bytes.len()));
+            if misdirected {
+                self.quarantine_suspects.insert(name.clone());
+            }
             self.quarantines.insert(name, bytes);
         }
         self.strays.retain(|name| after.files.contains_key(name));
@@ -1108,7 +1126,9 @@ impl Runner {
         self.misdirected_mark = 0;
         self.synced.clear();
         self.quarantines.clear();
-        self.quarantine_mark = 0;
+        self.open_misdirected_mark = 0;
+        self.quarantine_suspects.clear();
+        self.power_lost = false;
         self.strays.clear();
         self.stats.fresh_disks += 1;
         self.trace
