@@ -358,7 +358,8 @@ mod tests {
         config.worker_mode = WorkerMode::Manual;
         config.chunk_max_records = Some(8);
         config.chunk_preallocate_size = Some(0);
-        let mut log = RaftLog::<SimTypes>::open_with(Arc::new(disk.clone()), Arc::new(config)).unwrap();
+        let mut log =
+            RaftLog::<SimTypes>::open_with(Arc::new(disk.clone()), Arc::new(config)).unwrap();
         for i in 0..20u64 {
             log.append([((1, i), "x".repeat(i as usize * 7))]).unwrap();
             log.flush(None).unwrap();
@@ -392,7 +393,10 @@ mod tests {
             }
             // An unreadable sector over the last batch: damage there.
             let unreadable = [last.offset..last.offset + 1];
-            assert_eq!(first_damage(&bytes, id, &unreadable), Some((last.offset, false)));
+            assert_eq!(
+                first_damage(&bytes, id, &unreadable),
+                Some((last.offset, false))
+            );
         }
         assert!(durable_offset_seen);
         let q = raftwal::QuarantineFile {
