@@ -39,6 +39,16 @@ pub struct Config {
     /// Bytes buffered before the buffer is handed to the worker without waiting for a
     /// flush. Default 1 MiB.
     pub batch_max_bytes: Option<u64>,
+    /// Bytes handed to the flush worker and not yet written, at most (back-pressure).
+    /// While more are queued, a write that hands a batch to the worker (`append`,
+    /// `flush`, or any write that fills the buffer) blocks until the worker has written
+    /// enough, in [`WorkerMode::Thread`]; it waits on a condition variable holding
+    /// nothing the worker needs. In [`WorkerMode::Manual`] it runs the worker inline
+    /// instead, so that a caller driving the worker itself never deadlocks. A single
+    /// batch larger than the limit is queued once the queue is empty. A flush
+    /// callback must therefore not wait for the thread that writes to the log.
+    /// Default 64 MiB.
+    pub flush_queue_max_bytes: Option<u64>,
     /// How the flush worker runs.
     pub worker_mode: WorkerMode,
     /// A deliberately broken engine variant, for the simulator's mutant tests only.
@@ -86,6 +96,11 @@ impl Config {
     /// Buffered bytes before a write without flush, with the default applied.
     pub fn batch_max_bytes(&self) -> u64 {
         self.batch_max_bytes.unwrap_or(1 << 20).max(1)
+    }
+
+    /// Bytes queued for the worker at most, with the default applied.
+    pub fn flush_queue_max_bytes(&self) -> u64 {
+        self.flush_queue_max_bytes.unwrap_or(64 << 20).max(1)
     }
 
     #[cfg(feature = "mutants")]

@@ -41,6 +41,11 @@ pub struct Stat {
     pub durable_offset: u64,
     /// Bytes the open moved to the quarantine ([`crate::RaftLog::recovery_report`]).
     pub quarantined_bytes: u64,
+    /// Bytes handed to the flush worker and not yet written.
+    pub flush_queue_bytes: u64,
+    /// The most bytes that were ever queued for the flush worker since the open: at
+    /// most [`crate::Config::flush_queue_max_bytes`] (or one larger batch).
+    pub flush_queue_peak_bytes: u64,
 }
 
 impl fmt::Display for Stat {

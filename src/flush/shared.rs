@@ -6,7 +6,7 @@ use crate::storage::StorageFile;
 use crate::types::Types;
 use parking_lot::{Condvar, Mutex, RwLock};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A queued write stops taking more batches at this size.
@@ -87,10 +87,26 @@ pub(crate) struct Shared<T: Types> {
     failure: Mutex<Option<Error>>,
     /// Open chunk files by chunk id, for positional reads.
     pub(crate) files: RwLock<BTreeMap<u64, Arc<dyn StorageFile>>>,
+    /// Bytes of batches submitted and not yet written (or dropped) by the worker.
+    queued_bytes: AtomicU64,
+    /// The most `queued_bytes` has been.
+    queued_bytes_peak: AtomicU64,
+    /// Submitters waiting on `space` (or about to): the worker takes the queue lock to
+    /// notify them only if there are any.
+    space_waiters: AtomicU32,
+    /// Signalled when the worker has written queued bytes and a submitter waits.
+    space: Condvar,
+    /// Submitting a batch waits while the queue holds more than this (`None`: never;
+    /// in manual mode the log runs the worker inline instead).
+    queue_max_bytes: Option<u64>,
 }
 
 impl<T: Types> Shared<T> {
-    pub(crate) fn new(durable_offset: u64, files: BTreeMap<u64, Arc<dyn StorageFile>>) -> Self {
+    pub(crate) fn new(
+        durable_offset: u64,
+        files: BTreeMap<u64, Arc<dyn StorageFile>>,
+        queue_max_bytes: Option<u64>,
+    ) -> Self {
         Self {
             queue: Mutex::new(Queue {
                 jobs: VecDeque::new(),
@@ -108,6 +124,11 @@ impl<T: Types> Shared<T> {
             failed: AtomicBool::new(false),
             failure: Mutex::new(None),
             files: RwLock::new(files),
+            queued_bytes: AtomicU64::new(0),
+            queued_bytes_peak: AtomicU64::new(0),
+            space_waiters: AtomicU32::new(0),
+            space: Condvar::new(),
+            queue_max_bytes,
         }
     }
 
@@ -149,16 +170,34 @@ impl<T: Types> Shared<T> {
         })
     }
 
-    /// Under the queue lock: queues `batch`, then lets `then` queue what follows it,
-    /// and wakes the worker.
+    /// Under the queue lock: waits for room for `batch` (back-pressure), queues it,
+    /// then lets `then` queue what follows it, and wakes the worker.
     fn submit_then(
         &self,
         batch: Option<BatchBytes<'_>>,
         then: impl FnOnce(&mut Queue<T>),
     ) -> Result<(), Error> {
+        let len = batch.as_ref().map_or(0, |b| b.bytes.len() as u64);
         let mut queue = self.queue.lock();
+        if let (Some(max), true) = (self.queue_max_bytes, len > 0) {
+            // Waiting releases the queue lock: the worker needs nothing else of ours.
+            while !queue.gone && self.over_limit(len, max) {
+                self.space_waiters.fetch_add(1, Ordering::SeqCst);
+                // `dequeued` subtracts before it reads `space_waiters` (both SeqCst):
+                // either this check sees the room it made, or it sees this waiter and
+                // notifies under the lock, which it gets only once this wait sleeps.
+                if self.over_limit(len, max) {
+                    self.space.wait(&mut queue);
+                }
+                self.space_waiters.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
         if queue.gone {
             return Err(Error::WorkerGone);
+        }
+        if len > 0 {
+            let now = self.queued_bytes.fetch_add(len, Ordering::SeqCst) + len;
+            self.queued_bytes_peak.fetch_max(now, Ordering::Relaxed);
         }
         Self::queue_batch(&mut queue, batch);
         then(&mut queue);
@@ -220,6 +259,32 @@ impl<T: Types> Shared<T> {
         }
     }
 
+    /// Queuing `len` more bytes would take the queue over `max`. A batch larger than
+    /// `max` itself is queued once the queue is empty.
+    pub(crate) fn over_limit(&self, len: u64, max: u64) -> bool {
+        let queued = self.queued_bytes.load(Ordering::SeqCst);
+        queued > 0 && queued + len > max
+    }
+
+    /// Bytes queued for the worker now, and the most there ever were.
+    pub(crate) fn queued_bytes(&self) -> (u64, u64) {
+        (
+            self.queued_bytes.load(Ordering::SeqCst),
+            self.queued_bytes_peak.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The worker has written (or dropped) `bytes` queued bytes: makes room, and wakes
+    /// a submitter waiting for it.
+    pub(crate) fn dequeued(&self, bytes: u64) {
+        let before = self.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
+        debug_assert!(before >= bytes, "dequeued more than was queued");
+        if self.space_waiters.load(Ordering::SeqCst) > 0 {
+            let _queue = self.queue.lock();
+            self.space.notify_all();
+        }
+    }
+
     pub(crate) fn durable_offset(&self) -> u64 {
         self.durable_offset.load(Ordering::Acquire)
     }
@@ -255,12 +320,17 @@ impl<T: Types> Shared<T> {
         queue.busy = false;
         queue.mergeable_write = None;
         let mut callbacks = Vec::new();
+        let mut dropped_bytes = 0;
         for job in queue.jobs.drain(..) {
-            if let Job::Flush(more) = job {
-                callbacks.extend(more);
+            match job {
+                Job::Flush(more) => callbacks.extend(more),
+                Job::Write { bytes, .. } => dropped_bytes += bytes.len() as u64,
+                Job::Remove(_) => {}
             }
         }
+        self.queued_bytes.fetch_sub(dropped_bytes, Ordering::SeqCst);
         self.idle.notify_all();
+        self.space.notify_all();
         callbacks
     }
 

@@ -82,6 +82,7 @@ impl<T: Types> Worker<T> {
             }
             let mut queue = self.shared.queue.lock();
             if queue.jobs.is_empty() {
+                debug_assert_eq!(self.shared.queued_bytes().0, 0, "idle with bytes queued");
                 queue.busy = false;
                 self.shared.idle.notify_all();
                 return false;
@@ -128,31 +129,13 @@ impl<T: Types> Worker<T> {
             Job::Write {
                 chunk_id,
                 file_offset,
-                mut bytes,
+                bytes,
                 batch_header_positions,
             } => {
-                if self.failure.is_some() {
-                    return;
-                }
-                if self.current.as_ref().map(|c| c.0) != Some(chunk_id) {
-                    self.switch_chunk(chunk_id);
-                    if self.failure.is_some() {
-                        return;
-                    }
-                }
-                for pos in batch_header_positions {
-                    let batch_offset = chunk_id + file_offset + pos as u64;
-                    BatchHeader::seal(&mut bytes[pos..], batch_offset, self.durable_offset);
-                }
-                self.reserve_space(file_offset + bytes.len() as u64);
-                let (_, file) = self.current.as_ref().expect("current chunk");
-                if let Err(e) = file.write_at(file_offset, &bytes) {
-                    self.fail(Error::io("write", chunk_file_name(chunk_id), e));
-                    return;
-                }
-                self.dirty = true;
-                self.written_end = chunk_id + file_offset + bytes.len() as u64;
-                self.spent_buffers.push(bytes);
+                let len = bytes.len() as u64;
+                self.write(chunk_id, file_offset, bytes, batch_header_positions);
+                // Written, or dropped after a failure: either way no longer queued.
+                self.shared.dequeued(len);
             }
             Job::Flush(mut callbacks) => {
                 self.sync_requested = true;
@@ -183,6 +166,38 @@ impl<T: Types> Worker<T> {
                 self.remove_backlog();
             }
         }
+    }
+
+    /// Seals the batches of a queued write and writes it (unless the log failed).
+    fn write(
+        &mut self,
+        chunk_id: u64,
+        file_offset: u64,
+        mut bytes: Vec<u8>,
+        batch_header_positions: Vec<usize>,
+    ) {
+        if self.failure.is_some() {
+            return;
+        }
+        if self.current.as_ref().map(|c| c.0) != Some(chunk_id) {
+            self.switch_chunk(chunk_id);
+            if self.failure.is_some() {
+                return;
+            }
+        }
+        for pos in batch_header_positions {
+            let batch_offset = chunk_id + file_offset + pos as u64;
+            BatchHeader::seal(&mut bytes[pos..], batch_offset, self.durable_offset);
+        }
+        self.reserve_space(file_offset + bytes.len() as u64);
+        let (_, file) = self.current.as_ref().expect("current chunk");
+        if let Err(e) = file.write_at(file_offset, &bytes) {
+            self.fail(Error::io("write", chunk_file_name(chunk_id), e));
+            return;
+        }
+        self.dirty = true;
+        self.written_end = chunk_id + file_offset + bytes.len() as u64;
+        self.spent_buffers.push(bytes);
     }
 
     /// Removes the purged chunks of the backlog, oldest first, each removal made
@@ -361,9 +376,11 @@ fn callback_panicked(message: String) -> Error {
 impl<T: Types> Drop for Worker<T> {
     fn drop(&mut self) {
         let mut callbacks = std::mem::take(&mut self.waiting);
-        for job in self.round.drain(..) {
-            if let Job::Flush(more) = job {
-                callbacks.extend(more);
+        for job in std::mem::take(&mut self.round) {
+            match job {
+                Job::Flush(more) => callbacks.extend(more),
+                Job::Write { bytes, .. } => self.shared.dequeued(bytes.len() as u64),
+                Job::Remove(_) => {}
             }
         }
         callbacks.extend(self.shared.abandon());

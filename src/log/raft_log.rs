@@ -151,7 +151,12 @@ impl<T: Types> RaftLog<T> {
             Some(open) => BatchWriter::new(open.chunk_id, end - open.chunk_id),
             None => BatchWriter::new(end, 0),
         };
-        let shared = Arc::new(Shared::new(end, files));
+        // In manual mode the log makes room by running the worker inline instead.
+        let queue_max_bytes = match config.worker_mode {
+            WorkerMode::Thread => Some(config.flush_queue_max_bytes()),
+            WorkerMode::Manual => None,
+        };
+        let shared = Arc::new(Shared::new(end, files, queue_max_bytes));
         let worker = Worker::new(
             storage.clone(),
             shared.clone(),
@@ -246,6 +251,8 @@ impl<T: Types> RaftLog<T> {
             payload_cache_size_bytes: self.cache.size_bytes(),
             durable_offset: self.shared.durable_offset(),
             quarantined_bytes: self.recovery.quarantined_bytes(),
+            flush_queue_bytes: self.shared.queued_bytes().0,
+            flush_queue_peak_bytes: self.shared.queued_bytes().1,
         }
     }
 
@@ -344,7 +351,7 @@ impl<T: Types> RaftLog<T> {
             return;
         }
         // A gone worker shows up at the next flush.
-        let _ = self.shared.submit(self.writer.take_batch(), None);
+        let _ = self.submit(None);
         let chunk_id = self.writer.global_end();
         self.writer.start_chunk(chunk_id);
         let mut info = ChunkInfo::new(chunk_id);
@@ -356,11 +363,33 @@ impl<T: Types> RaftLog<T> {
         self.chunks.push(info);
     }
 
+    /// Hands the buffered batch (if any) and then `then` to the worker.
+    fn submit(&mut self, then: Option<Job<T>>) -> Result<(), Error> {
+        self.make_room();
+        self.shared.submit(self.writer.take_batch(), then)
+    }
+
+    /// Back-pressure in [`WorkerMode::Manual`]: while the buffered batch would take the
+    /// worker's queue over [`Config::flush_queue_max_bytes`], runs the worker inline
+    /// (in thread mode the submission waits for the worker thread instead).
+    fn make_room(&self) {
+        let Driver::Manual(worker) = &self.driver else {
+            return;
+        };
+        let len = self.writer.buffered_bytes() as u64;
+        let max = self.config.flush_queue_max_bytes();
+        if len == 0 || !self.shared.over_limit(len, max) {
+            return;
+        }
+        let mut worker = worker.lock();
+        while self.shared.over_limit(len, max) && worker.step() {}
+    }
+
     /// Hands a large batch to the worker without waiting for a flush.
     fn after_write(&mut self) {
         if self.writer.buffered_bytes() as u64 >= self.config.batch_max_bytes() {
             // A gone worker shows up at the next flush.
-            let _ = self.shared.submit(self.writer.take_batch(), None);
+            let _ = self.submit(None);
         }
     }
 
@@ -495,9 +524,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
             let ids = self.chunks.drain(..removable).map(|c| c.chunk_id).collect();
             // The purge record must reach the worker before the removal.
             // A gone worker shows up at the next flush; the purge itself is valid.
-            let _ = self
-                .shared
-                .submit(self.writer.take_batch(), Some(Job::Remove(ids)));
+            let _ = self.submit(Some(Job::Remove(ids)));
         }
         self.after_write();
         Ok(segment)
@@ -513,6 +540,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
 
     fn flush(&mut self, callback: Option<T::Callback>) -> Result<(), Error> {
         self.check_writable()?;
+        self.make_room();
         self.shared.submit_flush(self.writer.take_batch(), callback)
     }
 }
