@@ -35,6 +35,14 @@ pub fn chunk_name(chunk_id: u64) -> String {
     format!("{chunk_id:020}{CHUNK_SUFFIX}")
 }
 
+/// Is this a chunk file's name? (Cheaper than [`parse_chunk_name`]: 20 digits and
+/// `.wal`, without the parse.)
+pub fn is_chunk_name(name: &str) -> bool {
+    name.len() == 24
+        && name.ends_with(CHUNK_SUFFIX)
+        && name.as_bytes()[..20].iter().all(u8::is_ascii_digit)
+}
+
 /// The chunk id of a chunk file name, or `None` for any other name.
 pub fn parse_chunk_name(name: &str) -> Option<u64> {
     let digits = name.strip_suffix(CHUNK_SUFFIX)?;

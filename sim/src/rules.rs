@@ -49,10 +49,11 @@ pub struct FileSnap {
     pub unreadable: Vec<Range<u64>>,
     /// One past its last byte a successful `sync_data` of the engine made durable.
     pub synced_end: u64,
-    /// Its name is durable. Computed for quarantine files only (`false` for others).
+    /// Its name is durable. Computed for the quarantine files asked for only (`false`
+    /// for the others).
     pub durable_name: bool,
-    /// Its bytes are durable: a power loss keeps what reads see. Computed for
-    /// quarantine files only (`false` for the others).
+    /// Its bytes are durable: a power loss keeps what reads see. Computed for the
+    /// quarantine files asked for only (`false` for the others).
     pub durable_bytes: bool,
 }
 
@@ -72,8 +73,15 @@ pub struct DirSnapshot {
 }
 
 impl DirSnapshot {
-    /// The directory of `disk` now (cheap: file bytes are shared, not copied).
+    /// The directory of `disk` now (cheap: file bytes are shared, not copied), without
+    /// the durability of quarantine files.
     pub fn take(disk: &SimDisk) -> Self {
+        Self::take_checking(disk, |_| false)
+    }
+
+    /// Like [`DirSnapshot::take`], with the durability of the quarantine files whose
+    /// name `check` accepts (it compares their bytes with the medium's).
+    pub fn take_checking(disk: &SimDisk, check: impl Fn(&str) -> bool) -> Self {
         let ss = disk.sector_size_bytes();
         let durable_names = disk.file_names_durable();
         let files = disk
@@ -88,7 +96,7 @@ impl DirSnapshot {
                     .map(|s| s * ss..(s + 1) * ss)
                     .collect();
                 let synced_end = disk.synced_end(&name).unwrap_or(0);
-                let quarantine = parse_quarantine_name(&name).is_some();
+                let quarantine = parse_quarantine_name(&name).is_some() && check(&name);
                 let durable_name = quarantine && durable_names.binary_search(&name).is_ok();
                 let durable_bytes = quarantine && disk.is_durable(&name).unwrap_or(false);
                 Some((

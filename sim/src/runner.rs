@@ -609,10 +609,7 @@ impl Runner {
     /// Records the last synced range of every file, if new, and counts removed files.
     fn observe_syncs(&mut self) {
         let names = self.disk.file_names();
-        let chunks = names
-            .iter()
-            .filter(|n| parse_chunk_name(n).is_some())
-            .count();
+        let chunks = names.iter().filter(|n| layout::is_chunk_name(n)).count();
         self.stats.chunk_files_removed += (self.file_count as u64).saturating_sub(chunks as u64);
         self.file_count = chunks;
         for name in names {
@@ -1050,7 +1047,11 @@ impl Runner {
     /// The rules about the files a successful open left: chunks tile, nothing past
     /// the end, nothing dropped without a quarantine, quarantine files recorded.
     fn check_files_after_open(&mut self, before: &DirSnapshot) -> Result<(), Violation> {
-        let after = DirSnapshot::take(&self.disk);
+        // The durability of the quarantine files this reopen made (the earlier ones
+        // were durable when they were made, and are watched for changes).
+        let after = DirSnapshot::take_checking(&self.disk, |name| {
+            !before.files.contains_key(name) && !self.quarantines.contains_key(name)
+        });
         if self.trace.enabled() {
             let files = self.describe_files();
             self.trace

@@ -84,8 +84,9 @@ pub struct RunStats {
     pub quarantine_files: u64,
     /// Bytes in them.
     pub quarantined_bytes: u64,
-    /// Quarantine-named files a successful open left that its report does not name
-    /// (leftovers of an attempt that failed with an I/O error).
+    /// Quarantine-named files that an attempt of an open made and that are not durable
+    /// when the open succeeds (leftovers of an attempt that failed with an I/O error;
+    /// no report names them).
     pub quarantine_leftovers: u64,
     /// At-rest faults injected: stray files.
     pub at_rest_stray: u64,
@@ -374,7 +375,7 @@ impl fmt::Display for RunSummary {
         )?;
         writeln!(
             f,
-            "opens recovered {}, refused: unsupported version {}, chunk conflict {}, corrupt {}, chunk gap {}, other {}; operator undos {}; quarantined {} files, {} bytes ({} unreported leftovers)",
+            "opens recovered {}, refused: unsupported version {}, chunk conflict {}, corrupt {}, chunk gap {}, other {}; operator undos {}; quarantined {} files, {} bytes ({} leftovers not durable)",
             s.opens_recovered,
             s.refused_unsupported_version,
             s.refused_chunk_conflict,

@@ -227,8 +227,22 @@ impl fmt::Display for SwarmReport {
         row(f, "  refusals undone by the operator", s.operator_undos)?;
         row(f, "quarantine files made", s.quarantine_files)?;
         row(f, "quarantined bytes", s.quarantined_bytes)?;
-        row(f, "unreported quarantine leftovers", s.quarantine_leftovers)?;
-        row(f, "at-rest faults injected", 0)?;
+        row(
+            f,
+            "quarantine leftovers (not durable, not reported)",
+            s.quarantine_leftovers,
+        )?;
+        row(
+            f,
+            "at-rest faults injected",
+            s.at_rest_stray
+                + s.at_rest_version
+                + s.at_rest_header
+                + s.at_rest_lost
+                + s.at_rest_zeroed
+                + s.at_rest_frame
+                + s.at_rest_latent_tail,
+        )?;
         row(f, "  stray chunk-named files", s.at_rest_stray)?;
         row(f, "  version skew", s.at_rest_version)?;
         row(f, "  header damage (first/only/last)", s.at_rest_header)?;
@@ -240,7 +254,15 @@ impl fmt::Display for SwarmReport {
             "  latent sector errors in the tail",
             s.at_rest_latent_tail,
         )?;
-        row(f, "latent sector outcomes (opens)", 0)?;
+        row(
+            f,
+            "latent sector outcomes (opens)",
+            s.latent_tail_quarantined
+                + s.latent_proven_refused
+                + s.latent_undecidable
+                + s.latent_harmless
+                + s.latent_unreadable,
+        )?;
         row(
             f,
             "  in the tail, quarantined, opened",
@@ -254,7 +276,11 @@ impl fmt::Display for SwarmReport {
         row(f, "  undecidable (last synced write)", s.latent_undecidable)?;
         row(f, "  harmless", s.latent_harmless)?;
         row(f, "  unreadable (open given up)", s.latent_unreadable)?;
-        row(f, "undecidable losses (excused)", 0)?;
+        row(
+            f,
+            "undecidable losses (excused, at rest)",
+            s.undecidable_lost_file + s.undecidable_header + s.undecidable_frame,
+        )?;
         row(f, "  lost last chunk file", s.undecidable_lost_file)?;
         row(
             f,
