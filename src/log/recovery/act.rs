@@ -48,6 +48,7 @@ pub(crate) fn public_action(action: &Action) -> ChunkAction {
 }
 
 /// The end of the last non-zero byte at or after `from` (`from` if there is none).
+/// Unreadable bytes count as non-zero: they are kept in the copy's length.
 fn nonzero_end(reader: &mut ChunkReader<'_>, from: u64) -> u64 {
     let mut end = from;
     let mut at = from;
@@ -58,7 +59,7 @@ fn nonzero_end(reader: &mut ChunkReader<'_>, from: u64) -> u64 {
         }
         at += window.len() as u64;
     }
-    end
+    end.max(reader.unreadable_end())
 }
 
 /// Where the bytes an action drops from the log start, and why.
@@ -195,6 +196,9 @@ fn quarantine(
         }
         at += size;
     }
+    // Unreadable bytes are written as zeros but are not trailing zeros: the copy
+    // keeps its length up to them, so that every readable byte before them is in it.
+    let nonzero_end = nonzero_end.max(reader.unreadable_end());
     let unreadable_bytes = reader.unreadable_bytes();
     out.set_len(nonzero_end - from)
         .and_then(|()| out.sync_data())
@@ -226,7 +230,8 @@ pub(crate) fn sync_dir(storage: &dyn Storage) -> Result<(), Error> {
 
 /// Rewrites the bytes `[proven, valid_end)` of the last kept chunk (`chunk_id`): those
 /// after the highest durable offset its batches record, which nothing proves durable;
-/// then syncs it, so that what the open shows is durable for sure.
+/// sets its length again; then syncs it, so that what the open shows is durable for
+/// sure.
 ///
 /// After a failed `sync_data` (in this process or in one that crashed), the page cache
 /// may still show bytes that the disk dropped, while a new `sync_data` returns Ok
@@ -259,6 +264,13 @@ pub(crate) fn make_tail_durable(
             .map_err(|e| Error::io("write", &name, e))?;
         at += size;
     }
+    // The same holds for the file's length: a cut whose sync failed (by an earlier
+    // open, or a worker) shows in the page cache, but the medium may still hold the
+    // bytes after it, old batches whose recorded durable offsets would later "prove"
+    // the new tail synced. Setting the length again makes the cut durable too.
+    let len = file.len().map_err(|e| Error::io("len", &name, e))?;
+    file.set_len(len)
+        .map_err(|e| Error::io("set_len", &name, e))?;
     file.sync_data()
         .map_err(|e| Error::io("sync_data", &name, e))
 }

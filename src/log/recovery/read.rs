@@ -61,6 +61,11 @@ impl<'a> ChunkReader<'a> {
         self.unreadable.iter().map(|(s, e)| e - s).sum()
     }
 
+    /// The end of the last unreadable range found so far (0 if none).
+    pub(crate) fn unreadable_end(&self) -> u64 {
+        self.unreadable.last().map_or(0, |&(_, end)| end)
+    }
+
     /// The bytes `[offset, offset + len)`, which must lie inside the file; `Err` if
     /// any of them is unreadable.
     pub(crate) fn read(&mut self, offset: u64, len: usize) -> Result<&[u8], Unreadable> {
