@@ -194,8 +194,8 @@ fn trailing_zeros_are_garbage_cut_or_kept_without_quarantine() {
     assert_eq!(files(tmp.path()).len(), 1, "no quarantine file");
 }
 
-#[test]
-fn a_latent_sector_error_in_an_unproven_tail_is_a_torn_tail_and_the_log_opens() {
+/// A fault-free simulated disk with 512-byte sectors, and an exact config for it.
+fn sim_disk_512() -> (SimDisk, Arc<dyn Storage>, Arc<Config>) {
     let disk = SimDisk::new(
         3,
         FaultConfig {
@@ -209,6 +209,12 @@ fn a_latent_sector_error_in_an_unproven_tail_is_a_torn_tail_and_the_log_opens() 
         chunk_preallocate_size: Some(0),
         ..Config::new("sim")
     });
+    (disk, storage, config)
+}
+
+#[test]
+fn a_latent_sector_error_in_an_unproven_tail_is_a_torn_tail_and_the_log_opens() {
+    let (disk, storage, config) = sim_disk_512();
     let mut log = RaftLog::<TT>::open_with(storage.clone(), config.clone()).unwrap();
     log.append(entries(1, 0, 5)).unwrap();
     flush_wait(&mut log).unwrap();
@@ -231,19 +237,7 @@ fn a_latent_sector_error_in_an_unproven_tail_is_a_torn_tail_and_the_log_opens() 
 
 #[test]
 fn a_latent_sector_error_in_proven_data_is_corruption_and_nothing_changes() {
-    let disk = SimDisk::new(
-        3,
-        FaultConfig {
-            sector_size_bytes: 512,
-            ..FaultConfig::none()
-        },
-    );
-    let storage: Arc<dyn Storage> = Arc::new(disk.clone());
-    let config = Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..Config::new("sim")
-    });
+    let (disk, storage, config) = sim_disk_512();
     let mut log = RaftLog::<TT>::open_with(storage.clone(), config.clone()).unwrap();
     for b in 0..4 {
         log.append(entries(1, b * 25, b * 25 + 25)).unwrap();
