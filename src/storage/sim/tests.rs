@@ -363,7 +363,7 @@ fn sparing_a_retry_moves_no_draw() {
             fails.push(f.read_at(at, &mut buf).is_err());
         }
         // Power loss draws come from the same stream: equal after equal draws.
-        f.write_at(4 * SECTOR as u64, &pattern(4 * SECTOR as usize, 2))
+        f.write_at(4 * SECTOR, &pattern(4 * SECTOR as usize, 2))
             .unwrap();
         disk.set_faults(FaultConfig::crash_only());
         disk.power_loss();
