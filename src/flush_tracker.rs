@@ -7,21 +7,24 @@ use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Spins of [`FlushTracker::wait_acked`] before it sleeps, by default: about 1.7 ms
-/// of `spin_loop` hints on a current x86 core, longer than a typical `fdatasync`.
-pub const FLUSH_TRACKER_SPINS_DEFAULT: u32 = 1 << 16;
+/// Spins of [`FlushTracker::wait_acked`] before it sleeps, by default: none. A
+/// library should not busy-wait by default: on a busy 2-core machine the former
+/// default (65,536 `spin_loop` hints, about 1.7 ms) halved the `sync` benchmark under
+/// CPU load (`sync-loaded`, benches/compare/sync.rs) and burned a core while
+/// waiting, for no clear gain on an idle machine.
+pub const FLUSH_TRACKER_SPINS_DEFAULT: u32 = 0;
 
 /// Counts the acknowledged flushes of a log, and lets the caller wait until a given
 /// number of them arrived.
 ///
 /// Pass a clone to every flush (`log.flush(Some(tracker.clone()))`, a reference count
 /// increment), count the flushes issued, and call [`FlushTracker::wait_acked`] with
-/// that count. The wait first spins (`spin_loop` hints; no clock, no sleep) and only
-/// then sleeps on a condition variable: a caller that waits for each flush runs again
-/// as soon as the flush worker reports, instead of one thread wake-up later (18-23 µs
-/// on the virtual machine the benchmarks run on, a sixth of an `fdatasync` there).
-/// The price is one busy core while it spins; [`FlushTracker::with_spins`]`(0)`
-/// sleeps at once, like a channel.
+/// that count. The wait sleeps on a condition variable, like a channel receive.
+/// [`FlushTracker::with_spins`]`(n)` spins `n` times (`spin_loop` hints; no clock, no
+/// sleep) first: on an idle machine with cores to spare, a caller that waits for each
+/// flush may then run again as soon as the worker reports instead of one thread
+/// wake-up later, at the price of one busy core while it spins (and slower when the
+/// cores are busy: measure before you use it).
 ///
 /// ```
 /// use raftwal::FlushTracker;
@@ -78,8 +81,8 @@ impl Default for FlushTracker {
 }
 
 impl FlushTracker {
-    /// A tracker with no flush acknowledged that spins
-    /// [`FLUSH_TRACKER_SPINS_DEFAULT`] times before it sleeps.
+    /// A tracker with no flush acknowledged that sleeps at once when it waits
+    /// ([`FLUSH_TRACKER_SPINS_DEFAULT`] spins).
     pub fn new() -> Self {
         Self::with_spins(FLUSH_TRACKER_SPINS_DEFAULT)
     }

@@ -1,6 +1,10 @@
 //! `sync`: the latency-bound path. Append one 100 B entry, flush, wait for the
 //! flush callback (the entry is durable), repeat. Figure: ops/s (one op = one
 //! durable entry). Raw: one 100 B `pwrite` + `fdatasync` per op on a growing file.
+//! Two rows: `sync` on an otherwise idle machine, and `sync-loaded`, the same loop
+//! (in a fresh directory) while [`LOAD_THREADS`] other threads keep the cores busy
+//! (a machine where other work runs: a thread that spins while it waits, or a
+//! hand-off to another thread, then competes with them for a core).
 //!
 //! `sync-reserved`: the same against a stricter raw loop that writes into space
 //! reserved beforehand (`fallocate`), so that its `fdatasync` commits no file-size
@@ -12,7 +16,58 @@ use crate::rawfile;
 use crate::wal::{payload, reopen_and_verify, LogCfg, Wal};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Instant;
+
+/// Busy threads during the `sync-loaded` run.
+pub const LOAD_THREADS: usize = 2;
+
+/// Threads that keep a core each busy (integer arithmetic, no memory traffic) until
+/// dropped.
+struct CpuLoad {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<u64>>,
+}
+
+impl CpuLoad {
+    fn start(count: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = (0..count)
+            .map(|i| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut x = i as u64 + 1;
+                    while !stop.load(Ordering::Relaxed) {
+                        for _ in 0..1_000 {
+                            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                        }
+                        x = std::hint::black_box(x);
+                    }
+                    x
+                })
+            })
+            .collect();
+        Self { stop, threads }
+    }
+}
+
+impl Drop for CpuLoad {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A fresh subdirectory `name` of `dir`.
+fn subdir(dir: &Path, name: &str) -> std::path::PathBuf {
+    let sub = dir.join(name);
+    std::fs::create_dir(&sub).expect("create bench subdirectory");
+    sub
+}
 
 const SIZE: usize = 100;
 
@@ -35,7 +90,7 @@ impl Workload for SyncReserved {
     const RUNS_RAFT_LOG: bool = false;
 
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
-        Sync::log::<W>(dir, s)
+        vec![sync_log::<W>(dir, s)]
     }
 
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>> {
@@ -61,32 +116,55 @@ fn sync_loop(f: &std::fs::File, dir: &Path, n: u64) -> f64 {
     n as f64 / secs
 }
 
+/// The log side of `sync` in `dir`: ops/s. Checks the log after.
+fn sync_log<W: Wal>(dir: &Path, s: &Scale) -> f64 {
+    let n = ops(s);
+    let cfg = LogCfg::default();
+    let mut log = W::open(dir, &cfg);
+    let t = Instant::now();
+    for i in 0..n {
+        log.append(i, payload(i, SIZE));
+        log.flush();
+        log.wait_flushed(1);
+    }
+    let secs = t.elapsed().as_secs_f64();
+    reopen_and_verify(log, dir, &cfg, n, SIZE);
+    n as f64 / secs
+}
+
 impl Workload for Sync {
     const NAME: &'static str = "sync";
-    const METRICS: &'static [Metric] = &[Metric {
-        name: "sync",
-        unit: "ops/s",
-        higher_is_better: true,
-    }];
+    const METRICS: &'static [Metric] = &[
+        Metric {
+            name: "sync",
+            unit: "ops/s",
+            higher_is_better: true,
+        },
+        Metric {
+            name: "sync-loaded",
+            unit: "ops/s",
+            higher_is_better: true,
+        },
+    ];
 
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
-        let n = ops(s);
-        let cfg = LogCfg::default();
-        let mut log = W::open(dir, &cfg);
-        let t = Instant::now();
-        for i in 0..n {
-            log.append(i, payload(i, SIZE));
-            log.flush();
-            log.wait_flushed(1);
-        }
-        let secs = t.elapsed().as_secs_f64();
-        reopen_and_verify(log, dir, &cfg, n, SIZE);
-        vec![n as f64 / secs]
+        let idle = sync_log::<W>(&subdir(dir, "idle"), s);
+        let loaded = {
+            let _load = CpuLoad::start(LOAD_THREADS);
+            sync_log::<W>(&subdir(dir, "loaded"), s)
+        };
+        vec![idle, loaded]
     }
 
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>> {
         let n = ops(s);
-        let f = rawfile::create(dir);
-        Some(vec![sync_loop(&f, dir, n)])
+        let idle_dir = subdir(dir, "idle");
+        let idle = sync_loop(&rawfile::create(&idle_dir), &idle_dir, n);
+        let loaded_dir = subdir(dir, "loaded");
+        let loaded = {
+            let _load = CpuLoad::start(LOAD_THREADS);
+            sync_loop(&rawfile::create(&loaded_dir), &loaded_dir, n)
+        };
+        Some(vec![idle, loaded])
     }
 }

@@ -6,8 +6,8 @@ use raftwal::FlushTracker;
 use std::path::Path;
 
 /// The flush acknowledgements of one log, counted by raftwal's [`FlushTracker`]
-/// (spin briefly, then sleep) on both sides, so that neither log's figures include a
-/// slower way of waiting than the other's.
+/// (default: it sleeps at once) on both sides, so that neither log's figures include
+/// a slower way of waiting than the other's.
 #[derive(Default)]
 pub struct Acks {
     pub tracker: FlushTracker,

@@ -75,9 +75,6 @@ pub(crate) struct Shared<T: Types> {
     pub(crate) work_ready: Condvar,
     /// Signalled when the worker runs out of work.
     pub(crate) idle: Condvar,
-    /// Jobs are queued: a lock-free hint the worker thread spins on before it takes the
-    /// queue lock, so that a caller submitting at that moment does not contend.
-    pub(crate) jobs_pending: AtomicBool,
     /// The payload cache is over its limits and can evict only durable entries: the
     /// worker syncs at the end of its round even if no flush asked for it.
     pub(crate) sync_wanted: AtomicBool,
@@ -117,7 +114,6 @@ impl<T: Types> Shared<T> {
                 spare_buffers: Vec::new(),
             }),
             work_ready: Condvar::new(),
-            jobs_pending: AtomicBool::new(false),
             sync_wanted: AtomicBool::new(false),
             idle: Condvar::new(),
             durable_offset: AtomicU64::new(durable_offset),
@@ -201,7 +197,6 @@ impl<T: Types> Shared<T> {
         }
         Self::queue_batch(&mut queue, batch);
         then(&mut queue);
-        self.jobs_pending.store(true, Ordering::Release);
         self.work_ready.notify_one();
         Ok(())
     }

@@ -101,17 +101,10 @@ impl<T: Types> Worker<T> {
             }
             queue.mergeable_write = None;
             queue.busy = true;
-            self.shared.jobs_pending.store(false, Ordering::Release);
         }
         let job = self.round.pop_front().expect("a job in the round");
         self.process(job);
         true
-    }
-
-    /// The worker has work without looking at the queue: a round in progress or a
-    /// sync due.
-    pub(crate) fn has_local_work(&self) -> bool {
-        !self.round.is_empty() || self.sync_due()
     }
 
     /// A round ends with a sync when a flush waits for it, when the payload cache
