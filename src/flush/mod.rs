@@ -8,8 +8,12 @@
 //! Group commit: the worker takes every job queued so far as one *round*, processes
 //! the round's writes, then syncs once and reports to every callback of the round.
 
+#[cfg(test)]
+mod model;
 mod shared;
+mod sync;
 mod thread;
+pub(crate) mod tracker;
 mod worker;
 
 pub(crate) use shared::{BatchBytes, Job, Shared};

@@ -1,12 +1,12 @@
 //! What the log and its worker share: the job queue, the idle signal, the durable
 //! offset, the failure, and the open chunk files.
 
+use super::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use super::sync::{Condvar, Mutex, RwLock};
 use crate::error::Error;
 use crate::storage::StorageFile;
 use crate::types::Types;
-use parking_lot::{Condvar, Mutex, RwLock};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A queued write stops taking more batches at this size.
@@ -254,6 +254,16 @@ impl<T: Types> Shared<T> {
         }
     }
 
+    /// Blocks until the worker thread has processed every job queued so far (the
+    /// queue is empty and the worker holds no round), or is gone and has reported to
+    /// the callbacks it abandoned.
+    pub(crate) fn wait_idle(&self) {
+        let mut queue = self.queue.lock();
+        while !queue.jobs.is_empty() || queue.busy {
+            self.idle.wait(&mut queue);
+        }
+    }
+
     /// Queuing `len` more bytes would take the queue over `max`. A batch larger than
     /// `max` itself is queued once the queue is empty.
     pub(crate) fn over_limit(&self, len: u64, max: u64) -> bool {
@@ -306,13 +316,14 @@ impl<T: Types> Shared<T> {
         }
     }
 
-    /// The worker is gone for good: marks the queue gone (later submissions fail, and
-    /// waiters for idle return), drops the queued jobs and returns their callbacks,
-    /// oldest first, for the caller to report to.
+    /// The worker is gone for good: marks the queue gone (later submissions fail),
+    /// drops the queued jobs and returns their callbacks, oldest first, for the caller
+    /// to report to and then call [`Shared::abandoned`]. Until then the worker counts
+    /// as busy, so that an idle wait does not return before those reports.
     pub(crate) fn abandon(&self) -> Vec<T::Callback> {
         let mut queue = self.queue.lock();
         queue.gone = true;
-        queue.busy = false;
+        queue.busy = true;
         queue.mergeable_write = None;
         let mut callbacks = Vec::new();
         let mut dropped_bytes = 0;
@@ -324,9 +335,15 @@ impl<T: Types> Shared<T> {
             }
         }
         self.queued_bytes.fetch_sub(dropped_bytes, Ordering::SeqCst);
-        self.idle.notify_all();
         self.space.notify_all();
         callbacks
+    }
+
+    /// The abandoned callbacks have been reported: waiters for idle return.
+    pub(crate) fn abandoned(&self) {
+        let mut queue = self.queue.lock();
+        queue.busy = false;
+        self.idle.notify_all();
     }
 
     pub(crate) fn file(&self, chunk_id: u64) -> Option<Arc<dyn StorageFile>> {

@@ -377,16 +377,16 @@ impl<T: Types> Drop for Worker<T> {
             }
         }
         callbacks.extend(self.shared.abandon());
-        if callbacks.is_empty() {
-            return;
+        if !callbacks.is_empty() {
+            let error = self
+                .failure
+                .clone()
+                .or_else(|| self.shared.failure())
+                .unwrap_or(Error::WorkerGone);
+            for callback in callbacks {
+                let _ = deliver(callback, Err(error.clone()));
+            }
         }
-        let error = self
-            .failure
-            .clone()
-            .or_else(|| self.shared.failure())
-            .unwrap_or(Error::WorkerGone);
-        for callback in callbacks {
-            let _ = deliver(callback, Err(error.clone()));
-        }
+        self.shared.abandoned();
     }
 }

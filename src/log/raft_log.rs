@@ -270,12 +270,7 @@ impl<T: Types> RaftLog<T> {
                 let mut worker = worker.lock();
                 while worker.step() {}
             }
-            Driver::Thread(_) => {
-                let mut queue = self.shared.queue.lock();
-                while (!queue.jobs.is_empty() || queue.busy) && !queue.gone {
-                    self.shared.idle.wait(&mut queue);
-                }
-            }
+            Driver::Thread(_) => self.shared.wait_idle(),
         }
     }
 
