@@ -178,6 +178,13 @@ impl<T: Types> Worker<T> {
                 return;
             }
         }
+        // Writes are contiguous: each continues exactly where the last one ended (a
+        // new chunk starts at its id, which is the global end of the one before).
+        debug_assert_eq!(
+            chunk_id + file_offset,
+            self.written_end,
+            "a write that does not continue the last one"
+        );
         for pos in batch_header_positions {
             let batch_offset = chunk_id + file_offset + pos as u64;
             BatchHeader::seal(&mut bytes[pos..], batch_offset, self.durable_offset);

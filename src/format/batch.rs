@@ -81,6 +81,23 @@ impl BatchHeader {
             payload_crc,
         };
         header.encode(&mut bytes[..BATCH_HEADER_SIZE], batch_offset);
+        #[cfg(debug_assertions)]
+        Self::assert_opens(bytes, batch_offset, &header);
+    }
+
+    /// Checks a batch just sealed with the code the open uses: its header parses at
+    /// `batch_offset` to `sealed`, and every record frame and checksum verifies.
+    #[cfg(debug_assertions)]
+    fn assert_opens(bytes: &[u8], batch_offset: u64, sealed: &Self) {
+        let parsed = Self::parse(&bytes[..BATCH_HEADER_SIZE], batch_offset);
+        assert_eq!(
+            parsed.as_ref(),
+            Some(sealed),
+            "a sealed batch header parses back"
+        );
+        let payload = &bytes[BATCH_HEADER_SIZE..BATCH_HEADER_SIZE + sealed.payload_len as usize];
+        let verified = super::record::verify_records(payload, true, &mut Vec::new());
+        assert_eq!(verified, Ok(sealed.payload_crc), "a sealed batch verifies");
     }
 
     /// Is this the first four bytes of a batch header? (A cheap pre-check for scans.)

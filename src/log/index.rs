@@ -80,10 +80,26 @@ impl<T: Types> Index<T> {
         })
     }
 
+    /// Appends the slot for index `next()`. Records lie in log order, so its record
+    /// starts at or after the end of the last one.
     pub(crate) fn push(&mut self, log_id: T::LogId, offset: u64, size: u32) {
+        debug_assert!(
+            self.offsets
+                .back()
+                .zip(self.sizes.back())
+                .is_none_or(|(&last, &last_size)| offset >= last + u64::from(last_size)),
+            "a record at {offset} before the end of the last one"
+        );
         self.log_ids.push_back(log_id);
         self.offsets.push_back(offset);
         self.sizes.push_back(size);
+        self.assert_rings();
+    }
+
+    /// The three rings describe the same slots.
+    fn assert_rings(&self) {
+        debug_assert_eq!(self.log_ids.len(), self.offsets.len(), "log ids vs offsets");
+        debug_assert_eq!(self.log_ids.len(), self.sizes.len(), "log ids vs sizes");
     }
 
     /// Removes the slots at `index` and after. An index before `first` empties the
@@ -101,6 +117,7 @@ impl<T: Types> Index<T> {
         self.log_ids.truncate(len);
         self.offsets.truncate(len);
         self.sizes.truncate(len);
+        self.assert_rings();
     }
 
     /// Removes the slots before `index`. An index past the end empties the index,
@@ -116,6 +133,12 @@ impl<T: Types> Index<T> {
             self.sizes.drain(..drop);
             self.first = index;
         }
+        self.assert_rings();
+        debug_assert!(
+            self.first >= index,
+            "purged up to {index}, the index starts at {}",
+            self.first
+        );
     }
 
     /// Every slot, as owned entries.
@@ -129,5 +152,53 @@ impl<T: Types> Index<T> {
             };
             (first + pos as u64, entry)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    #[derive(Debug, Default, Clone, PartialEq, Eq)]
+    struct Ids;
+
+    impl Types for Ids {
+        type LogId = (u64, u64);
+        type LogPayload = String;
+        type Vote = (u64, u64);
+        type UserData = String;
+        type Callback = std::sync::mpsc::Sender<Result<(), Error>>;
+
+        fn log_index(log_id: &(u64, u64)) -> u64 {
+            log_id.1
+        }
+        fn payload_size(payload: &String) -> u64 {
+            payload.len() as u64
+        }
+    }
+
+    #[test]
+    fn slots_follow_truncates_and_purges() {
+        let mut index = Index::<Ids>::new(5);
+        for i in 5..10 {
+            index.push((1, i), i * 100, 100);
+        }
+        index.truncate_from(8);
+        index.purge_before(6);
+        assert_eq!((index.first(), index.next()), (6, 8));
+        assert_eq!(index.get(7).map(|e| e.offset), Some(700));
+        index.purge_before(20);
+        assert!(index.is_empty());
+        assert_eq!(index.first(), 20);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "before the end of the last one")]
+    fn a_record_before_the_last_ones_end_is_an_invariant_breach() {
+        let mut index = Index::<Ids>::new(0);
+        index.push((1, 0), 100, 50);
+        index.push((1, 1), 120, 50);
     }
 }

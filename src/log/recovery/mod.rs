@@ -45,6 +45,34 @@ pub(crate) struct Recovered<T: Types> {
     pub(crate) report: RecoveryReport,
 }
 
+impl<T: Types> Recovered<T> {
+    /// The chunks kept are contiguous (each starts at the global offset where the one
+    /// before ends), each has its file, and writing continues at the end of the last.
+    fn assert_consistent(&self) {
+        for pair in self.chunks.windows(2) {
+            debug_assert_eq!(
+                pair[0].chunk_id + pair[0].size_bytes,
+                pair[1].chunk_id,
+                "chunks after recovery are contiguous"
+            );
+        }
+        debug_assert!(
+            self.chunks
+                .iter()
+                .map(|c| c.chunk_id)
+                .eq(self.files.keys().copied()),
+            "one file per chunk kept"
+        );
+        if let Some(last) = self.chunks.last() {
+            debug_assert_eq!(
+                last.chunk_id + last.size_bytes,
+                self.end,
+                "writing continues at the end"
+            );
+        }
+    }
+}
+
 /// The sorted chunk ids in `storage`; quarantine files and the lock are skipped, other
 /// foreign files are reported and skipped.
 pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
@@ -259,13 +287,15 @@ pub(crate) fn recover<T: Types>(
     };
     report.decisions = decisions;
 
-    Ok(Recovered {
+    let recovered = Recovered {
         core,
         chunks,
         files,
         end: end.unwrap_or(0),
         report,
-    })
+    };
+    recovered.assert_consistent();
+    Ok(recovered)
 }
 
 /// Does the replayed `state` prove that a skipped leading chunk, whose readable prefix
