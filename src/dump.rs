@@ -4,7 +4,9 @@
 
 use crate::error::Error;
 use crate::format::{self, chunk_file_name, HeaderProblem, Record};
-use crate::log::{scan_for_dump, RaftLog, ScannedBatch, ScannedHeader, ScannedStop};
+use crate::log::{
+    scan_for_dump, Progress, ProgressHook, RaftLog, ScannedBatch, ScannedHeader, ScannedStop,
+};
 use crate::mutants::Mutant;
 use crate::storage::Storage;
 use crate::types::{RaftLogState, Types};
@@ -17,6 +19,7 @@ use std::marker::PhantomData;
 pub struct Dump<'a, T: Types> {
     storage: &'a dyn Storage,
     check_crc: bool,
+    progress: Option<ProgressHook<'a>>,
     _types: PhantomData<T>,
 }
 
@@ -143,19 +146,32 @@ impl<T: Types> RaftLog<T> {
         Dump {
             storage: self.storage.as_ref(),
             check_crc: !self.is_mutant(Mutant::SkipCrcCheck),
+            progress: None,
             _types: PhantomData,
         }
     }
 }
 
-impl<T: Types> Dump<'_, T> {
+impl<'a, T: Types> Dump<'a, T> {
     /// Builds a dump of any storage holding a log (no lock is taken, files are opened
     /// read-only; for tools).
-    pub fn of_storage(storage: &dyn Storage) -> Dump<'_, T> {
+    pub fn of_storage(storage: &'a dyn Storage) -> Dump<'a, T> {
         Dump {
             storage,
             check_crc: true,
+            progress: None,
             _types: PhantomData,
+        }
+    }
+
+    /// The same dump, whose [`Dump::visit`] calls `progress` as its scan of the chunk
+    /// files advances (see [`crate::ScanProgress`]; the total is the chunk files'
+    /// lengths when `visit` starts, and a file that cannot be opened counts as 0
+    /// bytes). The items visited are the same as without it.
+    pub fn with_progress(self, progress: ProgressHook<'a>) -> Self {
+        Self {
+            progress: Some(progress),
+            ..self
         }
     }
 
@@ -167,6 +183,14 @@ impl<T: Types> Dump<'_, T> {
             Ok(ids) => ids,
             Err(error) => return visit(DumpItem::Error { name: None, error }),
         };
+        let progress = self.progress.map(|hook| {
+            let len = |id| {
+                let file = self.storage.open_read_only(&chunk_file_name(id)).ok()?;
+                file.len().ok()
+            };
+            Progress::new(hook, ids.iter().map(|&id| len(id).unwrap_or(0)).sum())
+        });
+        let mut bytes_before = 0;
         for chunk_id in ids {
             let name = chunk_file_name(chunk_id);
             let file = match self.storage.open_read_only(&name) {
@@ -184,10 +208,24 @@ impl<T: Types> Dump<'_, T> {
                 name: name.clone(),
                 chunk_id,
             });
-            let scanned = scan_for_dump(file.as_ref(), &name, chunk_id, self.check_crc, |batch| {
-                visit_batch::<T>(&mut visit, &batch);
-                Ok(())
-            });
+            if let Some(progress) = &progress {
+                progress.start_chunk(chunk_id, bytes_before);
+            }
+            let scanned = scan_for_dump(
+                file.as_ref(),
+                &name,
+                chunk_id,
+                self.check_crc,
+                progress.as_ref(),
+                |batch| {
+                    visit_batch::<T>(&mut visit, &batch);
+                    Ok(())
+                },
+            );
+            if let (Some(progress), Ok(scan)) = (&progress, &scanned) {
+                progress.end_chunk(scan.len_bytes);
+                bytes_before += scan.len_bytes;
+            }
             let scan = match scanned {
                 Ok(scan) => scan,
                 Err(error) => {

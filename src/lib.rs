@@ -74,8 +74,8 @@ pub use error::{Error, ErrorKind};
 pub use flush_tracker::{FlushTracker, FLUSH_TRACKER_SPINS_DEFAULT};
 pub use format::DamageKind;
 pub use log::{
-    ChunkAction, ChunkDecision, Dropped, DumpData, IndexEntry, QuarantineFile, RaftLog,
-    RaftLogWriter, RecoveryReport, READ_ATTEMPTS_MAX,
+    ChunkAction, ChunkDecision, Dropped, DumpData, IndexEntry, ProgressHook, QuarantineFile,
+    RaftLog, RaftLogWriter, RecoveryReport, ScanProgress, READ_ATTEMPTS_MAX,
 };
 pub use stat::{AccessStat, ChunkStat, Stat};
 pub use storage::{MemStorage, StdStorage, Storage, StorageFile};

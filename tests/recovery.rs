@@ -515,3 +515,99 @@ fn records_swapped_inside_a_synced_batch_fail_its_checksum() {
     assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
     assert!(err.to_string().contains("batch checksum"), "{err}");
 }
+
+/// Every call a progress hook received: (bytes done, bytes total, chunk id).
+type Calls = std::cell::RefCell<Vec<(u64, u64, u64)>>;
+
+/// The calls grow strictly, stay within one total, move forward through the chunks
+/// and end at the total.
+fn check_progress(calls: &Calls, total: u64) {
+    let calls = calls.borrow();
+    assert!(!calls.is_empty());
+    for pair in calls.windows(2) {
+        assert!(pair[0].0 < pair[1].0, "bytes done grows: {calls:?}");
+        assert!(pair[0].2 <= pair[1].2, "chunk ids go forward: {calls:?}");
+    }
+    assert!(calls.iter().all(|c| c.1 == total && c.0 <= total));
+    assert_eq!(calls.last().unwrap().0, total, "{calls:?}");
+}
+
+fn file_bytes_total(mem: &MemStorage) -> u64 {
+    chunk_names(mem)
+        .iter()
+        .map(|n| mem.file_bytes(n).unwrap().len() as u64)
+        .sum()
+}
+
+#[test]
+fn a_progress_hook_sees_the_scan_advance_to_every_byte_and_changes_nothing() {
+    let (mem, storage, _) = many_chunks();
+    let config = small_config(WorkerMode::Manual);
+    let total = file_bytes_total(&mem);
+    let calls = Calls::default();
+    let hook = |p: raftwal::ScanProgress| {
+        calls
+            .borrow_mut()
+            .push((p.bytes_done, p.bytes_total, p.chunk_id))
+    };
+    let with = Log::open_read_only_with_progress(storage.clone(), config.clone(), &hook).unwrap();
+    check_progress(&calls, total);
+    assert!(
+        calls.borrow().len() >= chunk_names(&mem).len(),
+        "once per chunk at least"
+    );
+    let without = Log::open_read_only_with(storage.clone(), config.clone()).unwrap();
+    assert_eq!(with.dump_data(), without.dump_data());
+    assert_eq!(with.recovery_report(), without.recovery_report());
+    drop((with, without));
+
+    calls.borrow_mut().clear();
+    let listed = std::cell::Cell::new(0);
+    raftwal::Dump::<TT>::of_storage(storage.as_ref())
+        .with_progress(&hook)
+        .visit(|_| listed.set(listed.get() + 1));
+    check_progress(&calls, total);
+    assert!(listed.get() > 40);
+
+    calls.borrow_mut().clear();
+    let log = raftwal::RaftLog::<TT>::open_with_progress(storage, config, &hook).unwrap();
+    check_progress(&calls, total);
+    assert_eq!(read_all(&log), entries(1, 0, 40));
+}
+
+#[test]
+fn a_progress_hook_is_called_per_window_in_a_large_chunk_and_stops_at_a_refusal() {
+    let mem = MemStorage::new();
+    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
+    let mut log = open(&storage, &exact_config());
+    // 10 batches of 1 MiB: about 10 MiB in one chunk, read in 4 MiB windows.
+    for i in 0..10 {
+        log.append([((1, i), "x".repeat(1 << 20))]).unwrap();
+        flush_wait(&mut log).unwrap();
+    }
+    drop(log);
+    let total = file_bytes_total(&mem);
+    let calls = Calls::default();
+    let hook = |p: raftwal::ScanProgress| {
+        calls
+            .borrow_mut()
+            .push((p.bytes_done, p.bytes_total, p.chunk_id))
+    };
+    raftwal::RaftLog::<TT>::open_read_only_with_progress(storage.clone(), exact_config(), &hook)
+        .unwrap();
+    check_progress(&calls, total);
+    assert!(calls.borrow().len() >= 3, "{:?}", calls.borrow());
+
+    // Rot in the first batch, proven synced by the later ones: a refusal. The scan
+    // reads on to find the proof; its calls still grow, and none comes after it.
+    let name = &chunk_names(&mem)[0];
+    let mut bytes = mem.file_bytes(name).unwrap();
+    bytes[100] ^= 1;
+    mem.set_file_bytes(name, bytes);
+    calls.borrow_mut().clear();
+    let refused =
+        raftwal::RaftLog::<TT>::open_read_only_with_progress(storage, exact_config(), &hook);
+    assert_eq!(refused.unwrap_err().kind(), ErrorKind::Corrupt);
+    let calls = calls.borrow();
+    assert!(calls.windows(2).all(|p| p[0].0 < p[1].0), "{calls:?}");
+}

@@ -10,10 +10,11 @@ mod raft_log;
 mod read;
 mod recovery;
 pub(crate) use recovery::{
-    list_chunk_ids, scan_for_dump, ScannedBatch, ScannedHeader, ScannedStop,
+    list_chunk_ids, scan_for_dump, Progress, ScannedBatch, ScannedHeader, ScannedStop,
 };
 pub use recovery::{
-    ChunkAction, ChunkDecision, Dropped, QuarantineFile, RecoveryReport, READ_ATTEMPTS_MAX,
+    ChunkAction, ChunkDecision, Dropped, ProgressHook, QuarantineFile, RecoveryReport,
+    ScanProgress, READ_ATTEMPTS_MAX,
 };
 mod writer;
 mod writer_api;

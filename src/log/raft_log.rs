@@ -3,7 +3,7 @@
 use super::cache::PayloadCache;
 use super::chunks::{purgeable_prefix, ChunkInfo};
 use super::core::LogCore;
-use super::recovery::{self, Recovered, RecoveryReport};
+use super::recovery::{self, ProgressHook, Recovered, RecoveryReport};
 use super::writer::BatchWriter;
 use super::writer_api::RaftLogWriter;
 use crate::codec::Codec;
@@ -93,6 +93,26 @@ impl<T: Types> RaftLog<T> {
 
     /// Opens the log on any [`Storage`] (for example the simulator's disk).
     pub fn open_with(storage: Arc<dyn Storage>, config: Arc<Config>) -> Result<Self, Error> {
+        Self::open_locked(storage, config, None)
+    }
+
+    /// [`RaftLog::open_with`], calling `progress` as the scan of the chunk files
+    /// advances (for a progress bar in a tool; see [`crate::ScanProgress`] for when it
+    /// is called and what it promises). The hook sees only how many bytes were read;
+    /// what the open decides and does is the same as without it.
+    pub fn open_with_progress(
+        storage: Arc<dyn Storage>,
+        config: Arc<Config>,
+        progress: ProgressHook<'_>,
+    ) -> Result<Self, Error> {
+        Self::open_locked(storage, config, Some(progress))
+    }
+
+    fn open_locked(
+        storage: Arc<dyn Storage>,
+        config: Arc<Config>,
+        progress: Option<ProgressHook<'_>>,
+    ) -> Result<Self, Error> {
         let lock = storage.lock().map_err(|e| {
             if e.kind() == io::ErrorKind::WouldBlock {
                 Error::Locked {
@@ -102,7 +122,13 @@ impl<T: Types> RaftLog<T> {
                 Error::io("lock", &config.dir, e)
             }
         })?;
-        Self::open_in(storage, config, recovery::Mode::Repair, Some(lock))
+        Self::open_in(
+            storage,
+            config,
+            recovery::Mode::Repair,
+            Some(lock),
+            progress,
+        )
     }
 
     /// Opens the log in `config.dir` to read it, changing nothing on disk: no lock is
@@ -124,11 +150,30 @@ impl<T: Types> RaftLog<T> {
         storage: Arc<dyn Storage>,
         config: Arc<Config>,
     ) -> Result<Self, Error> {
+        Self::open_read_only_in(storage, config, None)
+    }
+
+    /// [`RaftLog::open_read_only_with`], calling `progress` as the scan of the chunk
+    /// files advances (see [`crate::ScanProgress`]); what the open finds is the same
+    /// as without it.
+    pub fn open_read_only_with_progress(
+        storage: Arc<dyn Storage>,
+        config: Arc<Config>,
+        progress: ProgressHook<'_>,
+    ) -> Result<Self, Error> {
+        Self::open_read_only_in(storage, config, Some(progress))
+    }
+
+    fn open_read_only_in(
+        storage: Arc<dyn Storage>,
+        config: Arc<Config>,
+        progress: Option<ProgressHook<'_>>,
+    ) -> Result<Self, Error> {
         let config = Arc::new(Config {
             worker_mode: WorkerMode::Manual,
             ..(*config).clone()
         });
-        Self::open_in(storage, config, recovery::Mode::ReadOnly, None)
+        Self::open_in(storage, config, recovery::Mode::ReadOnly, None, progress)
     }
 
     fn open_in(
@@ -136,6 +181,7 @@ impl<T: Types> RaftLog<T> {
         config: Arc<Config>,
         mode: recovery::Mode,
         lock: Option<Box<dyn Any + Send + Sync>>,
+        progress: Option<ProgressHook<'_>>,
     ) -> Result<Self, Error> {
         let Recovered {
             core,
@@ -143,7 +189,7 @@ impl<T: Types> RaftLog<T> {
             files,
             end,
             report,
-        } = recovery::recover::<T>(storage.as_ref(), &config, mode)?;
+        } = recovery::recover::<T>(storage.as_ref(), &config, mode, progress)?;
         let current = chunks
             .last()
             .map(|c| (c.chunk_id, files[&c.chunk_id].clone()));

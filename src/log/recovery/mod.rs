@@ -7,10 +7,12 @@
 mod act;
 mod classify;
 mod decide;
+mod progress;
 mod read;
 mod report;
 mod scan;
 
+pub use progress::{ProgressHook, ScanProgress};
 pub use read::READ_ATTEMPTS_MAX;
 pub use report::{ChunkAction, ChunkDecision, Dropped, QuarantineFile, RecoveryReport};
 pub(crate) use scan::{Batch as ScannedBatch, Header as ScannedHeader, Stop as ScannedStop};
@@ -18,6 +20,7 @@ pub(crate) use scan::{Batch as ScannedBatch, Header as ScannedHeader, Stop as Sc
 use self::act::Step;
 use self::classify::{classify, NextChunk, Place};
 use self::decide::{decide, Action};
+pub(crate) use self::progress::Progress;
 use self::read::ChunkReader;
 use self::scan::{scan_chunk, Batch};
 use super::chunks::ChunkInfo;
@@ -108,14 +111,18 @@ pub(crate) enum Mode {
 struct Opened {
     id: u64,
     file: Arc<dyn StorageFile>,
+    len_bytes: u64,
     header_valid: bool,
 }
 
 /// Replays every chunk of `storage`, decides what to do with each, and does it.
+/// `progress` is told how far the scan of the chunk files has come (the replay; not
+/// the quarantine copies a repair makes after it).
 pub(crate) fn recover<T: Types>(
     storage: &dyn Storage,
     config: &Config,
     mode: Mode,
+    progress: Option<ProgressHook<'_>>,
 ) -> Result<Recovered<T>, Error> {
     let check_crc = !config.is_mutant(Mutant::SkipCrcCheck);
     let mut opened = Vec::new();
@@ -139,9 +146,13 @@ pub(crate) fn recover<T: Types>(
         opened.push(Opened {
             id,
             file,
+            len_bytes: len,
             header_valid,
         });
     }
+    let bytes_total = opened.iter().map(|c| c.len_bytes).sum();
+    let progress = progress.map(|hook| Progress::new(hook, bytes_total));
+    let mut bytes_before = 0;
 
     let mut core: Option<LogCore<T>> = None;
     let mut chunks = Vec::new();
@@ -163,10 +174,17 @@ pub(crate) fn recover<T: Types>(
             leading: core.is_none(),
         };
         let mut info = ChunkInfo::new(chunk.id);
-        let mut reader = ChunkReader::new(chunk.file.as_ref(), &name)?;
+        if let Some(progress) = &progress {
+            progress.start_chunk(chunk.id, bytes_before);
+        }
+        let mut reader = ChunkReader::with_progress(chunk.file.as_ref(), &name, progress.as_ref())?;
         let scan = scan_chunk(&mut reader, chunk.id, check_crc, |batch| {
             replay_batch(&mut core, &mut info, &name, chunk.id, batch)
         })?;
+        if let Some(progress) = &progress {
+            progress.end_chunk(chunk.len_bytes);
+        }
+        bytes_before += chunk.len_bytes;
         let verdict = classify(&scan, chunk.id, place);
         let action = decide(verdict, chunk.id, place);
         log::debug!("raftwal: {name}: {verdict:?} -> {action:?}");
@@ -328,14 +346,16 @@ fn supersedes<T: Types>(state: &RaftLogState<T>, prefix: Option<&RaftLogState<T>
 
 /// Scans one chunk file the way open does, for [`crate::Dump`]: `visit` sees every
 /// valid batch.
+/// `progress`, if any, is told how far it read.
 pub(crate) fn scan_for_dump(
     file: &dyn StorageFile,
     name: &str,
     chunk_id: u64,
     check_crc: bool,
+    progress: Option<&Progress<'_>>,
     visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
 ) -> Result<scan::ChunkScan, Error> {
-    let mut reader = ChunkReader::new(file, name)?;
+    let mut reader = ChunkReader::with_progress(file, name, progress)?;
     scan_chunk(&mut reader, chunk_id, check_crc, visit)
 }
 

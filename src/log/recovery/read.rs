@@ -1,6 +1,7 @@
 //! Reading a chunk file at open: in bounded windows, each failed read retried, and a
 //! sector that stays unreadable reported as damage instead of failing the open.
 
+use super::progress::Progress;
 use crate::error::Error;
 use crate::storage::StorageFile;
 
@@ -36,11 +37,23 @@ pub(crate) struct ChunkReader<'a> {
     window_start: u64,
     /// Unreadable ranges found so far, `[start, end)`, sorted and disjoint.
     unreadable: Vec<(u64, u64)>,
+    /// Told the end of every window loaded, if anyone listens.
+    progress: Option<&'a Progress<'a>>,
 }
 
 impl<'a> ChunkReader<'a> {
     /// A reader over `file`, whose length (asked once) is `len_bytes`.
     pub(crate) fn new(file: &'a dyn StorageFile, name: &str) -> Result<Self, Error> {
+        Self::with_progress(file, name, None)
+    }
+
+    /// A reader over `file` that tells `progress` how far it has read (the end of
+    /// each window it loads).
+    pub(crate) fn with_progress(
+        file: &'a dyn StorageFile,
+        name: &str,
+        progress: Option<&'a Progress<'a>>,
+    ) -> Result<Self, Error> {
         let len_bytes = file.len().map_err(|e| Error::io("len", name, e))?;
         Ok(Self {
             file,
@@ -48,6 +61,7 @@ impl<'a> ChunkReader<'a> {
             window: Vec::new(),
             window_start: 0,
             unreadable: Vec::new(),
+            progress,
         })
     }
 
@@ -114,9 +128,17 @@ impl<'a> ChunkReader<'a> {
         self.window.clear();
         self.window.resize(len, 0);
         self.window_start = offset;
-        if read_retrying(self.file, offset, &mut self.window) {
-            return;
+        if !read_retrying(self.file, offset, &mut self.window) {
+            self.load_pieces(offset, len);
         }
+        if let Some(progress) = self.progress {
+            progress.read_to(offset + len as u64);
+        }
+    }
+
+    /// Reads the window `[offset, offset + len)` again piece by piece, after a read
+    /// of all of it failed.
+    fn load_pieces(&mut self, offset: u64, len: usize) {
         // Find the pieces that stay unreadable, aligned to the file's sectors (a piece
         // is a multiple of every sector size from its start); the others are read one
         // by one.
