@@ -1,44 +1,63 @@
-//! Opening the log the way each command needs, with a spinner on a terminal, and
-//! the log's state in words and in JSON.
+//! Opening the log the way each command needs, with a progress bar on a terminal,
+//! and the log's state in words and in JSON.
 
 use crate::dir::LogDir;
 use crate::show;
 use indicatif::{ProgressBar, ProgressStyle};
-use raftwal::{Config, Error, RaftLog, Types};
+use raftwal::{Config, Error, RaftLog, ScanProgress, Types};
 use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::Duration;
 
-/// Logs at least this large get a spinner while the open scans them.
-const SPINNER_MIN_BYTES: u64 = 16 << 20;
+/// Logs at least this large get a progress bar while a scan reads them.
+const BAR_MIN_BYTES: u64 = 16 << 20;
 
-/// A spinner on standard error while a long scan runs, if that is a terminal.
-pub(crate) struct Spinner(Option<ProgressBar>);
+/// The bar: what is being done, how far (bytes), how fast (MB/s), how long still.
+const BAR_TEMPLATE: &str =
+    "{msg} [{wide_bar}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}";
 
-impl Spinner {
-    pub(crate) fn start(dir: &LogDir) -> Self {
+/// A progress bar on standard error for a scan of the chunk files, fed by the
+/// library's progress hook ([`raftwal::ScanProgress`]): only when standard error is
+/// a terminal and the log has at least [`BAR_MIN_BYTES`]; otherwise it does nothing
+/// (nothing is printed: output to a pipe or a file, and so the tests, are unchanged).
+/// It is cleared when dropped.
+pub(crate) struct ScanBar {
+    bar: Option<ProgressBar>,
+    /// The chunk ids, in order, to say which file of how many is being read.
+    ids: Vec<u64>,
+    what: &'static str,
+}
+
+impl ScanBar {
+    /// A bar for a scan of `dir`'s chunk files; `what` says which scan.
+    pub(crate) fn start(dir: &LogDir, what: &'static str) -> Self {
         let bytes = dir.chunk_bytes();
-        if bytes < SPINNER_MIN_BYTES || !std::io::stderr().is_terminal() {
-            return Self(None);
-        }
-        let bar = ProgressBar::new_spinner();
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-            bar.set_style(style);
-        }
-        bar.set_message(format!(
-            "reading and checking {} MiB in {}",
-            bytes >> 20,
-            show::count(dir.chunks.len(), "chunk file")
-        ));
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Self(Some(bar))
+        let shown = bytes >= BAR_MIN_BYTES && std::io::stderr().is_terminal();
+        let bar = shown.then(|| {
+            let bar = ProgressBar::new(bytes);
+            if let Ok(style) = ProgressStyle::with_template(BAR_TEMPLATE) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(what);
+            bar
+        });
+        let ids = dir.chunks.iter().map(|(name, _)| chunk_id(name)).collect();
+        Self { bar, ids, what }
+    }
+
+    /// Moves the bar to where the scan is.
+    pub(crate) fn update(&self, progress: ScanProgress) {
+        let Some(bar) = &self.bar else { return };
+        bar.set_length(progress.bytes_total);
+        bar.set_position(progress.bytes_done);
+        let at = self.ids.partition_point(|&id| id <= progress.chunk_id);
+        bar.set_message(format!("{} chunk {at}/{}", self.what, self.ids.len()));
     }
 }
 
-impl Drop for Spinner {
+impl Drop for ScanBar {
     fn drop(&mut self) {
-        if let Some(bar) = self.0.take() {
+        if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
     }
@@ -48,17 +67,24 @@ fn config(dir: &LogDir) -> Arc<Config> {
     Arc::new(Config::new(dir.display()))
 }
 
-/// The read-only open: no lock, no write, the recovery's own decisions.
-pub(crate) fn open_read_only<T: Types>(dir: &LogDir) -> Result<RaftLog<T>, Error> {
-    let _spinner = Spinner::start(dir);
-    RaftLog::open_read_only_with(dir.storage.clone(), config(dir))
+/// The read-only open: no lock, no write, the recovery's own decisions; a progress
+/// bar on a terminal while it scans.
+pub(crate) fn open_read_only<T: Types>(
+    dir: &LogDir,
+    what: &'static str,
+) -> Result<RaftLog<T>, Error> {
+    let bar = ScanBar::start(dir, what);
+    let hook = |progress| bar.update(progress);
+    RaftLog::open_read_only_with_progress(dir.storage.clone(), config(dir), &hook)
 }
 
-/// A normal open (takes the lock, carries out the recovery table). Creates nothing:
-/// the directory was checked to be a log directory.
+/// A normal open (takes the lock, carries out the recovery table), with a progress
+/// bar on a terminal while it scans. Creates nothing: the directory was checked to be
+/// a log directory.
 pub(crate) fn open_for_repair<T: Types>(dir: &LogDir) -> Result<RaftLog<T>, Error> {
-    let _spinner = Spinner::start(dir);
-    RaftLog::open_with(dir.storage.clone(), config(dir))
+    let bar = ScanBar::start(dir, "repair --apply: open");
+    let hook = |progress| bar.update(progress);
+    RaftLog::open_with_progress(dir.storage.clone(), config(dir), &hook)
 }
 
 /// The first and last index of the entries in the log.

@@ -26,7 +26,10 @@ pub(crate) fn refusal<T: Types>(dir: &LogDir, error: Error) -> Refusal {
         Error::Corrupt { chunk, offset, .. } => Some((chunk.as_str(), *offset)),
         _ => None,
     };
-    let files = scan::scan_files::<T>(dir.storage.as_ref(), probe).unwrap_or_default();
+    let bar = crate::common::ScanBar::start(dir, "open refuses; raw scan");
+    let hook = |progress| bar.update(progress);
+    let files = scan::scan_files::<T>(dir.storage.as_ref(), probe, &hook).unwrap_or_default();
+    drop(bar);
     let file = |name: &str| files.iter().find(|f| f.file == name);
     let written = |name: &str| {
         file(name).map_or_else(

@@ -73,7 +73,9 @@ pub enum Command {
     ///
     /// Format version; each chunk file (id, length, valid end, reserved bytes,
     /// records, entries, what open does with it); the state (vote, committed, purged,
-    /// last, user data size); quarantine files; totals.
+    /// last, user data size); quarantine files; totals. Bounded memory: a read-only
+    /// open (the log's index, about 28 B per entry, no payload) and one row per chunk
+    /// file; the entries are counted by streaming over the index, not copied.
     Info {
         /// The log directory.
         dir: PathBuf,

@@ -1,7 +1,9 @@
 //! A raw scan of every chunk file through [`raftwal::Dump::visit`]: what each file
 //! holds, for when open refuses (and so decides nothing) and for `dump`.
 
-use raftwal::{DamageKind, Dump, DumpHeader, DumpItem, DumpRecord, DumpStop, Storage, Types};
+use raftwal::{
+    DamageKind, Dump, DumpHeader, DumpItem, DumpRecord, DumpStop, ProgressHook, Storage, Types,
+};
 
 /// What the scan found in one chunk file.
 #[derive(Debug, Clone)]
@@ -23,14 +25,16 @@ pub(crate) struct FileScan {
 }
 
 /// Scans every chunk file; for the file named `probe.0`, also finds the last entry
-/// written before offset `probe.1`.
+/// written before offset `probe.1`. `progress` is told how far the scan is.
 pub(crate) fn scan_files<T: Types>(
     storage: &dyn Storage,
     probe: Option<(&str, u64)>,
+    progress: ProgressHook<'_>,
 ) -> Result<Vec<FileScan>, String> {
     let mut files: Vec<FileScan> = Vec::new();
     let mut failure = None;
-    Dump::<T>::of_storage(storage).visit(|item| match item {
+    let dump = Dump::<T>::of_storage(storage).with_progress(progress);
+    dump.visit(|item| match item {
         DumpItem::Chunk { name, chunk_id } => files.push(FileScan {
             file: name,
             chunk_id,

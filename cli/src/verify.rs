@@ -37,7 +37,8 @@ pub(crate) fn run<T: Types>(
 ) -> Result<u8, Failure> {
     let dir = LogDir::open(path)?;
     let opened = match mode {
-        Mode::Verify | Mode::RepairDryRun => common::open_read_only::<T>(&dir),
+        Mode::Verify => common::open_read_only::<T>(&dir, "verify"),
+        Mode::RepairDryRun => common::open_read_only::<T>(&dir, "repair (dry run)"),
         Mode::RepairApply => common::open_for_repair::<T>(&dir),
     };
     match opened {

@@ -21,16 +21,19 @@ pub struct DumpData<T: Types> {
 }
 
 impl<T: Types> RaftLog<T> {
+    /// Every entry of the index, in index order: its index, log id and where its
+    /// record lies (what [`RaftLog::dump_data`] collects as `index`). Lazy: each entry
+    /// is made (its log id cloned) when the iterator reaches it, so a walk over the
+    /// whole log holds one entry at a time, whatever the log's length.
+    pub fn index_entries(&self) -> impl Iterator<Item = (u64, IndexEntry<T>)> + '_ {
+        self.core.index.iter()
+    }
+
     /// The complete in-memory state, for tests, debugging and snapshots.
     pub fn dump_data(&self) -> DumpData<T> {
         DumpData {
             state: self.core.state.clone(),
-            index: self
-                .core
-                .index
-                .iter()
-                .map(|(i, e)| (i, e.clone()))
-                .collect(),
+            index: self.index_entries().collect(),
             cache: self.cache.iter().map(|(i, p)| (i, p.clone())).collect(),
             chunks: self.chunks.iter().map(|c| c.stat()).collect(),
         }
