@@ -5,7 +5,7 @@ use crate::dir::LogDir;
 use crate::scan::{self, FileScan};
 use crate::show;
 use raftwal::{
-    ChunkAction, ChunkDecision, DamageKind, Dropped, DumpHeader, Error, RaftLogState,
+    ChunkAction, ChunkDecision, DamageKind, Dropped, DumpHeader, DumpStop, Error, RaftLogState,
     RecoveryReport, Types,
 };
 use serde_json::{json, Value};
@@ -173,7 +173,12 @@ pub(crate) fn files_table(files: &[FileScan], out: &mut String) {
         "entries written".to_string(),
         "then".to_string(),
     ]];
-    for f in files {
+    for (i, f) in files.iter().enumerate() {
+        // The raw scan proves damage synced only by a later batch of the same file;
+        // open also takes a later chunk file with a valid header as proof.
+        let later_chunk = files[i + 1..]
+            .first()
+            .is_some_and(|next| next.header == Some(DumpHeader::Valid));
         let then = match (&f.error, f.stop) {
             (Some(e), _) => format!("error: {e}"),
             (None, Some(_))
@@ -185,6 +190,16 @@ pub(crate) fn files_table(files: &[FileScan], out: &mut String) {
                 "not read further (its header is not this log's)".to_string()
             }
             (None, Some(_)) if f.header == Some(DumpHeader::Blank) => "no log data".to_string(),
+            (
+                None,
+                Some(DumpStop::Damage {
+                    offset,
+                    damage,
+                    proven: false,
+                }),
+            ) if later_chunk => format!(
+                "damaged at {offset}: {damage} (a later chunk file follows, so these bytes had been synced: rot)"
+            ),
             (None, Some(stop)) => scan::stop_text(stop, f.len_bytes, f.valid_end),
             (None, None) => String::new(),
         };

@@ -71,7 +71,11 @@ fn refused(dir: &LogDir, refusal: &Refusal, mode: Mode, json: bool, out: &mut St
     let what = match mode {
         Mode::Verify => "open would refuse the log",
         Mode::RepairDryRun => "open would refuse the log, and repair cannot fix that",
-        Mode::RepairApply => "open refused the log: nothing was changed",
+        Mode::RepairApply if dir.has_lock_file => "open refused the log: nothing was changed",
+        // The lock comes before the scan: a copied directory gains an empty LOCK.
+        Mode::RepairApply => {
+            "open refused the log: nothing was changed but the empty LOCK file its lock created"
+        }
     };
     let _ = writeln!(
         out,

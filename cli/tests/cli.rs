@@ -11,7 +11,9 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::{mpsc, Arc};
 
-const CHUNK_0: &str = "00000000000000000000.wal";
+mod common;
+
+use common::{set_version, CHUNK_0};
 
 struct Run {
     code: i32,
@@ -220,37 +222,11 @@ fn a_torn_tail_exits_1_the_dry_run_changes_nothing_and_apply_quarantines_it() {
     );
 }
 
-/// Rewrites the version field of chunk 0's header (bytes 8..12) with a valid checksum.
-fn set_version(dir: &Path, version: u32) {
-    let path = dir.join(CHUNK_0);
-    let mut bytes = fs::read(&path).unwrap();
-    bytes[8..12].copy_from_slice(&version.to_le_bytes());
-    let crc = crc32(&bytes[..20]);
-    bytes[20..24].copy_from_slice(&crc.to_le_bytes());
-    fs::write(&path, bytes).unwrap();
-}
-
-/// CRC-32 (IEEE), as the chunk header uses.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 #[test]
 fn a_newer_format_version_exits_2_as_unsupported_version_and_nothing_changes() {
     let tmp = tempfile::tempdir().unwrap();
     torn_tail(tmp.path());
-    set_version(tmp.path(), 3);
+    set_version(tmp.path(), CHUNK_0, 3);
     let before = files(tmp.path());
 
     let verify = raftwal(&["verify"], tmp.path());
