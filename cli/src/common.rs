@@ -33,15 +33,15 @@ impl ScanBar {
     pub(crate) fn start(dir: &LogDir, what: &'static str) -> Self {
         let bytes = dir.chunk_bytes();
         let shown = bytes >= BAR_MIN_BYTES && std::io::stderr().is_terminal();
+        let ids: Vec<u64> = dir.chunks.iter().map(|(name, _)| chunk_id(name)).collect();
         let bar = shown.then(|| {
             let bar = ProgressBar::new(bytes);
             if let Ok(style) = ProgressStyle::with_template(BAR_TEMPLATE) {
                 bar.set_style(style.progress_chars("=> "));
             }
-            bar.set_message(what);
+            bar.set_message(format!("{what} chunk 1/{}", ids.len()));
             bar
         });
-        let ids = dir.chunks.iter().map(|(name, _)| chunk_id(name)).collect();
         Self { bar, ids, what }
     }
 
