@@ -156,7 +156,7 @@ impl Refusal {
             "damage": damage.map(scan::damage_name),
             "affects": self.affects,
             "what_to_do": self.look_at,
-            "files": self.files.iter().map(file_json).collect::<Vec<_>>(),
+            "files": (0..self.files.len()).map(|i| file_json(&self.files, i)).collect::<Vec<_>>(),
         })
     }
 }
@@ -174,12 +174,30 @@ pub(crate) fn files_table(files: &[FileScan], out: &mut String) {
         "then".to_string(),
     ]];
     for (i, f) in files.iter().enumerate() {
-        // The raw scan proves damage synced only by a later batch of the same file;
-        // open also takes a later chunk file with a valid header as proof.
-        let later_chunk = files[i + 1..]
-            .first()
-            .is_some_and(|next| next.header == Some(DumpHeader::Valid));
-        let then = match (&f.error, f.stop) {
+        let then = then_text(files, i);
+        rows.push([
+            f.file.clone(),
+            f.chunk_id.to_string(),
+            f.len_bytes.to_string(),
+            f.header.map(scan::header_text).unwrap_or_default(),
+            f.valid_end.to_string(),
+            f.records.to_string(),
+            show::range(f.written),
+            then,
+        ]);
+    }
+    table(&rows, out);
+}
+
+/// What follows the valid part of file `i` of the raw scan, in words.
+fn then_text(files: &[FileScan], i: usize) -> String {
+    let f = &files[i];
+    // The raw scan proves damage synced only by a later batch of the same file;
+    // open also takes a later chunk file with a valid header as proof.
+    let later_chunk = files[i + 1..]
+        .first()
+        .is_some_and(|next| next.header == Some(DumpHeader::Valid));
+    match (&f.error, f.stop) {
             (Some(e), _) => format!("error: {e}"),
             (None, Some(_))
                 if matches!(
@@ -202,22 +220,12 @@ pub(crate) fn files_table(files: &[FileScan], out: &mut String) {
             ),
             (None, Some(stop)) => scan::stop_text(stop, f.len_bytes, f.valid_end),
             (None, None) => String::new(),
-        };
-        rows.push([
-            f.file.clone(),
-            f.chunk_id.to_string(),
-            f.len_bytes.to_string(),
-            f.header.map(scan::header_text).unwrap_or_default(),
-            f.valid_end.to_string(),
-            f.records.to_string(),
-            show::range(f.written),
-            then,
-        ]);
     }
-    table(&rows, out);
 }
 
-pub(crate) fn file_json(f: &FileScan) -> Value {
+/// File `i` of the raw scan, as JSON.
+pub(crate) fn file_json(files: &[FileScan], i: usize) -> Value {
+    let f = &files[i];
     json!({
         "file": f.file,
         "chunk_id": f.chunk_id,
@@ -226,7 +234,7 @@ pub(crate) fn file_json(f: &FileScan) -> Value {
         "valid_end": f.valid_end,
         "records": f.records,
         "entries_written": f.written.map(|(a, b)| json!({"first": a, "last": b})),
-        "stop": f.stop.map(|s| scan::stop_text(s, f.len_bytes, f.valid_end)),
+        "stop": f.stop.map(|_| then_text(files, i)),
         "error": f.error,
     })
 }

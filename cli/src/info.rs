@@ -35,7 +35,7 @@ pub(crate) fn run<T: Types>(path: &Path, json: bool, out: &mut String) -> Result
                     "format_version": raftwal::FORMAT_VERSION,
                     "opens": false,
                     "refusal": {"kind": refusal.kind(), "message": refusal.error.to_string()},
-                    "chunks": refusal.files.iter().map(explain::file_json).collect::<Vec<_>>(),
+                    "chunks": (0..refusal.files.len()).map(|i| explain::file_json(&refusal.files, i)).collect::<Vec<_>>(),
                     "state": Value::Null,
                     "quarantine_files": quarantine_json(&dir),
                     "other_files": dir.others,
