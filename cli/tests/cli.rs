@@ -1,6 +1,8 @@
 //! The `raftwal` binary on log directories written by raftwal itself: healthy, torn
-//! tail, a newer format version, a stray chunk file, locked; exit statuses, what it
-//! prints, JSON that parses, and that nothing but `repair --apply` changes a byte.
+//! tail, a newer format version, a stray chunk file, locked, large (the progress
+//! bar); exit statuses, what it prints, JSON that parses, and that nothing but
+//! `repair --apply` changes a byte. `fixtures.rs` runs it on the committed compat
+//! fixtures and keeps its output as snapshots.
 
 use raftwal::{Config, Error, RaftLog, RaftLogWriter, Types, WorkerMode};
 use raftwal_cli::types::{Bytes, Pairs};
@@ -666,4 +668,60 @@ fn rot_in_a_closed_chunk_exits_2_as_corrupt_with_file_offset_and_last_index_befo
     assert_eq!(json["refusal"]["offset"], 216);
     assert_eq!(raftwal(&["repair", "--apply"], tmp.path()).code, 2);
     assert_eq!(files(tmp.path()), before, "a refusal changes nothing");
+}
+
+/// A log of about 17 MiB (4 KiB entries, flushed every 1 MiB): large enough for the
+/// progress bar.
+fn large(dir: &Path) {
+    let mut log = RaftLog::<Pairs>::open(config(dir, 1 << 20, 0)).unwrap();
+    log.save_vote((1, 1)).unwrap();
+    for batch in 0..17u64 {
+        let batch_entries: Vec<_> = (batch * 256..batch * 256 + 256)
+            .map(|i| ((1, i), format!("{i:04096}")))
+            .collect();
+        log.append(batch_entries).unwrap();
+        flush_wait(&mut log);
+    }
+}
+
+#[test]
+fn a_large_log_shows_no_progress_unless_standard_error_is_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    large(tmp.path());
+    for args in [
+        &["verify"][..],
+        &["info"],
+        &["repair"],
+        &["verify", "--json"],
+    ] {
+        let run = raftwal(args, tmp.path());
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{args:?}: nothing on a pipe");
+    }
+
+    // On a terminal (a pseudo-terminal from util-linux `script`, where there is one)
+    // the bar is drawn on standard error, and the report is the same.
+    let command = format!(
+        "{} verify {}",
+        env!("CARGO_BIN_EXE_raftwal"),
+        tmp.path().display()
+    );
+    let Ok(output) = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+    else {
+        return; // no `script` here
+    };
+    let shown = String::from_utf8_lossy(&output.stdout);
+    println!("{shown}");
+    if !output.status.success() && !shown.contains("healthy") {
+        return; // `script` could not make a pseudo-terminal here
+    }
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    // The bar's first frame is drawn when it is made (later ones at most 20 times a
+    // second, so what they show is not asserted).
+    assert!(shown.contains("verify chunk 1/1 ["), "the bar: {shown}");
+    assert!(shown.contains(" B/s"), "its rate: {shown}");
+    assert!(shown.contains("/17.89 MB"), "bytes of all files: {shown}");
+    assert!(shown.contains(": healthy (exit 0)"), "{shown}");
 }
