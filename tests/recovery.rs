@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::{ErrorKind, MemStorage, RaftLogWriter, Storage, WorkerMode};
+use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::sync::Arc;
 
 fn chunk_names(mem: &MemStorage) -> Vec<String> {

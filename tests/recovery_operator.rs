@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
-use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::{
     Config, DamageKind, Error, ErrorKind, QuarantineFile, RaftLog, RaftLogWriter, Storage,
     WorkerMode,
 };
+use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::{Config, RaftLog, RaftLogWriter, Storage, WorkerMode};
+use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::sync::Arc;
 
 const CHUNK_0: &str = "00000000000000000000.wal";

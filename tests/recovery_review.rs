@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::{Config, ErrorKind, RaftLog, RaftLogWriter, Storage, StorageFile, WorkerMode};
+use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::any::Any;
 use std::fs;
 use std::io;

@@ -16,8 +16,8 @@
 
 use crate::layout::{self, chunk_name, parse_chunk_name, FrameField, CHUNK_HEADER_BYTES};
 use crate::types::SimTypes;
-use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::{Config, RaftLog, RaftLogWriter};
+use raftwal_simdisk::{FaultConfig, SimDisk};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::fmt;

@@ -3,8 +3,8 @@
 use crate::at_rest::AtRestFaults;
 use crate::ops::OpMix;
 use raftwal::mutants::Mutant;
-use raftwal::storage::FaultConfig;
 use raftwal::{Config, WorkerMode};
+use raftwal_simdisk::FaultConfig;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;

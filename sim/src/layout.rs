@@ -358,8 +358,8 @@ mod tests {
     #[allow(clippy::single_range_in_vec_init)] // one unreadable range
     fn agrees_with_the_engine() {
         use crate::types::SimTypes;
-        use raftwal::storage::{FaultConfig, SimDisk};
         use raftwal::{Config, RaftLog, RaftLogWriter, WorkerMode};
+        use raftwal_simdisk::{FaultConfig, SimDisk};
         use std::sync::Arc;
         let disk = SimDisk::new(1, FaultConfig::none());
         let mut config = Config::new("x");

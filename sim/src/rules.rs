@@ -11,8 +11,8 @@
 //! len)` of that chunk file as they were (unreadable sectors as zeros).
 
 use crate::layout::{parse_chunk_name, parse_quarantine_name, CHUNK_HEADER_BYTES, FORMAT_VERSION};
-use raftwal::storage::{FaultCounts, SimDisk};
 use raftwal::Stat;
+use raftwal_simdisk::{FaultCounts, SimDisk};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::sync::Arc;

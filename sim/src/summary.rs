@@ -2,7 +2,7 @@
 //! and the violation, if any.
 
 use crate::config::{describe_faults, RunConfig};
-use raftwal::storage::FaultCounts;
+use raftwal_simdisk::FaultCounts;
 use std::fmt;
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use crate::runner::{run_seed_without, RunOptions};
 use crate::summary::{fault_fields, RunStats, RunSummary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use raftwal::mutants::Mutant;
-use raftwal::storage::FaultCounts;
+use raftwal_simdisk::FaultCounts;
 use std::fmt;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

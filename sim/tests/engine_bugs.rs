@@ -1,9 +1,9 @@
 //! Engine bugs found by the simulator, each as a minimal deterministic test, kept as
 //! regressions: each failed before its fix (see the seeds in each doc comment).
 
-use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::{Config, ErrorKind, RaftLog, RaftLogWriter, WorkerMode};
 use raftwal_sim::types::SimTypes;
+use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::sync::{Arc, Mutex};
 
 fn config() -> Arc<Config> {

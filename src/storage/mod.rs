@@ -2,7 +2,8 @@
 //!
 //! Every byte the engine reads or writes goes through [`Storage`] and [`StorageFile`],
 //! so the same engine runs on the real filesystem ([`StdStorage`]), on a plain
-//! in-memory disk ([`MemStorage`]) and on the simulator's faulty disk.
+//! in-memory disk ([`MemStorage`]) and on the simulator's faulty disk (the
+//! `raftwal-simdisk` crate, which implements these traits from outside).
 //!
 //! # Durability contract
 //!
@@ -17,11 +18,9 @@
 //!   retries a failed sync: it fails the log until it is reopened.
 
 mod mem;
-mod sim;
 mod std_fs;
 
 pub use mem::MemStorage;
-pub use sim::{BitRot, FaultConfig, FaultCounts, SimDisk};
 pub use std_fs::StdStorage;
 
 use std::any::Any;

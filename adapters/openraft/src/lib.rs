@@ -217,7 +217,7 @@ impl<C: RaftTypeConfig> LogStore<C> {
     }
 
     /// Opens the log on any raftwal [`Storage`](raftwal::Storage), for example
-    /// [`raftwal::MemStorage`] or the simulator's [`raftwal::storage::SimDisk`]
+    /// [`raftwal::MemStorage`] or the simulator's `raftwal_simdisk::SimDisk`
     /// ([`RaftLog::open_with`]).
     pub fn open_with(
         storage: Arc<dyn raftwal::Storage>,

@@ -14,8 +14,8 @@ use common::{NodeId, TypeConfig};
 use openraft::storage::RaftLogStorage;
 use openraft::{CommittedLeaderId, LogId, Vote};
 use openraft_raftwal::LogStore;
-use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::{Config, WorkerMode};
+use raftwal_simdisk::{FaultConfig, SimDisk};
 
 fn open(disk: &Arc<SimDisk>) -> LogStore<TypeConfig> {
     LogStore::open_with(disk.clone(), Arc::new(Config::new("sim"))).expect("open the log")

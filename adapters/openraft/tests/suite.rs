@@ -18,8 +18,8 @@ use common::{MemStateMachine, NodeId, TypeConfig};
 use openraft::testing::{StoreBuilder, Suite};
 use openraft::{AnyError, StorageError, StorageIOError};
 use openraft_raftwal::LogStore;
-use raftwal::storage::{FaultConfig, SimDisk};
 use raftwal::Config;
+use raftwal_simdisk::{FaultConfig, SimDisk};
 use tempfile::TempDir;
 
 type Store = LogStore<TypeConfig>;

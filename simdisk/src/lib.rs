@@ -1,5 +1,5 @@
 //! The simulated, faulty disk: a seeded, deterministic [`Storage`] that enforces the
-//! durability contract of [`crate::storage`] *exactly* and injects the faults of the
+//! durability contract of [`raftwal::storage`] *exactly* and injects the faults of the
 //! design's fault model.
 //!
 //! # Model
@@ -39,8 +39,8 @@ mod tests;
 
 use self::file::{write_into, PendingOp, SimFile, MAX_FILE_LEN_BYTES};
 use self::power_loss::{resolve_file, PowerLossMode};
-use super::{Storage, StorageFile};
 use parking_lot::Mutex;
+use raftwal::storage::{Storage, StorageFile};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::any::Any;
@@ -343,8 +343,6 @@ fn eio() -> io::Error {
     io::Error::other("EIO")
 }
 
-// `StorageFull` is stable since Rust 1.83; the crate still declares rust-version 1.80.
-#[allow(clippy::incompatible_msrv)]
 fn enospc() -> io::Error {
     io::Error::new(io::ErrorKind::StorageFull, "ENOSPC")
 }
