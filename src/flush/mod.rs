@@ -7,6 +7,24 @@
 //!
 //! Group commit: the worker takes every job queued so far as one *round*, processes
 //! the round's writes, then syncs once and reports to every callback of the round.
+//!
+//! # The protocol
+//!
+//! The log and the worker meet only in [`Shared`], whose fields are private. Forward,
+//! the log queues [`Job`]s: writes of closed batches (a write at file offset 0 starts
+//! a new chunk), flushes carrying callbacks, and removals of purged chunks; a full
+//! queue blocks the submitter (back-pressure, `Config::flush_queue_max_bytes`). Back,
+//! the worker publishes four things the log reads without waiting for it:
+//! - the *durable offset*: every byte before it is synced (the payload cache evicts
+//!   only entries below it);
+//! - the *failure*: the first I/O error or panic, after which every write is refused;
+//! - the *sync request*, set by the log when its cache needs durable entries and
+//!   cleared by the worker's next sync;
+//! - *spare buffers*: written batch buffers, reused by the writer so a bulk load does
+//!   not allocate.
+//!
+//! Idle is the one wait: [`Shared::wait_idle`] returns once every job queued before it
+//! is processed (tests and `flush_wait` use it; nothing sleeps on time).
 
 #[cfg(test)]
 mod model;

@@ -1,5 +1,13 @@
 //! What the log and its worker share: the job queue, the idle signal, the durable
-//! offset, the failure, and the open chunk files.
+//! offset, the failure, the sync request and the open chunk files.
+//!
+//! This is the one door between the log and its worker: every field is private, and
+//! each side has its methods. The log submits ([`Shared::submit`],
+//! [`Shared::submit_flush`]), asks for a sync ([`Shared::request_sync`]), waits for
+//! idle ([`Shared::wait_idle`]) and reads the back channels (durable offset,
+//! failure, queued bytes, chunk files). The worker takes rounds
+//! ([`Shared::take_round`]), publishes what it did and recycles buffers; its thread
+//! waits for work ([`Shared::wait_for_work`]) until [`Shared::shut_down`].
 
 use super::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use super::sync::{Condvar, Mutex, RwLock};
@@ -21,8 +29,8 @@ const SMALL_BATCH_BYTES_MAX: usize = 64 << 10;
 pub(crate) const BUF_CAPACITY_INITIAL_BYTES: usize = 4096;
 
 /// Spare buffers kept at most, and the largest capacity kept.
-pub(crate) const SPARE_BUFFERS_MAX: usize = 8;
-pub(crate) const SPARE_BUFFER_CAPACITY_BYTES_MAX: usize = 8 << 20;
+const SPARE_BUFFERS_MAX: usize = 8;
+const SPARE_BUFFER_CAPACITY_BYTES_MAX: usize = 8 << 20;
 
 /// A closed batch in the writer's buffer, handed to [`Shared::submit`]. The buffer is
 /// left empty (its bytes copied into a queued write, or moved out).
@@ -35,8 +43,10 @@ pub(crate) struct BatchBytes<'a> {
 
 /// A unit of work for the worker.
 pub(crate) enum Job<T: Types> {
-    /// Write `bytes` at `file_offset` of chunk `chunk_id` (creating the chunk file if it
-    /// is not the current one). `bytes` holds whole batches whose headers start at
+    /// Write `bytes` at `file_offset` of chunk `chunk_id`. A write at file offset 0
+    /// starts the chunk: the worker closes the current chunk (cuts its reserved space,
+    /// syncs it), creates the new file and syncs the directory first; any other write
+    /// continues the current chunk. `bytes` holds whole batches whose headers start at
     /// `batch_header_positions`; the worker seals each batch (record and payload
     /// checksums, and the durable offset it knows when it writes).
     Write {
@@ -53,37 +63,37 @@ pub(crate) enum Job<T: Types> {
 }
 
 /// The queue and the worker's busy flag, under one lock.
-pub(crate) struct Queue<T: Types> {
-    pub(crate) jobs: VecDeque<Job<T>>,
+struct Queue<T: Types> {
+    jobs: VecDeque<Job<T>>,
     /// The worker holds a round it has not finished.
-    pub(crate) busy: bool,
+    busy: bool,
     /// The log is being dropped: finish the queue and stop.
-    pub(crate) shutdown: bool,
+    shutdown: bool,
     /// The worker thread has stopped.
-    pub(crate) gone: bool,
+    gone: bool,
     /// The position in `jobs` of a write that later batches may be appended to.
-    pub(crate) mergeable_write: Option<usize>,
+    mergeable_write: Option<usize>,
     /// Written batch buffers returned by the worker for the writer to reuse, so a bulk
     /// load does not allocate (and page-fault in) a fresh megabyte per batch.
-    pub(crate) spare_buffers: Vec<Vec<u8>>,
+    spare_buffers: Vec<Vec<u8>>,
 }
 
 /// State shared between the log and its worker.
 pub(crate) struct Shared<T: Types> {
-    pub(crate) queue: Mutex<Queue<T>>,
+    queue: Mutex<Queue<T>>,
     /// Signalled when jobs are queued or shutdown is asked.
-    pub(crate) work_ready: Condvar,
+    work_ready: Condvar,
     /// Signalled when the worker runs out of work.
-    pub(crate) idle: Condvar,
+    idle: Condvar,
     /// The payload cache is over its limits and can evict only durable entries: the
     /// worker syncs at the end of its round even if no flush asked for it.
-    pub(crate) sync_wanted: AtomicBool,
+    sync_wanted: AtomicBool,
     /// Every byte before this global offset is durable.
     durable_offset: AtomicU64,
     failed: AtomicBool,
     failure: Mutex<Option<Error>>,
     /// Open chunk files by chunk id, for positional reads.
-    pub(crate) files: RwLock<BTreeMap<u64, Arc<dyn StorageFile>>>,
+    files: RwLock<BTreeMap<u64, Arc<dyn StorageFile>>>,
     /// Bytes of batches submitted and not yet written (or dropped) by the worker.
     queued_bytes: AtomicU64,
     /// The most `queued_bytes` has been.
@@ -346,7 +356,89 @@ impl<T: Types> Shared<T> {
         self.idle.notify_all();
     }
 
+    /// The open chunk file `chunk_id`, for positional reads.
     pub(crate) fn file(&self, chunk_id: u64) -> Option<Arc<dyn StorageFile>> {
         self.files.read().get(&chunk_id).cloned()
+    }
+
+    /// The worker created chunk file `chunk_id`: reads may use it.
+    pub(crate) fn add_file(&self, chunk_id: u64, file: Arc<dyn StorageFile>) {
+        self.files.write().insert(chunk_id, file);
+    }
+
+    /// The worker removed chunk file `chunk_id`.
+    pub(crate) fn remove_file(&self, chunk_id: u64) {
+        self.files.write().remove(&chunk_id);
+    }
+
+    /// The log asks for a sync at the end of the worker's round even if no flush asks
+    /// for one (its payload cache can evict only durable entries).
+    pub(crate) fn request_sync(&self) {
+        if !self.sync_wanted.load(Ordering::Relaxed) {
+            self.sync_wanted.store(true, Ordering::Release);
+        }
+    }
+
+    /// Has the log asked for a sync since the last one?
+    pub(crate) fn sync_requested(&self) -> bool {
+        self.sync_wanted.load(Ordering::Acquire)
+    }
+
+    /// The worker synced: the request is served.
+    pub(crate) fn sync_done(&self) {
+        self.sync_wanted.store(false, Ordering::Release);
+    }
+
+    /// The worker takes every job queued so far as its next round (into `round`, which
+    /// must be empty), and hands the written buffers `spent` back for the writer to
+    /// reuse. With nothing queued it marks itself idle, wakes the idle waiters and
+    /// returns false.
+    pub(crate) fn take_round(
+        &self,
+        round: &mut VecDeque<Job<T>>,
+        spent: &mut Vec<Vec<u8>>,
+    ) -> bool {
+        debug_assert!(round.is_empty(), "a round taken before the last one ended");
+        let mut queue = self.queue.lock();
+        if queue.jobs.is_empty() {
+            debug_assert_eq!(self.queued_bytes().0, 0, "idle with bytes queued");
+            queue.busy = false;
+            self.idle.notify_all();
+            return false;
+        }
+        // Swap rather than take: the queue keeps the round's capacity, so a burst of
+        // jobs does not regrow (and page-fault in) a fresh queue.
+        std::mem::swap(round, &mut queue.jobs);
+        for mut buffer in spent.drain(..) {
+            if queue.spare_buffers.len() < SPARE_BUFFERS_MAX
+                && buffer.capacity() <= SPARE_BUFFER_CAPACITY_BYTES_MAX
+            {
+                buffer.clear();
+                queue.spare_buffers.push(buffer);
+            }
+        }
+        queue.mergeable_write = None;
+        queue.busy = true;
+        true
+    }
+
+    /// The worker thread found nothing to do: sleeps until jobs are queued, unless the
+    /// log is shutting down with an empty queue, which returns false (stop).
+    pub(crate) fn wait_for_work(&self) -> bool {
+        let mut queue = self.queue.lock();
+        if queue.jobs.is_empty() {
+            if queue.shutdown {
+                return false;
+            }
+            self.work_ready.wait(&mut queue);
+        }
+        true
+    }
+
+    /// The log is being dropped: the worker thread finishes the queue and stops.
+    pub(crate) fn shut_down(&self) {
+        let mut queue = self.queue.lock();
+        queue.shutdown = true;
+        self.work_ready.notify_all();
     }
 }

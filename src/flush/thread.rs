@@ -53,23 +53,15 @@ fn run<T: Types>(worker: &mut Worker<T>, shared: &Shared<T>) {
         if worker.step() {
             continue;
         }
-        let mut queue = shared.queue.lock();
-        if queue.jobs.is_empty() {
-            if queue.shutdown {
-                return;
-            }
-            shared.work_ready.wait(&mut queue);
+        if !shared.wait_for_work() {
+            return;
         }
     }
 }
 
 impl<T: Types> Drop for FlushThread<T> {
     fn drop(&mut self) {
-        {
-            let mut queue = self.shared.queue.lock();
-            queue.shutdown = true;
-            self.shared.work_ready.notify_all();
-        }
+        self.shared.shut_down();
         if let Some(handle) = self.handle.take() {
             let _ = handle.join();
         }

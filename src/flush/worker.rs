@@ -1,6 +1,6 @@
 //! The worker state machine.
 
-use super::shared::{Job, Shared, SPARE_BUFFERS_MAX, SPARE_BUFFER_CAPACITY_BYTES_MAX};
+use super::shared::{Job, Shared};
 use super::{deliver, CALLBACK_PANICKED};
 use crate::config::Config;
 use crate::error::Error;
@@ -9,7 +9,6 @@ use crate::mutants::Mutant;
 use crate::storage::{Storage, StorageFile};
 use crate::types::Types;
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Unsynced bytes after which a round ends with a sync even if nobody asked for it.
@@ -80,27 +79,12 @@ impl<T: Types> Worker<T> {
                 self.sync_and_report();
                 return true;
             }
-            let mut queue = self.shared.queue.lock();
-            if queue.jobs.is_empty() {
-                debug_assert_eq!(self.shared.queued_bytes().0, 0, "idle with bytes queued");
-                queue.busy = false;
-                self.shared.idle.notify_all();
+            if !self
+                .shared
+                .take_round(&mut self.round, &mut self.spent_buffers)
+            {
                 return false;
             }
-            // Swap rather than take: the queue keeps the round's capacity, so a
-            // burst of jobs does not regrow (and page-fault in) a fresh queue.
-            debug_assert!(self.round.is_empty());
-            std::mem::swap(&mut self.round, &mut queue.jobs);
-            for mut buffer in self.spent_buffers.drain(..) {
-                if queue.spare_buffers.len() < SPARE_BUFFERS_MAX
-                    && buffer.capacity() <= SPARE_BUFFER_CAPACITY_BYTES_MAX
-                {
-                    buffer.clear();
-                    queue.spare_buffers.push(buffer);
-                }
-            }
-            queue.mergeable_write = None;
-            queue.busy = true;
         }
         let job = self.round.pop_front().expect("a job in the round");
         self.process(job);
@@ -113,7 +97,7 @@ impl<T: Types> Worker<T> {
     fn sync_due(&self) -> bool {
         self.sync_requested
             || (self.dirty
-                && (self.shared.sync_wanted.load(Ordering::Acquire)
+                && (self.shared.sync_requested()
                     || self.written_end - self.durable_offset >= UNSYNCED_BYTES_MAX))
     }
 
@@ -172,11 +156,25 @@ impl<T: Types> Worker<T> {
         if self.failure.is_some() {
             return;
         }
-        if self.current.as_ref().map(|c| c.0) != Some(chunk_id) {
+        // A write at file offset 0 starts its chunk (its bytes begin with the chunk
+        // header); every other write continues the current chunk.
+        let current_chunk_id = self.current.as_ref().map(|c| c.0);
+        if file_offset == 0 {
+            debug_assert_ne!(
+                current_chunk_id,
+                Some(chunk_id),
+                "chunk {chunk_id} started twice"
+            );
             self.switch_chunk(chunk_id);
             if self.failure.is_some() {
                 return;
             }
+        } else {
+            debug_assert_eq!(
+                current_chunk_id,
+                Some(chunk_id),
+                "a write to a chunk not started"
+            );
         }
         // Writes are contiguous: each continues exactly where the last one ended (a
         // new chunk starts at its id, which is the global end of the one before).
@@ -217,7 +215,7 @@ impl<T: Types> Worker<T> {
                 log::warn!("raftwal: could not remove purged chunk {name}: {e}; retrying at the next purge or open");
                 return;
             }
-            self.shared.files.write().remove(&chunk_id);
+            self.shared.remove_file(chunk_id);
             self.removal_backlog.remove(0);
         }
     }
@@ -295,7 +293,7 @@ impl<T: Types> Worker<T> {
             Ok(file) => file,
             Err(e) => return self.fail(Error::io("create", name, e)),
         };
-        self.shared.files.write().insert(chunk_id, file.clone());
+        self.shared.add_file(chunk_id, file.clone());
         if !self.config.is_mutant(Mutant::SkipSyncDirOnCreate) {
             if let Err(e) = self.storage.sync_dir() {
                 return self.fail(Error::io("sync_dir", name, e));
@@ -326,7 +324,7 @@ impl<T: Types> Worker<T> {
                 return self.fail(Error::io("sync_data", name, e));
             }
             self.dirty = false;
-            self.shared.sync_wanted.store(false, Ordering::Release);
+            self.shared.sync_done();
             self.durable_offset = self.written_end;
             self.shared.set_durable_offset(self.durable_offset);
         }

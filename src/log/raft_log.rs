@@ -19,7 +19,6 @@ use parking_lot::Mutex;
 use std::any::Any;
 use std::fmt;
 use std::io;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Entries the reused append buffer keeps room for at most.
@@ -489,9 +488,9 @@ impl<T: Types> RaftLog<T> {
             self.shared.durable_offset(),
             self.is_mutant(Mutant::EvictUnsynced),
         );
-        if over_limits && !self.shared.sync_wanted.load(Ordering::Relaxed) {
+        if over_limits {
             // Ask the worker for a sync so the cache can shrink back.
-            self.shared.sync_wanted.store(true, Ordering::Release);
+            self.shared.request_sync();
         }
     }
 }
