@@ -1,9 +1,4 @@
-//! [`Codec`]: how user types (log ids, payloads, votes, user data) become bytes.
-//!
-//! The encoding is self-delimiting: `decode` reads exactly what `encode` wrote and
-//! advances the input past it. Integers (`u64`, `u32`, and the lengths of strings and
-//! byte vectors) are LEB128 varints, seven bits per byte, least significant first, in
-//! their one shortest form: a Raft log id `(term, index)` takes 2-6 bytes, not 16.
+//! How user types become bytes: [`Codec`] (its encoding is in its documentation).
 
 use thiserror::Error;
 
@@ -26,6 +21,11 @@ impl DecodeError {
 ///
 /// Contract: `decode(encode(x)) == x`, and `decode` consumes exactly the bytes that
 /// `encode` appended. `decode` must never panic on arbitrary input.
+///
+/// How user types (log ids, payloads, votes, user data) become bytes: the encoding is self-delimiting: `decode` reads exactly what `encode` wrote and
+/// advances the input past it. Integers (`u64`, `u32`, and the lengths of strings and
+/// byte vectors) are LEB128 varints, seven bits per byte, least significant first, in
+/// their one shortest form: a Raft log id `(term, index)` takes 2-6 bytes, not 16.
 pub trait Codec: Sized {
     /// Appends the encoding of `self` to `out`.
     fn encode(&self, out: &mut Vec<u8>);

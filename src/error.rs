@@ -272,21 +272,34 @@ impl Error {
         }
     }
 
-    /// True for the errors that reject an invalid operation (nothing was written).
+    /// True for the errors that reject an invalid operation: the op broke a rule of
+    /// the log, was refused before anything was written, and the log is unchanged and
+    /// still usable. False for failures of the disk, the worker or the open.
     pub fn is_invalid_op(&self) -> bool {
-        !matches!(
-            self.kind(),
+        // Every kind is listed (no wildcard), so a new one must be decided here.
+        match self.kind() {
+            ErrorKind::VoteReversal
+            | ErrorKind::NonConsecutive
+            | ErrorKind::LogIdNotIncreasing
+            | ErrorKind::TruncateOutOfRange
+            | ErrorKind::TruncateCommitted
+            | ErrorKind::CommitNotInLog
+            | ErrorKind::CommitRegression
+            | ErrorKind::PurgeRegression
+            | ErrorKind::PurgeConflict
+            | ErrorKind::InvalidState
+            | ErrorKind::ReadOutOfRange => true,
             ErrorKind::Io
-                | ErrorKind::Panicked
-                | ErrorKind::Locked
-                | ErrorKind::Corrupt
-                | ErrorKind::UnsupportedVersion
-                | ErrorKind::ChunkConflict
-                | ErrorKind::ChunkGap
-                | ErrorKind::Failed
-                | ErrorKind::ReadOnly
-                | ErrorKind::WorkerGone
-        )
+            | ErrorKind::Panicked
+            | ErrorKind::Locked
+            | ErrorKind::Corrupt
+            | ErrorKind::UnsupportedVersion
+            | ErrorKind::ChunkConflict
+            | ErrorKind::ChunkGap
+            | ErrorKind::Failed
+            | ErrorKind::ReadOnly
+            | ErrorKind::WorkerGone => false,
+        }
     }
 
     pub(crate) fn io(op: &'static str, name: impl Into<String>, source: io::Error) -> Self {

@@ -54,28 +54,26 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod codec;
+mod codec;
 mod config;
-mod dump;
 mod error;
 mod flush;
-mod flush_tracker;
 mod format;
 mod log;
 pub mod mutants;
 mod stat;
-pub mod storage;
+mod storage;
 mod types;
 
-pub use codec::{Codec, DecodeError};
+pub use codec::{check_round_trip, Codec, DecodeError};
 pub use config::{Config, WorkerMode};
-pub use dump::{Dump, DumpHeader, DumpItem, DumpRecord, DumpStop};
 pub use error::{Error, ErrorKind};
-pub use flush_tracker::{FlushTracker, FLUSH_TRACKER_SPINS_DEFAULT};
+pub use flush::tracker::{FlushTracker, FLUSH_TRACKER_SPINS_DEFAULT};
 pub use format::DamageKind;
 pub use log::{
-    ChunkAction, ChunkDecision, Dropped, DumpData, IndexEntry, ProgressHook, QuarantineFile,
-    RaftLog, RaftLogWriter, RecoveryReport, ScanProgress, READ_ATTEMPTS_MAX,
+    ChunkAction, ChunkDecision, Dropped, Dump, DumpData, DumpHeader, DumpItem, DumpRecord,
+    DumpStop, IndexEntry, ProgressHook, QuarantineFile, RaftLog, RaftLogWriter, RecoveryReport,
+    ScanProgress, READ_ATTEMPTS_MAX,
 };
 pub use stat::{AccessStat, ChunkStat, Stat};
 pub use storage::{MemStorage, StdStorage, Storage, StorageFile};

@@ -1,5 +1,5 @@
 //! The simulated, faulty disk: a seeded, deterministic [`Storage`] that enforces the
-//! durability contract of [`raftwal::storage`] *exactly* and injects the faults of the
+//! durability contract of [`raftwal::Storage`] *exactly* and injects the faults of the
 //! design's fault model.
 //!
 //! # Model
@@ -40,7 +40,7 @@ mod tests;
 use self::file::{write_into, PendingOp, SimFile, MAX_FILE_LEN_BYTES};
 use self::power_loss::{resolve_file, PowerLossMode};
 use parking_lot::Mutex;
-use raftwal::storage::{Storage, StorageFile};
+use raftwal::{Storage, StorageFile};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::any::Any;

@@ -1,7 +1,7 @@
 //! The semantics of the simulated disk, pinned one by one.
 
 use super::*;
-use raftwal::storage::{Storage, StorageFile};
+use raftwal::{Storage, StorageFile};
 use rand::SeedableRng;
 
 const SECTOR: u64 = 512;

@@ -1,9 +1,11 @@
 //! The log: [`RaftLog`], its writer API ([`RaftLogWriter`]), recovery, reads, index and
-//! payload cache.
+//! payload cache, and its two dumps: [`DumpData`] (what the log holds in memory) and
+//! [`Dump`] (what its files hold, read without opening it).
 
 mod cache;
 mod chunks;
 mod core;
+mod dump;
 mod dump_data;
 mod index;
 mod raft_log;
@@ -16,10 +18,11 @@ pub use recovery::{
     ChunkAction, ChunkDecision, Dropped, ProgressHook, QuarantineFile, RecoveryReport,
     ScanProgress, READ_ATTEMPTS_MAX,
 };
-mod writer;
-mod writer_api;
+mod batch_writer;
+mod raft_log_writer;
 
+pub use dump::{Dump, DumpHeader, DumpItem, DumpRecord, DumpStop};
 pub use dump_data::DumpData;
 pub use index::IndexEntry;
 pub use raft_log::RaftLog;
-pub use writer_api::RaftLogWriter;
+pub use raft_log_writer::RaftLogWriter;

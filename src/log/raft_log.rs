@@ -1,11 +1,11 @@
 //! [`RaftLog`]: the log itself.
 
+use super::batch_writer::BatchWriter;
 use super::cache::PayloadCache;
 use super::chunks::{purgeable_prefix, ChunkInfo};
 use super::core::LogCore;
+use super::raft_log_writer::RaftLogWriter;
 use super::recovery::{self, ProgressHook, Recovered, RecoveryReport};
-use super::writer::BatchWriter;
-use super::writer_api::RaftLogWriter;
 use crate::codec::Codec;
 use crate::config::{Config, WorkerMode};
 use crate::error::Error;

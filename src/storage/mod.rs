@@ -1,21 +1,4 @@
-//! The only door to the disk.
-//!
-//! Every byte the engine reads or writes goes through [`Storage`] and [`StorageFile`],
-//! so the same engine runs on the real filesystem ([`StdStorage`]), on a plain
-//! in-memory disk ([`MemStorage`]) and on the simulator's faulty disk (the
-//! `raftwal-simdisk` crate, which implements these traits from outside).
-//!
-//! # Durability contract
-//!
-//! Every backend must behave at least as well as this, and the engine assumes no more:
-//! - bytes written to a file are durable only after a later [`StorageFile::sync_data`]
-//!   of that file returned `Ok`;
-//! - a created or removed file name is durable only after [`Storage::sync_dir`];
-//! - until then, after a power loss, unsynced bytes may be lost, torn at sector
-//!   granularity, or persisted out of order;
-//! - a failed `sync_data` may drop the unsynced bytes for good while a later
-//!   `sync_data` returns `Ok` (the Linux "fsyncgate" behaviour), so the engine never
-//!   retries a failed sync: it fails the log until it is reopened.
+//! The only door to the disk: [`Storage`] and [`StorageFile`] (the durability contract is in [`Storage`]'s documentation).
 
 mod mem;
 mod std_fs;
@@ -31,6 +14,23 @@ use std::sync::Arc;
 ///
 /// Names are plain file names (no path separators). All methods may be called from
 /// several threads.
+///
+/// This is the only door to the disk: every byte the engine reads or writes goes through [`Storage`] and [`StorageFile`],
+/// so the same engine runs on the real filesystem ([`StdStorage`]), on a plain
+/// in-memory disk ([`MemStorage`]) and on the simulator's faulty disk (the
+/// `raftwal-simdisk` crate, which implements these traits from outside).
+///
+/// # Durability contract
+///
+/// Every backend must behave at least as well as this, and the engine assumes no more:
+/// - bytes written to a file are durable only after a later [`StorageFile::sync_data`]
+///   of that file returned `Ok`;
+/// - a created or removed file name is durable only after [`Storage::sync_dir`];
+/// - until then, after a power loss, unsynced bytes may be lost, torn at sector
+///   granularity, or persisted out of order;
+/// - a failed `sync_data` may drop the unsynced bytes for good while a later
+///   `sync_data` returns `Ok` (the Linux "fsyncgate" behaviour), so the engine never
+///   retries a failed sync: it fails the log until it is reopened.
 pub trait Storage: Send + Sync + 'static {
     /// Takes the exclusive lock of the directory. The lock is held until the returned
     /// guard is dropped. Fails with [`io::ErrorKind::WouldBlock`] if another holder

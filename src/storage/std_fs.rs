@@ -18,7 +18,7 @@ impl StdStorage {
     /// Uses `dir`, creating it (and its missing parents) if it does not exist.
     ///
     /// Every directory it creates is durable when this returns: after each creation
-    /// the parent directory is synced, as the [durability contract](super) asks of a
+    /// the parent directory is synced, as the [durability contract](crate::Storage) asks of a
     /// new name. Fails with [`io::ErrorKind::InvalidInput`] if `dir` is empty and
     /// with [`io::ErrorKind::NotADirectory`] if `dir` (or one of its ancestors)
     /// exists but is not a directory.

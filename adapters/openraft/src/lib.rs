@@ -462,7 +462,7 @@ mod tests {
     use openraft::CommittedLeaderId;
 
     fn round_trip<T: Codec + PartialEq + Debug>(value: T) {
-        raftwal::codec::check_round_trip(&value).unwrap();
+        raftwal::check_round_trip(&value).unwrap();
     }
 
     #[test]
