@@ -59,6 +59,9 @@ mod config;
 mod error;
 mod flush;
 mod format;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzz_targets;
 mod log;
 pub mod mutants;
 mod stat;

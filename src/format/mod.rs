@@ -38,6 +38,8 @@ pub(crate) use chunk::{
     parse_chunk_file_name, HeaderProblem, CHUNK_HEADER_SIZE,
 };
 pub use damage::DamageKind;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use record::seal_records;
 pub(crate) use record::{
     begin_record, decode_record, encode_state, finish_record, verify_record_frame, verify_records,
     Record, RecordKind,
