@@ -401,6 +401,22 @@ impl<T: Types> RaftLog<T> {
         info.count_record(true);
         info.size_bytes = segment.end() - chunk_id;
         self.chunks.push(info);
+        // The chunk just closed may hold no entry the purge point leaves (a purge up to
+        // the last entry, then more records): it goes now, as the open would remove
+        // it. The new chunk's state record is handed to the worker with the removal,
+        // which makes it durable first.
+        self.remove_purged_chunks();
+    }
+
+    /// Hands the oldest closed chunks whose entries are all purged to the worker for
+    /// removal (after everything written so far is durable).
+    fn remove_purged_chunks(&mut self) {
+        let removable = purgeable_prefix::<T>(&self.chunks, self.core.state.purged.as_ref());
+        if removable > 0 {
+            let ids = self.chunks.drain(..removable).map(|c| c.chunk_id).collect();
+            // A gone worker shows up at the next flush; the writes themselves are valid.
+            let _ = self.submit(Some(Job::Remove(ids)));
+        }
     }
 
     /// Hands the buffered batch (if any) and then `then` to the worker.
@@ -559,13 +575,8 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
         let next = T::log_index(&upto) + 1;
         self.core.apply_purge(upto);
         self.cache.purge_before(next);
-        let removable = purgeable_prefix::<T>(&self.chunks, self.core.state.purged.as_ref());
-        if removable > 0 {
-            let ids = self.chunks.drain(..removable).map(|c| c.chunk_id).collect();
-            // The purge record must reach the worker before the removal.
-            // A gone worker shows up at the next flush; the purge itself is valid.
-            let _ = self.submit(Some(Job::Remove(ids)));
-        }
+        // The purge record reaches the worker with the removal, before it.
+        self.remove_purged_chunks();
         self.after_write();
         Ok(segment)
     }
