@@ -50,8 +50,11 @@ impl Types for FuzzTypes {
     }
 }
 
+/// A fuzz target: takes any bytes, panics only on a finding.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets by name, as `fuzz/` builds them and the replay test runs them.
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("open", open),
     ("record", record),
     ("codec", codec),

@@ -67,7 +67,7 @@ fn step(mut log: Log, storage: &Arc<dyn Storage>, op: u8, arg: u8) -> Log {
             .save_vote((u64::from(arg >> 4), u64::from(arg & 15)))
             .map(drop),
         5 => {
-            let data = (arg % 3 != 0).then(|| vec![arg; usize::from(arg % 5)]);
+            let data = (!arg.is_multiple_of(3)).then(|| vec![arg; usize::from(arg % 5)]);
             log.save_user_data(data).map(drop)
         }
         6 => {
