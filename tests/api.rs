@@ -343,3 +343,29 @@ fn dump_of_storage_lists_records_without_opening() {
     assert!(text.contains("Vote((3, 1))"), "{text}");
     assert!(text.contains("Append (3, 1) \"payload-3-1\""), "{text}");
 }
+
+/// Found by the `ops` fuzz target: a chunk that closes holding no entry after the
+/// purge point (a purge to the last entry, then other records) is removed when it
+/// closes, as the next open would remove it, so a reopen shows the same chunks.
+#[test]
+fn a_chunk_closed_with_every_entry_purged_is_removed_at_once() {
+    for mode in [WorkerMode::Thread, WorkerMode::Manual] {
+        let storage = mem();
+        let config = small_config(mode); // 8 records per chunk
+        let mut log = open(&storage, &config);
+        log.append(entries(1, 0, 3)).unwrap();
+        log.purge((1, 2)).unwrap(); // the open chunk stays
+        for term in 1..=6 {
+            log.save_vote((term, 1)).unwrap(); // the sixth starts chunk 2
+        }
+        flush_wait(&mut log).unwrap();
+        let chunks = log.dump_data().chunks;
+        assert_eq!(chunks.len(), 1, "{chunks:?}");
+        let ids = RaftLog::<TT>::load_chunk_ids_with(storage.as_ref()).unwrap();
+        assert_eq!(ids, [chunks[0].chunk_id]);
+        drop(log);
+        let log = open(&storage, &config);
+        assert_eq!(log.dump_data().chunks, chunks);
+        assert_eq!(log.log_state().vote, Some((6, 1)));
+    }
+}
