@@ -13,6 +13,12 @@ pub enum WorkerMode {
     Manual,
 }
 
+use crate::error::Error;
+
+/// The smallest `chunk_max_size` a log accepts: below it nearly every entry would
+/// start a chunk file of its own.
+pub const CHUNK_MAX_SIZE_BYTES_MIN: u64 = 256;
+
 /// The configuration of a log. Every limit is optional; `None` means the default.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -65,14 +71,38 @@ impl Config {
         }
     }
 
+    /// Checks every limit; the opens call it before they touch the disk. A zero limit
+    /// (or a chunk smaller than [`CHUNK_MAX_SIZE_BYTES_MIN`]) is refused with
+    /// [`Error::InvalidConfig`] naming the field, never clamped. `chunk_preallocate_size`
+    /// may exceed `chunk_max_size` (it is then bounded by it, as documented), and cache
+    /// limits of 0 mean "keep no payload cached".
+    pub fn validate(&self) -> Result<(), Error> {
+        let at_least = |field: &'static str, value: Option<u64>, min: u64| match value {
+            Some(value) if value < min => Err(Error::InvalidConfig {
+                field,
+                reason: format!("{value} is below the minimum of {min}"),
+            }),
+            _ => Ok(()),
+        };
+        at_least("chunk_max_records", self.chunk_max_records, 1)?;
+        at_least(
+            "chunk_max_size",
+            self.chunk_max_size,
+            CHUNK_MAX_SIZE_BYTES_MIN,
+        )?;
+        at_least("batch_max_bytes", self.batch_max_bytes, 1)?;
+        at_least("flush_queue_max_bytes", self.flush_queue_max_bytes, 1)?;
+        Ok(())
+    }
+
     /// Records per chunk, with the default applied.
     pub fn chunk_max_records(&self) -> u64 {
-        self.chunk_max_records.unwrap_or(1 << 20).max(1)
+        self.chunk_max_records.unwrap_or(1 << 20)
     }
 
     /// Bytes per chunk, with the default applied.
     pub fn chunk_max_size(&self) -> u64 {
-        self.chunk_max_size.unwrap_or(1 << 30).max(1)
+        self.chunk_max_size.unwrap_or(1 << 30)
     }
 
     /// Bytes reserved at a time ahead of the write position, with the default and
@@ -95,12 +125,12 @@ impl Config {
 
     /// Buffered bytes before a write without flush, with the default applied.
     pub fn batch_max_bytes(&self) -> u64 {
-        self.batch_max_bytes.unwrap_or(1 << 20).max(1)
+        self.batch_max_bytes.unwrap_or(1 << 20)
     }
 
     /// Bytes queued for the worker at most, with the default applied.
     pub fn flush_queue_max_bytes(&self) -> u64 {
-        self.flush_queue_max_bytes.unwrap_or(64 << 20).max(1)
+        self.flush_queue_max_bytes.unwrap_or(64 << 20)
     }
 
     #[cfg(feature = "mutants")]

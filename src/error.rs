@@ -207,6 +207,16 @@ pub enum Error {
         cause: Box<Error>,
     },
 
+    /// A [`crate::Config`] limit is out of range (see [`crate::Config::validate`]);
+    /// the open changed nothing.
+    #[error("invalid config: {field}: {reason}")]
+    InvalidConfig {
+        /// The field of [`crate::Config`].
+        field: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
+
     /// The log was opened read-only ([`crate::RaftLog::open_read_only`]).
     #[error("the log was opened read-only")]
     ReadOnly,
@@ -240,6 +250,7 @@ pub enum ErrorKind {
     InvalidState,
     ReadOutOfRange,
     Failed,
+    InvalidConfig,
     ReadOnly,
     WorkerGone,
 }
@@ -267,6 +278,7 @@ impl Error {
             Error::InvalidState { .. } => ErrorKind::InvalidState,
             Error::ReadOutOfRange { .. } => ErrorKind::ReadOutOfRange,
             Error::Failed { .. } => ErrorKind::Failed,
+            Error::InvalidConfig { .. } => ErrorKind::InvalidConfig,
             Error::ReadOnly => ErrorKind::ReadOnly,
             Error::WorkerGone => ErrorKind::WorkerGone,
         }
@@ -297,6 +309,7 @@ impl Error {
             | ErrorKind::ChunkConflict
             | ErrorKind::ChunkGap
             | ErrorKind::Failed
+            | ErrorKind::InvalidConfig
             | ErrorKind::ReadOnly
             | ErrorKind::WorkerGone => false,
         }

@@ -69,7 +69,7 @@ mod storage;
 mod types;
 
 pub use codec::{check_round_trip, Codec, DecodeError};
-pub use config::{Config, WorkerMode};
+pub use config::{Config, WorkerMode, CHUNK_MAX_SIZE_BYTES_MIN};
 pub use error::{Error, ErrorKind};
 pub use flush::tracker::{FlushTracker, FLUSH_TRACKER_SPINS_DEFAULT};
 pub use format::DamageKind;

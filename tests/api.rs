@@ -369,3 +369,44 @@ fn a_chunk_closed_with_every_entry_purged_is_removed_at_once() {
         assert_eq!(log.log_state().vote, Some((6, 1)));
     }
 }
+
+/// A zero limit (or a chunk too small to hold entries) is refused at open with the
+/// field's name, before the open creates the directory or takes the lock.
+#[test]
+fn an_out_of_range_limit_is_refused_before_anything_is_created() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("log");
+    let cases: [(&str, fn(&mut Config)); 4] = [
+        ("chunk_max_records", |c| c.chunk_max_records = Some(0)),
+        ("chunk_max_size", |c| {
+            c.chunk_max_size = Some(raftwal::CHUNK_MAX_SIZE_BYTES_MIN - 1)
+        }),
+        ("batch_max_bytes", |c| c.batch_max_bytes = Some(0)),
+        ("flush_queue_max_bytes", |c| {
+            c.flush_queue_max_bytes = Some(0)
+        }),
+    ];
+    for (field, set) in cases {
+        let mut config = Config::new(dir.to_str().unwrap());
+        set(&mut config);
+        let config = Arc::new(config);
+        for err in [
+            RaftLog::<TT>::open(config.clone()).err(),
+            RaftLog::<TT>::open_read_only(config.clone()).err(),
+        ] {
+            match err {
+                Some(raftwal::Error::InvalidConfig { field: got, .. }) => assert_eq!(got, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        assert!(!dir.exists(), "{field}: the open created the directory");
+        let storage: Arc<dyn Storage> = Arc::new(MemStorage::new());
+        let err = RaftLog::<TT>::open_with(storage.clone(), config).err();
+        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::InvalidConfig));
+        assert_eq!(
+            storage.list().unwrap(),
+            Vec::<String>::new(),
+            "{field}: no LOCK"
+        );
+    }
+}

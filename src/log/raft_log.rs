@@ -85,6 +85,7 @@ impl<T: Types> RaftLog<T> {
     /// refusal that changes nothing), and makes the recovered state
     /// durable before returning.
     pub fn open(config: Arc<Config>) -> Result<Self, Error> {
+        config.validate()?;
         let storage =
             StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
         Self::open_with(Arc::new(storage), config)
@@ -112,6 +113,7 @@ impl<T: Types> RaftLog<T> {
         config: Arc<Config>,
         progress: Option<ProgressHook<'_>>,
     ) -> Result<Self, Error> {
+        config.validate()?;
         let lock = storage.lock().map_err(|e| {
             if e.kind() == io::ErrorKind::WouldBlock {
                 Error::Locked {
@@ -139,6 +141,7 @@ impl<T: Types> RaftLog<T> {
     /// same as those of [`RaftLog::open`]. A log written concurrently by another
     /// process is read as it was at the scan.
     pub fn open_read_only(config: Arc<Config>) -> Result<Self, Error> {
+        config.validate()?;
         let storage =
             StdStorage::existing(&config.dir).map_err(|e| Error::io("open_dir", &config.dir, e))?;
         Self::open_read_only_with(Arc::new(storage), config)
@@ -168,6 +171,7 @@ impl<T: Types> RaftLog<T> {
         config: Arc<Config>,
         progress: Option<ProgressHook<'_>>,
     ) -> Result<Self, Error> {
+        config.validate()?;
         let config = Arc::new(Config {
             worker_mode: WorkerMode::Manual,
             ..(*config).clone()
