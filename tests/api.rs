@@ -376,7 +376,8 @@ fn a_chunk_closed_with_every_entry_purged_is_removed_at_once() {
 fn an_out_of_range_limit_is_refused_before_anything_is_created() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("log");
-    let cases: [(&str, fn(&mut Config)); 4] = [
+    type SetLimit = fn(&mut Config);
+    let cases: [(&str, SetLimit); 4] = [
         ("chunk_max_records", |c| c.chunk_max_records = Some(0)),
         ("chunk_max_size", |c| {
             c.chunk_max_size = Some(raftwal::CHUNK_MAX_SIZE_BYTES_MIN - 1)
