@@ -14,7 +14,9 @@
 //! impl Types for MyTypes {
 //!     type LogId = (u64, u64); // (term, index)
 //!     type LogPayload = String;
-//!     type Vote = (u64, u64); // (term, voted_for)
+//!     // A tuple is totally ordered, so it would accept two candidates in one term:
+//!     // a real node needs a vote type whose order says no (see the README's `Vote`).
+//!     type Vote = (u64, u64); // (term, voted_for), for this example only
 //!     type UserData = String;
 //!     type Callback = mpsc::SyncSender<Result<(), Error>>;
 //!
