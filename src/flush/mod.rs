@@ -29,6 +29,7 @@
 #[cfg(test)]
 mod model;
 mod shared;
+mod slot;
 mod sync;
 mod thread;
 pub(crate) mod tracker;

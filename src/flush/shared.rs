@@ -168,20 +168,44 @@ impl<T: Types> Shared<T> {
         batch: Option<BatchBytes<'_>>,
         callback: Option<T::Callback>,
     ) -> Result<(), Error> {
-        self.submit_then(batch, |queue| match queue.jobs.back_mut() {
+        self.submit_then(batch, Self::queue_flush(callback))
+    }
+
+    /// Queues a batch (if any) and then a flush without callback, for a caller that
+    /// runs the worker itself right after ([`crate::RaftLog::sync`]): the worker
+    /// thread is not woken for it (if it is awake, it may take the jobs first, which
+    /// is as good).
+    pub(crate) fn submit_sync(&self, batch: Option<BatchBytes<'_>>) -> Result<(), Error> {
+        self.submit_then_waking(batch, Self::queue_flush(None), false)
+    }
+
+    /// Queues a flush reporting to `callback` (if any), joining a flush job at the
+    /// end of the queue.
+    fn queue_flush(callback: Option<T::Callback>) -> impl FnOnce(&mut Queue<T>) {
+        move |queue| match queue.jobs.back_mut() {
             Some(Job::Flush(callbacks)) => callbacks.extend(callback),
             _ => queue
                 .jobs
                 .push_back(Job::Flush(callback.into_iter().collect())),
-        })
+        }
     }
 
-    /// Under the queue lock: waits for room for `batch` (back-pressure), queues it,
-    /// then lets `then` queue what follows it, and wakes the worker.
+    /// [`Shared::submit_then_waking`] that wakes the worker thread.
     fn submit_then(
         &self,
         batch: Option<BatchBytes<'_>>,
         then: impl FnOnce(&mut Queue<T>),
+    ) -> Result<(), Error> {
+        self.submit_then_waking(batch, then, true)
+    }
+
+    /// Under the queue lock: waits for room for `batch` (back-pressure), queues it,
+    /// then lets `then` queue what follows it, and wakes the worker thread if `wake`.
+    fn submit_then_waking(
+        &self,
+        batch: Option<BatchBytes<'_>>,
+        then: impl FnOnce(&mut Queue<T>),
+        wake: bool,
     ) -> Result<(), Error> {
         let len = batch.as_ref().map_or(0, |b| b.bytes.len() as u64);
         let mut queue = self.queue.lock();
@@ -207,7 +231,9 @@ impl<T: Types> Shared<T> {
         }
         Self::queue_batch(&mut queue, batch);
         then(&mut queue);
-        self.work_ready.notify_one();
+        if wake {
+            self.work_ready.notify_one();
+        }
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Model checking of the flush queue, the worker thread and [`crate::FlushTracker`]
 //! with [shuttle](https://docs.rs/shuttle): the real `shared.rs`, `worker.rs`,
-//! `thread.rs` and `tracker.rs` are compiled a second time here, against shuttle's
+//! `slot.rs`, `thread.rs` and `tracker.rs` are compiled a second time here, against shuttle's
 //! mutexes, condition variables, atomics and threads (`model/sync.rs`, the same API
 //! as `flush/sync.rs`), and run under thousands of randomized schedules (PCT and
 //! uniform random) per scenario; see `tests.rs`.
@@ -12,6 +12,8 @@
 
 #[path = "../shared.rs"]
 mod shared;
+#[path = "../slot.rs"]
+mod slot;
 mod sync;
 #[path = "../thread.rs"]
 mod thread;

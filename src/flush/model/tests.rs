@@ -378,6 +378,39 @@ fn submit_merge_flush_idle_and_shutdown() {
     });
 }
 
+/// `RaftLog::sync`'s path: flushes handed to the worker thread, interleaved with
+/// syncs that queue a flush without waking the thread and run the worker on the
+/// caller's thread, with an idle waiter alongside. After each sync every flush queued
+/// before it has reported and every byte before it is synced; the thread, woken or
+/// not, never runs a round at the same time.
+#[test]
+fn syncs_on_the_callers_thread_beside_the_worker_thread() {
+    explore(|| {
+        let mut rig = Rig::new(0, None);
+        let thread = rig.spawn();
+        let waiter = rig.idle_waiter();
+        for i in 0..3 {
+            rig.write(10);
+            assert!(rig.flush());
+            rig.write(10);
+            if i == 1 {
+                rig.submit().unwrap();
+            }
+            rig.shared.submit_sync(rig.batch.take()).unwrap();
+            assert!(thread.run_here(), "the worker is there");
+            let end = rig.batch.end();
+            assert_eq!(rig.disk.synced.load(Ordering::SeqCst), end, "sync {i}");
+            let reported = rig.outcomes.lock().unwrap().len() as u64;
+            assert_eq!(reported, rig.flushes.load(Ordering::SeqCst), "sync {i}");
+        }
+        drop(thread);
+        waiter.join().unwrap();
+        let results = rig.check(false);
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(rig.shared.queued_bytes().0, 0);
+    });
+}
+
 /// A failing sync (the first or the second): every flush still reports, none `Ok`
 /// after it, and the log's failure is set.
 #[test]
