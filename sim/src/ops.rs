@@ -8,7 +8,8 @@
 use crate::model::Model;
 use crate::types::{LogId, Payload, SimTypes, Vote};
 use raftwal::RaftLogState;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use std::fmt;
 
 /// An operation that changes the log.
@@ -40,6 +41,9 @@ pub enum Op {
         /// With a callback.
         callback: bool,
     },
+    /// `RaftLog::sync`: a flush and its wait in one call (the worker runs inline until
+    /// idle).
+    Sync,
     /// `read(from, to)`, checked against the model.
     Read {
         /// First index.
@@ -120,6 +124,7 @@ impl fmt::Display for Op {
             Op::Write(w) => write!(f, "{w}"),
             Op::Flush { callback: true } => write!(f, "flush"),
             Op::Flush { callback: false } => write!(f, "flush (no callback)"),
+            Op::Sync => write!(f, "sync"),
             Op::Read { from, to } => write!(f, "read [{from}, {to})"),
             Op::Steps(n) => write!(f, "worker steps {n}"),
             Op::Drain => write!(f, "worker drain"),
@@ -311,6 +316,9 @@ pub struct Generator {
     rot_probability: f64,
     /// The current leader term used for appends.
     term: u64,
+    /// Which flushes become syncs: a stream of its own (so that adding syncs moved no
+    /// other draw of a seed) and the share, per mille.
+    syncs: Option<(ChaCha8Rng, u32)>,
 }
 
 impl Generator {
@@ -330,6 +338,34 @@ impl Generator {
             cumulative,
             rot_probability,
             term: 1,
+            syncs: None,
+        }
+    }
+
+    /// Turns a share of the flushes into syncs, drawn from `seed`'s own stream: none
+    /// in about a third of the seeds, 5% to 50% of the flushes in the others.
+    pub fn with_syncs(mut self, seed: u64) -> Self {
+        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0x5_1C_0F_F1_u64.rotate_left(29));
+        let per_mille = if side.gen_bool(0.35) {
+            0
+        } else {
+            side.gen_range(50..=500)
+        };
+        self.syncs = Some((side, per_mille));
+        self
+    }
+
+    /// The flush just drawn (`flush`), or a sync in its place.
+    fn flush_or_sync(&mut self, flush: Op) -> Op {
+        match &mut self.syncs {
+            Some((side, per_mille)) if *per_mille > 0 => {
+                if side.gen_ratio(*per_mille, 1000) {
+                    Op::Sync
+                } else {
+                    flush
+                }
+            }
+            _ => flush,
         }
     }
 
@@ -367,9 +403,12 @@ impl Generator {
             Kind::Purge => Op::Write(WriteOp::Purge(self.purge(rng, m, invalid))),
             Kind::UserData => Op::Write(WriteOp::SaveUserData(user_data(rng))),
             Kind::UpdateState => Op::Write(WriteOp::UpdateState(update_state(rng, m, invalid))),
-            Kind::Flush => Op::Flush {
-                callback: rng.gen_ratio(19, 20),
-            },
+            Kind::Flush => {
+                let flush = Op::Flush {
+                    callback: rng.gen_ratio(19, 20),
+                };
+                self.flush_or_sync(flush)
+            }
             Kind::Read => read(rng, m, invalid),
             Kind::Steps => Op::Steps(rng.gen_range(1..=8)),
             Kind::Drain => Op::Drain,

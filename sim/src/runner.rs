@@ -279,6 +279,7 @@ impl Runner {
         let result = match op {
             Op::Write(w) => self.write(w),
             Op::Flush { callback } => self.flush(*callback),
+            Op::Sync => self.sync(),
             Op::Read { from, to } => self.read(*from, *to),
             Op::Steps(n) => self.steps(*n),
             Op::Drain => self.drain(),
@@ -468,8 +469,78 @@ impl Runner {
     fn worker_step(&mut self) -> Result<bool, Violation> {
         self.stats.worker_steps += 1;
         let before = self.disk.fault_counts();
+        let did = self.log.as_ref().expect("open").run_worker_step();
+        self.judge_worker(before, did, false)?;
+        Ok(did)
+    }
+
+    /// `RaftLog::sync`: runs the worker inline until idle, like a drain, and is judged
+    /// like the worker steps it ran; then `Ok` must mean every write so far is durable
+    /// (the ledger acknowledges them all), and an error must be the log's failure.
+    fn sync(&mut self) -> Result<(), Violation> {
+        self.stats.syncs += 1;
+        let before = self.disk.fault_counts();
+        let result = self.log.as_mut().expect("open").sync();
+        self.trace.line(|| {
+            format!(
+                "{:>6} sync (writes <= {}) -> {}",
+                self.op_index,
+                self.seq,
+                show(&result)
+            )
+        });
+        let was_failed = self.failed;
+        self.judge_worker(before, true, true)?;
+        // A log failed before the call refuses the sync at once, like a write; otherwise
+        // the sync ran the worker until idle.
+        if !was_failed && !self.flushes.is_empty() {
+            return Err(self.violation(
+                "sync",
+                "every flush accepted before a sync (on a log not failed) reported when it returns",
+                format!(
+                    "flushes {:?} never reported",
+                    self.flushes.keys().collect::<Vec<_>>()
+                ),
+            ));
+        }
+        match result {
+            Ok(()) => {
+                let sync_failed =
+                    self.disk.fault_counts().fsync_failures > self.open_counts.fsync_failures;
+                if was_failed || self.failed || sync_failed {
+                    return Err(self.violation(
+                        "ack after failure",
+                        "sync returns Err(Failed) once a write or sync_data failed, until reopen",
+                        format!("sync returned Ok (log failed before: {was_failed}, now: {})", self.failed),
+                    ));
+                }
+                self.stats.acked_writes += self.history.ack(self.seq);
+            }
+            Err(e) if e.kind() == ErrorKind::Failed && self.failed => {}
+            Err(e) => {
+                return Err(self.violation(
+                    "sync",
+                    "an error from sync only once the log failed, with Error::Failed",
+                    format!("Err({:?}: {e})", e.kind()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks what the worker did since `before` (the fault counts then): the log fails
+    /// exactly when a fault was injected, and every callback that reported is judged.
+    /// `many_steps`: the worker ran several steps (a sync), so a callback may have had
+    /// its `Ok` in a step before a failed `sync_data` of the same call (the chunk it
+    /// was in got synced when the next one started): only failures before the call
+    /// forbid an `Ok` then; that it is durable is checked at the next power loss.
+    fn judge_worker(
+        &mut self,
+        before: FaultCounts,
+        did: bool,
+        many_steps: bool,
+    ) -> Result<(), Violation> {
         let log = self.log.as_ref().expect("open");
-        let did = log.run_worker_step();
         let after = self.disk.fault_counts();
         let failure = log.failure();
         if did {
@@ -513,7 +584,8 @@ impl Runner {
             }
             None => {}
         }
-        let sync_failed = after.fsync_failures > self.open_counts.fsync_failures;
+        let failed_syncs = if many_steps { &before } else { &after }.fsync_failures;
+        let sync_failed = failed_syncs > self.open_counts.fsync_failures;
         for (id, result) in take_outcomes(&self.outcomes) {
             let Some(seq) = self.flushes.remove(&id) else {
                 return Err(self.violation(
@@ -558,7 +630,7 @@ impl Runner {
                 }
             }
         }
-        Ok(did)
+        Ok(())
     }
 
     fn steps(&mut self, n: u32) -> Result<(), Violation> {
@@ -1472,7 +1544,8 @@ pub fn run_seed_without(
     let generator = Generator::new(
         config.mix.clone(),
         config.faults.bit_rot_before_reopen_probability,
-    );
+    )
+    .with_syncs(seed);
     execute(
         config,
         Source::Generate {

@@ -19,6 +19,8 @@ pub struct RunStats {
     pub writes_failed: u64,
     /// Flushes issued (accepted or refused).
     pub flushes: u64,
+    /// Syncs issued (`RaftLog::sync`).
+    pub syncs: u64,
     /// Reads checked against the model.
     pub reads: u64,
     /// Entries read and compared.
@@ -173,6 +175,7 @@ impl RunStats {
             writes_rejected,
             writes_failed,
             flushes,
+            syncs,
             reads,
             entries_read,
             read_faults_seen,
@@ -343,12 +346,13 @@ impl fmt::Display for RunSummary {
         writeln!(f, "op mix:    {}", c.mix)?;
         writeln!(
             f,
-            "ops {}: writes ok {}, rejected as expected {}, refused after failure {}; flushes {}; reads {} ({} entries, {} injected read errors); worker steps {}",
+            "ops {}: writes ok {}, rejected as expected {}, refused after failure {}; flushes {}, syncs {}; reads {} ({} entries, {} injected read errors); worker steps {}",
             s.ops,
             s.writes_ok,
             s.writes_rejected,
             s.writes_failed,
             s.flushes,
+            s.syncs,
             s.reads,
             s.entries_read,
             s.read_faults_seen,

@@ -175,6 +175,7 @@ impl fmt::Display for SwarmReport {
         )?;
         row(f, "  writes refused after an I/O failure", s.writes_failed)?;
         row(f, "  flushes", s.flushes)?;
+        row(f, "  syncs", s.syncs)?;
         row(f, "  reads checked", s.reads)?;
         row(f, "  entries read and compared", s.entries_read)?;
         row(f, "  worker steps", s.worker_steps)?;
