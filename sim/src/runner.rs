@@ -511,7 +511,10 @@ impl Runner {
                     return Err(self.violation(
                         "ack after failure",
                         "sync returns Err(Failed) once a write or sync_data failed, until reopen",
-                        format!("sync returned Ok (log failed before: {was_failed}, now: {})", self.failed),
+                        format!(
+                            "sync returned Ok (log failed before: {was_failed}, now: {})",
+                            self.failed
+                        ),
                     ));
                 }
                 self.stats.acked_writes += self.history.ack(self.seq);
