@@ -318,7 +318,7 @@ pub struct Generator {
     term: u64,
     /// Which flushes become syncs: a stream of its own (so that adding syncs moved no
     /// other draw of a seed) and the share, per mille.
-    syncs: Option<(ChaCha8Rng, u32)>,
+    syncs: Option<(Box<ChaCha8Rng>, u32)>,
 }
 
 impl Generator {
@@ -351,7 +351,7 @@ impl Generator {
         } else {
             side.gen_range(50..=500)
         };
-        self.syncs = Some((side, per_mille));
+        self.syncs = Some((Box::new(side), per_mille));
         self
     }
 
