@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// Spins of [`FlushTracker::wait_acked`] before it sleeps, by default: none. A
 /// library should not busy-wait by default: on a busy 2-core machine the former
 /// default (65,536 `spin_loop` hints, about 1.7 ms) halved the `sync` benchmark under
-/// CPU load (`sync-loaded`, benches/compare/sync.rs) and burned a core while
+/// CPU load (`sync-loaded`, bench/src/sync.rs) and burned a core while
 /// waiting, for no clear gain on an idle machine.
 pub const FLUSH_TRACKER_SPINS_DEFAULT: u32 = 0;
 

@@ -1,11 +1,13 @@
-//! `cargo bench --bench compare`: raftwal against the `raft-log` crate and against a
-//! raw `pwrite` + `fdatasync` loop, on the same machine, filesystem and run.
+//! `raftwal-bench`: raftwal against the `raft-log`, `raft-engine` and `okaywal` crates
+//! and against a raw `pwrite` + `fdatasync` loop, on the same machine, filesystem and
+//! run. This crate is its own workspace (see its Cargo.toml), so that the root crate's
+//! build and tests never compile a peer.
 //!
-//! Usage (arguments after `--`):
-//!   cargo bench --bench compare                     full mode (several minutes)
-//!   cargo bench --bench compare -- --quick          quick mode (under a minute)
-//!   RAFTWAL_BENCH_QUICK=1 cargo bench --bench compare
-//!   cargo bench --bench compare -- --rounds 7 sync pipelined   (chosen workloads)
+//! Usage (from the repository root; arguments after `--`):
+//!   cargo run --release --manifest-path bench/Cargo.toml                   full mode
+//!   cargo run --release --manifest-path bench/Cargo.toml -- --quick        quick mode
+//!   RAFTWAL_BENCH_QUICK=1 cargo run --release --manifest-path bench/Cargo.toml
+//!   cargo run --release --manifest-path bench/Cargo.toml -- --rounds 7 sync pipelined
 //!
 //! Each workload runs several rounds; every round runs raftwal, then raft-log, then
 //! raw, each in a fresh directory. The table gives each side's median and the
@@ -61,7 +63,7 @@ fn main() {
             "--quick" => quick = true,
             "--rounds" => rounds = it.next().and_then(|n| n.parse().ok()),
             "--bench" => {} // passed by `cargo bench`
-            x if x.starts_with("--") => panic!("unknown option {x}; see benches/compare/main.rs"),
+            x if x.starts_with("--") => panic!("unknown option {x}; see bench/src/main.rs"),
             _ => only.push(a),
         }
     }
