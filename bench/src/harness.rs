@@ -1,7 +1,7 @@
 //! Rounds, alternation, medians and the result table.
 //!
 //! For each workload, every round runs each side once, in the order ours, `raft-log`,
-//! raw, each in a fresh directory; alternating sides within a round spreads slow
+//! `raft-engine`, `okaywal`, raw, each in a fresh directory; alternating sides within a round spreads slow
 //! drifts of the machine (page cache, other processes, disk state) over all sides.
 //! The table shows the median of the rounds for each side and the ratios.
 
@@ -39,26 +39,46 @@ impl Scale {
 pub trait Workload {
     const NAME: &'static str;
     const METRICS: &'static [Metric];
-    /// Whether the `raft-log` side runs this workload.
-    const RUNS_RAFT_LOG: bool = true;
+    /// Whether the log side `side` (not [`Side::Raw`], see [`Workload::raw`]) runs
+    /// this workload; its column shows `-` otherwise.
+    fn runs(_side: Side) -> bool {
+        true
+    }
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64>;
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
+    /// raftwal.
     Ours,
+    /// The `raft-log` crate.
     RaftLog,
+    /// TiKV's `raft-engine` crate.
+    RaftEngine,
+    /// The `okaywal` crate.
+    OkayWal,
+    /// A raw file, `pwrite` + `fdatasync`.
     Raw,
 }
 
-pub const SIDES: [Side; 3] = [Side::Ours, Side::RaftLog, Side::Raw];
+/// Every side, in the order of the table's columns and of each round.
+pub const SIDES: [Side; 5] = [
+    Side::Ours,
+    Side::RaftLog,
+    Side::RaftEngine,
+    Side::OkayWal,
+    Side::Raw,
+];
 
 impl Side {
+    /// The column name.
     pub fn name(self) -> &'static str {
         match self {
             Side::Ours => "raftwal",
             Side::RaftLog => "raft-log",
+            Side::RaftEngine => "raft-engine",
+            Side::OkayWal => "okaywal",
             Side::Raw => "raw",
         }
     }
@@ -67,7 +87,7 @@ impl Side {
 /// The medians of one metric, per side (`None`: the side does not run it).
 pub struct Row {
     pub metric: &'static Metric,
-    pub medians: [Option<f64>; 3],
+    pub medians: [Option<f64>; SIDES.len()],
 }
 
 /// Runs `rounds` rounds of `W` over the sides and returns one row per metric.
@@ -114,7 +134,7 @@ pub fn run_workload<W: Workload>(
         .iter()
         .zip(samples)
         .map(|(metric, per_side)| {
-            let mut medians = [None; 3];
+            let mut medians = [None; SIDES.len()];
             for (k, v) in per_side.into_iter().enumerate() {
                 medians[k] = median(v);
             }
@@ -177,40 +197,63 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     }
 }
 
-/// Prints the result table: medians per side, then ours/raft-log, ours/raw and
-/// raft-log/raw. Whether a ratio above 1 is good depends on the `better` column.
+/// Prints the result table: medians per side, then raftwal against each other side
+/// (ours/raft-log, ours/raft-engine, ours/okaywal, ours/raw) and raft-log/raw.
+/// Whether a ratio above 1 is good depends on the `better` column.
 pub fn print_table(rows: &[Row]) {
     let opt = |v: Option<f64>| v.map(fmt_fig).unwrap_or_else(|| "-".to_string());
-    println!(
-        "{:<16} {:<10} {:<7} {:>11} {:>11} {:>11} {:>13} {:>9} {:>13}",
-        "workload",
-        "unit",
-        "better",
-        "raftwal",
-        "raft-log",
-        "raw",
-        "ours/raft-log",
-        "ours/raw",
-        "raft-log/raw"
+    let line = |cells: [String; 13]| {
+        let [w, u, b, v @ ..] = cells;
+        let values: Vec<String> = v
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let width = if k < SIDES.len() { 11 } else { 9 };
+                format!("{c:>width$}")
+            })
+            .collect();
+        println!("{w:<16} {u:<10} {b:<7} {}", values.join(" "));
+    };
+    line(
+        [
+            "workload",
+            "unit",
+            "better",
+            "raftwal",
+            "raft-log",
+            "raft-eng",
+            "okaywal",
+            "raw",
+            "/raft-log",
+            "/raft-eng",
+            "/okaywal",
+            "/raw",
+            "rlog/raw",
+        ]
+        .map(String::from),
     );
     for r in rows {
-        let [ours, rl, raw] = r.medians;
-        let name = r.metric.name;
-        println!(
-            "{:<16} {:<10} {:<7} {:>11} {:>11} {:>11} {:>13} {:>9} {:>13}",
-            name,
-            r.metric.unit,
+        let [ours, rl, re, ok, raw] = r.medians;
+        line([
+            r.metric.name.to_string(),
+            r.metric.unit.to_string(),
             if r.metric.higher_is_better {
                 "higher"
             } else {
                 "lower"
-            },
+            }
+            .to_string(),
             opt(ours),
             opt(rl),
+            opt(re),
+            opt(ok),
             opt(raw),
             ratio(ours, rl),
+            ratio(ours, re),
+            ratio(ours, ok),
             ratio(ours, raw),
             ratio(rl, raw),
-        );
+        ]);
     }
+    println!("(ratio columns: raftwal's median over that side's; rlog/raw: raft-log over raw)");
 }

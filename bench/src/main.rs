@@ -27,11 +27,17 @@
 
 mod benchdir;
 mod bulk;
+mod framing;
+mod grow;
 mod harness;
+mod latency;
 mod memory;
+mod okay;
 mod ours;
 mod pipelined;
+mod pipelined_mt;
 mod procstatus;
+mod raftengine;
 mod raftlog;
 mod rawfile;
 mod read_cold;
@@ -42,7 +48,9 @@ mod wakeup;
 mod wal;
 
 use harness::{print_table, run_workload, Row, Scale, Side, Workload};
+use okay::OkayWal;
 use ours::Ours;
+use raftengine::RaftEngineWal;
 use raftlog::RaftLogWal;
 use std::path::Path;
 use std::time::Instant;
@@ -89,11 +97,17 @@ fn main() {
     rows.extend(run::<sync::Sync>(&s, &base, &only));
     rows.extend(run::<sync::SyncReserved>(&s, &base, &only));
     rows.extend(run::<pipelined::Pipelined>(&s, &base, &only));
+    rows.extend(run::<pipelined_mt::PipelinedMt>(&s, &base, &only));
+    rows.extend(run::<latency::Latency>(&s, &base, &only));
     rows.extend(run::<bulk::Bulk>(&s, &base, &only));
     rows.extend(run::<reopen::Reopen>(&s, &base, &only));
     rows.extend(run::<read_cold::ReadCold>(&s, &base, &only));
     rows.extend(run::<memory::Memory>(&s, &base, &only));
     rows.extend(run::<reopen_rss::ReopenRss>(&s, &base, &only));
+    rows.extend(run::<grow::Grow1x>(&s, &base, &only));
+    if grow::fits_on_disk(&base, grow::entries_10x(&s)) {
+        rows.extend(run::<grow::Grow10x>(&s, &base, &only));
+    }
     assert!(!rows.is_empty(), "no workload matched {only:?}");
 
     println!();
@@ -106,6 +120,7 @@ fn main() {
     if let Some(line) = reopen_rss::summary(&rows, &s) {
         println!("{line}");
     }
+    println!("{}", grow::summary(&s));
     println!(
         "one thread wake-up through a sync_channel (what a flush callback costs a waiting caller): {:.1} us",
         wakeup::wakeup_us(s.rounds)
@@ -118,23 +133,38 @@ fn run<L: Workload>(s: &Scale, base: &Path, only: &[String]) -> Vec<Row> {
     }
     eprintln!("== {}", L::NAME);
     run_workload::<L>(s, base, |side, dir| match side {
-        Side::Ours => Some(L::log::<Ours>(dir, s)),
-        Side::RaftLog => L::RUNS_RAFT_LOG.then(|| L::log::<RaftLogWal>(dir, s)),
+        Side::Ours => L::runs(side).then(|| L::log::<Ours>(dir, s)),
+        Side::RaftLog => L::runs(side).then(|| L::log::<RaftLogWal>(dir, s)),
+        Side::RaftEngine => L::runs(side).then(|| L::log::<RaftEngineWal>(dir, s)),
+        Side::OkayWal => L::runs(side).then(|| L::log::<OkayWal>(dir, s)),
         Side::Raw => L::raw(dir, s),
     })
 }
 
-/// `--child memory <side> <entries> <dir>`, `--child reopen-rss <entries> <dir>` or
-/// `--child baseline`: the body of a measurement in a fresh process.
+/// Calls `$($body)::+::<W>($args)` with `W` the log side named `$side`.
+macro_rules! for_side {
+    ($side:expr, $($body:ident)::+, $($args:expr),*) => {
+        match $side {
+            Ours::NAME => $($body)::+::<Ours>($($args),*),
+            RaftLogWal::NAME => $($body)::+::<RaftLogWal>($($args),*),
+            RaftEngineWal::NAME => $($body)::+::<RaftEngineWal>($($args),*),
+            OkayWal::NAME => $($body)::+::<OkayWal>($($args),*),
+            other => panic!("unknown side {other}"),
+        }
+    };
+}
+
+/// `--child memory|grow <side> <entries> <dir>`, `--child reopen-rss <entries> <dir>`
+/// or `--child baseline`: the body of a measurement in a fresh process.
 fn child(args: &[String]) {
     match args {
-        [what, side, n, dir] if what == "memory" => {
+        [what, side, n, dir] if what == "memory" || what == "grow" => {
             let n: u64 = n.parse().expect("entries");
             let dir = Path::new(dir);
-            match side.as_str() {
-                Ours::NAME => memory::child::<Ours>(dir, n),
-                RaftLogWal::NAME => memory::child::<RaftLogWal>(dir, n),
-                other => panic!("unknown side {other}"),
+            if what == "memory" {
+                for_side!(side.as_str(), memory::child, dir, n)
+            } else {
+                for_side!(side.as_str(), grow::child, dir, n)
             }
         }
         [what, n, dir] if what == "reopen-rss" => {
@@ -142,7 +172,7 @@ fn child(args: &[String]) {
         }
         [what] if what == "baseline" => reopen_rss::baseline_child(),
         _ => panic!(
-            "usage: --child memory <side> <entries> <dir> | --child reopen-rss <entries> <dir> | --child baseline"
+            "usage: --child memory|grow <side> <entries> <dir> | --child reopen-rss <entries> <dir> | --child baseline"
         ),
     }
 }

@@ -27,7 +27,7 @@
 //! After the table a line compares the median peak with the goal
 //! `64 MiB + index`. Nothing asserts on the figures.
 
-use crate::harness::{fmt_fig, Metric, Row, Scale, Workload};
+use crate::harness::{fmt_fig, Metric, Row, Scale, Side, Workload};
 use crate::ours::Ours;
 use crate::procstatus::hwm_and_rss;
 use crate::wal::{payload, LogCfg, Wal};
@@ -92,7 +92,9 @@ impl Workload for ReopenRss {
             higher_is_better: false,
         },
     ];
-    const RUNS_RAFT_LOG: bool = false;
+    fn runs(side: Side) -> bool {
+        side == Side::Ours
+    }
 
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
         assert_eq!(W::NAME, Ours::NAME, "reopen-rss runs raftwal only");

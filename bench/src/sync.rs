@@ -10,8 +10,9 @@
 //! reserved beforehand (`fallocate`), so that its `fdatasync` commits no file-size
 //! change, as raftwal's chunk reservation does. The gap left is the hand-off to the
 //! flush thread and back (see the wake-up line under the table). raft-log is not run.
+//! Each op is `append` + [`Wal::sync_one`].
 
-use crate::harness::{Metric, Scale, Workload};
+use crate::harness::{Metric, Scale, Side, Workload};
 use crate::rawfile;
 use crate::wal::{payload, reopen_and_verify, LogCfg, Wal};
 use std::os::unix::fs::FileExt;
@@ -87,7 +88,10 @@ impl Workload for SyncReserved {
         unit: "ops/s",
         higher_is_better: true,
     }];
-    const RUNS_RAFT_LOG: bool = false;
+    /// raft-log is not run (see the module documentation).
+    fn runs(side: Side) -> bool {
+        side != Side::RaftLog
+    }
 
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
         vec![sync_log::<W>(dir, s)]
@@ -124,8 +128,7 @@ fn sync_log<W: Wal>(dir: &Path, s: &Scale) -> f64 {
     let t = Instant::now();
     for i in 0..n {
         log.append(i, payload(i, SIZE));
-        log.flush();
-        log.wait_flushed(1);
+        log.sync_one();
     }
     let secs = t.elapsed().as_secs_f64();
     reopen_and_verify(log, dir, &cfg, n, SIZE);

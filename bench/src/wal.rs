@@ -1,6 +1,7 @@
-//! The common face of the two logs under test (ours and `raft-log`), so that every
-//! workload is written once and run against both with the same types: log id
-//! `(term, index)` = `(1, i)`, payload `String`, the same chunk and cache limits.
+//! The common face of the logs under test (ours, `raft-log`, `raft-engine`, `okaywal`),
+//! so that every workload is written once and run against all of them with the same
+//! types: log id `(term, index)` = `(1, i)`, payload `String`, the same chunk and cache
+//! limits where a log has them.
 
 use raftwal::FlushTracker;
 use std::path::Path;
@@ -63,6 +64,14 @@ pub trait Wal: Sized {
     /// Blocks until `n` more flush acknowledgements arrived; panics on an error.
     fn wait_flushed(&mut self, n: usize);
 
+    /// Makes the last append durable and waits for it, on the caller's thread: what
+    /// the `sync` and `latency` loops time per op. Every flush requested before must
+    /// have been waited for.
+    fn sync_one(&mut self) {
+        self.flush();
+        self.wait_flushed(1);
+    }
+
     /// Calls `f` for every entry with index in `[from, to)`, in order.
     fn read(&self, from: u64, to: u64, f: &mut dyn FnMut((u64, u64), String));
 
@@ -71,6 +80,20 @@ pub trait Wal: Sized {
 
     /// Reads served from disk rather than the payload cache, if the log counts them.
     fn cache_misses(&self) -> Option<u64>;
+
+    /// The `pipelined-4w` row (pipelined_mt.rs): `threads` writer threads, each
+    /// appending `per_thread` entries of `size` bytes with a durable write per entry,
+    /// into one store opened in `dir`; entries/s in all, after checking every entry
+    /// read back from a reopened store. `None` (the default): the log has one writer
+    /// only (a `&mut` API) and the row shows `-`.
+    fn concurrent_writers(
+        _dir: &Path,
+        _threads: u64,
+        _per_thread: u64,
+        _size: usize,
+    ) -> Option<f64> {
+        None
+    }
 }
 
 /// The payload of entry `index`: `size` bytes, different for each index, cheap to
