@@ -212,7 +212,7 @@ pub fn print_table(rows: &[Row]) {
                 format!("{c:>width$}")
             })
             .collect();
-        println!("{w:<16} {u:<10} {b:<7} {}", values.join(" "));
+        println!("{w:<20} {u:<10} {b:<7} {}", values.join(" "));
     };
     line(
         [
