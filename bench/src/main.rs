@@ -9,11 +9,19 @@
 //!   RAFTWAL_BENCH_QUICK=1 cargo run --release --manifest-path bench/Cargo.toml
 //!   cargo run --release --manifest-path bench/Cargo.toml -- --rounds 7 sync pipelined
 //!
-//! Each workload runs several rounds; every round runs raftwal, then raft-log, then
-//! raw, each in a fresh directory. The table gives each side's median and the
-//! ratios. Every run checks afterwards that the log really holds what was written
+//! Each workload runs several rounds; every round runs raftwal, raft-log,
+//! raft-engine, okaywal, then raw, each in a fresh directory. The table gives each
+//! side's median and the ratios. Every run checks afterwards that the log really holds what was written
 //! (reopening it where possible) and panics otherwise. See each workload's file
 //! for what exactly it measures. Nothing here asserts on timings.
+//!
+//! The peers' durable APIs differ from raftwal's: raft-engine (raftengine.rs) and
+//! okaywal (okay.rs) write synchronously, so on the common face a flush request is
+//! deferred to the wait (see those files); `pipelined-4w` (pipelined_mt.rs) drives
+//! them from four writer threads as they are meant to be. `latency` (latency.rs) is
+//! the tail of one durable append, alone and shared with an interleaved second
+//! writer; `grow-1x`/`grow-10x` (grow.rs) the open time and memory of a log of 1M
+//! and 10M entries. The ratio columns divide raftwal's median by each other side's.
 //!
 //! `reopen-rss` (raftwal only, `-` for the other sides; reopen_rss.rs) is the peak
 //! resident memory of opening a log that holds 1 GiB of 4 KiB entries in one chunk
