@@ -71,6 +71,12 @@ impl Wal for Ours {
         self.acks.wait(n);
     }
 
+    /// `RaftLog::sync`: the flush and its wait in one call, run on this thread when
+    /// the flush worker is idle (no hand-off to the worker thread and back).
+    fn sync_one(&mut self) {
+        self.log.sync().expect("raftwal: sync");
+    }
+
     fn read(&self, from: u64, to: u64, f: &mut dyn FnMut((u64, u64), String)) {
         for r in self.log.read(from, to) {
             let (id, p) = r.expect("raftwal: read");
