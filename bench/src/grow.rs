@@ -12,11 +12,11 @@
 //! the bench directory is checked; without room for the largest log the rows are
 //! skipped with a printed note.
 
+use crate::child::child_output;
 use crate::harness::{Metric, Scale, Workload};
 use crate::procstatus::hwm_and_rss;
 use crate::wal::{payload, LogCfg, Wal};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const SIZE: usize = 100;
@@ -128,31 +128,15 @@ fn measure<W: Wal>(dir: &Path, n: u64) -> Vec<f64> {
     }
     drop(log);
 
-    let exe = std::env::current_exe().expect("current_exe");
-    let out = Command::new(exe)
-        .args(["--child", "grow", W::NAME, &n.to_string()])
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("spawn grow child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}: grow child failed: {}\n{stdout}",
-        W::NAME,
-        out.status
-    );
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("grow-result "))
-        .unwrap_or_else(|| panic!("{}: no result from grow child:\n{stdout}", W::NAME));
-    let nums: Vec<f64> = line
-        .split(' ')
-        .map(|x| x.parse().expect("grow-result number"))
-        .collect();
+    let args = [
+        "grow".to_string(),
+        W::NAME.to_string(),
+        n.to_string(),
+        dir.to_str().expect("utf-8 bench dir").to_string(),
+    ];
+    let nums = child_output(&args, "grow-result");
     let [rss_before, hwm_after, rss_after, secs] = nums[..] else {
-        panic!("bad grow-result line {line:?}")
+        panic!("{}: bad grow-result {nums:?}", W::NAME)
     };
     vec![
         secs,

@@ -35,6 +35,7 @@
 
 mod benchdir;
 mod bulk;
+mod child;
 mod framing;
 mod grow;
 mod harness;

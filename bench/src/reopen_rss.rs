@@ -27,12 +27,12 @@
 //! After the table a line compares the median peak with the goal
 //! `64 MiB + index`. Nothing asserts on the figures.
 
+use crate::child::child_output;
 use crate::harness::{fmt_fig, Metric, Row, Scale, Side, Workload};
 use crate::ours::Ours;
 use crate::procstatus::hwm_and_rss;
 use crate::wal::{payload, LogCfg, Wal};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const SIZE: usize = 4096;
@@ -176,32 +176,6 @@ fn chunk_files(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// Runs this binary with `--child <args>` and returns the numbers of its stdout line
-/// that starts with `tag`.
-fn child_output(args: &[String], tag: &str) -> Vec<f64> {
-    let exe = std::env::current_exe().expect("current_exe");
-    let out = Command::new(exe)
-        .arg("--child")
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("spawn reopen-rss child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "reopen-rss: child {args:?} failed: {}\n{stdout}",
-        out.status
-    );
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix(tag).and_then(|l| l.strip_prefix(' ')))
-        .unwrap_or_else(|| panic!("reopen-rss: no {tag} from child {args:?}:\n{stdout}"));
-    line.split(' ')
-        .map(|x| x.parse().expect("child result number"))
-        .collect()
 }
 
 /// `--child baseline`: prints `baseline-result <VmHWM bytes>`.
