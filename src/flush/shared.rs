@@ -147,15 +147,19 @@ impl<T: Types> Shared<T> {
         batch: Option<BatchBytes<'_>>,
         then: Option<Job<T>>,
     ) -> Result<(), Error> {
-        self.submit_then(batch, |queue| {
-            if let Some(job) = then {
-                if matches!(job, Job::Remove(_)) {
-                    // Later batches go after the removal, in order.
-                    queue.mergeable_write = None;
+        self.submit_then(
+            batch,
+            |queue| {
+                if let Some(job) = then {
+                    if matches!(job, Job::Remove(_)) {
+                        // Later batches go after the removal, in order.
+                        queue.mergeable_write = None;
+                    }
+                    queue.jobs.push_back(job);
                 }
-                queue.jobs.push_back(job);
-            }
-        })
+            },
+            true,
+        )
     }
 
     /// Queues a batch (if any) and then a flush reporting to `callback` (if any), like
@@ -168,7 +172,7 @@ impl<T: Types> Shared<T> {
         batch: Option<BatchBytes<'_>>,
         callback: Option<T::Callback>,
     ) -> Result<(), Error> {
-        self.submit_then(batch, Self::queue_flush(callback))
+        self.submit_then(batch, Self::queue_flush(callback), true)
     }
 
     /// Queues a batch (if any) and then a flush without callback, for a caller that
@@ -176,7 +180,7 @@ impl<T: Types> Shared<T> {
     /// thread is not woken for it (if it is awake, it may take the jobs first, which
     /// is as good).
     pub(crate) fn submit_sync(&self, batch: Option<BatchBytes<'_>>) -> Result<(), Error> {
-        self.submit_then_waking(batch, Self::queue_flush(None), false)
+        self.submit_then(batch, Self::queue_flush(None), false)
     }
 
     /// Queues a flush reporting to `callback` (if any), joining a flush job at the
@@ -190,18 +194,9 @@ impl<T: Types> Shared<T> {
         }
     }
 
-    /// [`Shared::submit_then_waking`] that wakes the worker thread.
-    fn submit_then(
-        &self,
-        batch: Option<BatchBytes<'_>>,
-        then: impl FnOnce(&mut Queue<T>),
-    ) -> Result<(), Error> {
-        self.submit_then_waking(batch, then, true)
-    }
-
     /// Under the queue lock: waits for room for `batch` (back-pressure), queues it,
     /// then lets `then` queue what follows it, and wakes the worker thread if `wake`.
-    fn submit_then_waking(
+    fn submit_then(
         &self,
         batch: Option<BatchBytes<'_>>,
         then: impl FnOnce(&mut Queue<T>),

@@ -315,10 +315,7 @@ impl<T: Types> RaftLog<T> {
     /// worker is run inline until it is idle.
     pub fn wait_worker_idle(&self) {
         match &self.driver {
-            Driver::Manual(worker) => {
-                let mut worker = worker.lock();
-                while worker.step() {}
-            }
+            Driver::Manual(worker) => run_until_idle(worker),
             Driver::Thread(_) => self.shared.wait_idle(),
         }
     }
@@ -351,8 +348,7 @@ impl<T: Types> RaftLog<T> {
             Driver::Manual(worker) => {
                 self.make_room();
                 self.shared.submit_flush(self.writer.take_batch(), None)?;
-                let mut worker = worker.lock();
-                while worker.step() {}
+                run_until_idle(worker);
                 true
             }
         };
@@ -638,6 +634,12 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
         self.make_room();
         self.shared.submit_flush(self.writer.take_batch(), callback)
     }
+}
+
+/// In [`WorkerMode::Manual`]: runs the worker inline until it is idle.
+fn run_until_idle<T: Types>(worker: &Mutex<Box<Worker<T>>>) {
+    let mut worker = worker.lock();
+    while worker.step() {}
 }
 
 impl<T: Types> fmt::Debug for RaftLog<T> {
