@@ -36,12 +36,9 @@ fn flush_and_wait(log: &mut RaftLog<Example>) -> Result<(), Error> {
 }
 
 fn main() -> Result<(), Error> {
-    let dir = std::env::temp_dir().join(format!("raftwal-example-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let config = Arc::new(Config {
-        chunk_max_records: Some(100),
-        ..Config::new(dir.to_string_lossy())
-    });
+    // Removed when `dir` drops, even if a step below panics.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = Arc::new(Config::new(dir.path()).with_chunk_max_records(100));
 
     let mut log = RaftLog::<Example>::open(config.clone())?;
     log.save_vote((1, 1))?;
@@ -83,7 +80,6 @@ fn main() -> Result<(), Error> {
     assert_eq!(tail[2], ((2, 240), "term 2 command 240".to_string()));
     assert_eq!(log.read(200, 245).count(), 45);
     drop(log);
-    std::fs::remove_dir_all(&dir).expect("remove the example directory");
     println!("ok");
     Ok(())
 }

@@ -6,25 +6,43 @@ pub enum WorkerMode {
     /// A background thread runs the worker (production).
     #[default]
     Thread,
-    /// Nobody runs the worker until the caller calls [`crate::RaftLog::run_worker_step`]
+    /// For simulators and tests (hidden from the documentation: not part of the
+    /// stable API). Nobody runs the worker until the caller calls `RaftLog::run_worker_step`
     /// (or a method that waits for it, like [`crate::RaftLog::wait_worker_idle`], which
     /// then runs it inline). Used by the deterministic simulator. Dropping the log
     /// does not run it: the flushes it has not reported get [`crate::Error::WorkerGone`].
+    #[doc(hidden)]
     Manual,
 }
 
 use crate::error::Error;
+use std::path::{Path, PathBuf};
 
 /// The smallest `chunk_max_size` a log accepts: below it nearly every entry would
 /// start a chunk file of its own.
 pub const CHUNK_MAX_SIZE_BYTES_MIN: u64 = 256;
 
 /// The configuration of a log. Every limit is optional; `None` means the default.
+///
+/// Made with [`Config::new`] and the `with_*` setters (the struct is
+/// `#[non_exhaustive]`, so that a limit added later is not a breaking change); the
+/// fields stay readable and assignable.
+///
+/// ```
+/// let config = raftwal::Config::new("/var/lib/node-1/raft-log")
+///     .with_chunk_max_size(256 << 20)
+///     .with_cache_max_bytes(16 << 20);
+/// assert_eq!(config.chunk_max_size(), 256 << 20);
+/// assert_eq!(config.cache_max_items(), 65_536); // the default
+/// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Config {
     /// The directory of the log (used by [`crate::RaftLog::open`]; ignored by
-    /// [`crate::RaftLog::open_with`], whose storage knows its place).
-    pub dir: String,
+    /// [`crate::RaftLog::open_with`], whose storage knows its place). `open` creates
+    /// it, and any missing parent directories, if it does not exist; the read-only
+    /// opens and `chunk_ids` require it to exist.
+    pub dir: PathBuf,
     /// Records per chunk file before a new chunk is started. Default 1,048,576.
     pub chunk_max_records: Option<u64>,
     /// Bytes per chunk file before a new chunk is started. Default 1 GiB.
@@ -59,16 +77,84 @@ pub struct Config {
     pub worker_mode: WorkerMode,
     /// A deliberately broken engine variant, for the simulator's mutant tests only.
     #[cfg(feature = "mutants")]
-    pub mutant: Option<crate::mutants::Mutant>,
+    pub(crate) mutant: Option<crate::mutants::Mutant>,
 }
 
 impl Config {
-    /// A default config for directory `dir`.
-    pub fn new(dir: impl Into<String>) -> Self {
+    /// A default config for directory `dir` (any path: `&str`, `String`, `&Path`,
+    /// `PathBuf`; kept as given, non-UTF-8 bytes included).
+    pub fn new(dir: impl AsRef<Path>) -> Self {
         Self {
-            dir: dir.into(),
+            dir: dir.as_ref().to_path_buf(),
             ..Self::default()
         }
+    }
+
+    /// This config with [`Config::chunk_max_records`] set.
+    #[must_use]
+    pub fn with_chunk_max_records(mut self, records: u64) -> Self {
+        self.chunk_max_records = Some(records);
+        self
+    }
+
+    /// This config with [`Config::chunk_max_size`] set (bytes).
+    #[must_use]
+    pub fn with_chunk_max_size(mut self, size_bytes: u64) -> Self {
+        self.chunk_max_size = Some(size_bytes);
+        self
+    }
+
+    /// This config with [`Config::chunk_preallocate_size`] set (bytes; 0 turns the
+    /// reservation off).
+    #[must_use]
+    pub fn with_chunk_preallocate_size(mut self, size_bytes: u64) -> Self {
+        self.chunk_preallocate_size = Some(size_bytes);
+        self
+    }
+
+    /// This config with [`Config::cache_max_items`] set.
+    #[must_use]
+    pub fn with_cache_max_items(mut self, items: u64) -> Self {
+        self.cache_max_items = Some(items);
+        self
+    }
+
+    /// This config with [`Config::cache_max_bytes`] set.
+    #[must_use]
+    pub fn with_cache_max_bytes(mut self, size_bytes: u64) -> Self {
+        self.cache_max_bytes = Some(size_bytes);
+        self
+    }
+
+    /// This config with [`Config::batch_max_bytes`] set.
+    #[must_use]
+    pub fn with_batch_max_bytes(mut self, size_bytes: u64) -> Self {
+        self.batch_max_bytes = Some(size_bytes);
+        self
+    }
+
+    /// This config with [`Config::flush_queue_max_bytes`] set.
+    #[must_use]
+    pub fn with_flush_queue_max_bytes(mut self, size_bytes: u64) -> Self {
+        self.flush_queue_max_bytes = Some(size_bytes);
+        self
+    }
+
+    /// This config with [`Config::worker_mode`] set.
+    #[must_use]
+    pub fn with_worker_mode(mut self, mode: WorkerMode) -> Self {
+        self.worker_mode = mode;
+        self
+    }
+
+    /// This config running `mutant`, a deliberately broken engine variant (the
+    /// simulator's mutant tests only; `None`: the real engine).
+    #[cfg(feature = "mutants")]
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_mutant(mut self, mutant: Option<crate::mutants::Mutant>) -> Self {
+        self.mutant = mutant;
+        self
     }
 
     /// Checks every limit; the opens call it before they touch the disk. A zero limit

@@ -9,18 +9,24 @@ use thiserror::Error as ThisError;
 /// are detected before anything is written: the log is unchanged, in memory and on disk.
 ///
 /// `Error` is `Clone` so that one I/O failure can be reported to every pending flush.
+///
+/// Every variant's `Display` is complete: it includes the text of what caused it (the
+/// OS error of [`Error::Io`], the first failure inside [`Error::Failed`]), and
+/// [`std::error::Error::source`] returns `None`, so that an error-chain printer
+/// (anyhow, eyre) shows each cause once. The causes stay reachable as fields.
 #[derive(Debug, Clone, ThisError)]
+#[non_exhaustive]
 pub enum Error {
     /// An I/O operation failed.
-    #[error("{op} {name}: {source}")]
+    #[error("{op} {}: {error}", path.display())]
     Io {
         /// What was being done ("write", "sync_data", "open", ...).
         op: &'static str,
-        /// The file (or directory) it was done to.
-        name: String,
-        /// The underlying error.
-        #[source]
-        source: Arc<io::Error>,
+        /// The file (or directory) it was done to: a chunk's file name, or the path
+        /// the caller gave for the directory.
+        path: std::path::PathBuf,
+        /// The OS error (part of this error's `Display`, not its `source()`).
+        error: Arc<io::Error>,
     },
 
     /// Code the log runs on its flush worker panicked: a flush callback (`what` is
@@ -37,10 +43,10 @@ pub enum Error {
     },
 
     /// The directory is locked by another open log (in this or another process).
-    #[error("log directory {dir} is locked by another open RaftLog")]
+    #[error("log directory {} is locked by another open RaftLog", dir.display())]
     Locked {
         /// The directory.
-        dir: String,
+        dir: std::path::PathBuf,
     },
 
     /// The bytes on disk are damaged in a way that is not a torn tail of the last write:
@@ -230,6 +236,7 @@ pub enum Error {
 /// outcomes (the simulator compares kinds against its model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[allow(missing_docs)]
+#[non_exhaustive]
 pub enum ErrorKind {
     Io,
     Panicked,
@@ -315,11 +322,15 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(op: &'static str, name: impl Into<String>, source: io::Error) -> Self {
+    pub(crate) fn io(
+        op: &'static str,
+        path: impl Into<std::path::PathBuf>,
+        source: io::Error,
+    ) -> Self {
         Error::Io {
             op,
-            name: name.into(),
-            source: Arc::new(source),
+            path: path.into(),
+            error: Arc::new(source),
         }
     }
 

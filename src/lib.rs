@@ -29,9 +29,8 @@
 //! }
 //!
 //! # fn main() -> Result<(), Error> {
-//! let dir = std::env::temp_dir().join(format!("raftwal-doc-{}", std::process::id()));
-//! # let _ = std::fs::remove_dir_all(&dir);
-//! let config = Arc::new(Config::new(dir.to_string_lossy()));
+//! let dir = tempfile::tempdir().expect("a temporary directory"); // removed on drop
+//! let config = Arc::new(Config::new(dir.path()));
 //! let mut log = RaftLog::<MyTypes>::open(config.clone())?;
 //!
 //! log.save_vote((1, 2))?;
@@ -49,11 +48,31 @@
 //! let log = RaftLog::<MyTypes>::open(config)?; // everything is back
 //! assert_eq!(log.log_state().vote, Some((1, 2)));
 //! assert_eq!(log.log_state().committed, Some((1, 1)));
-//! # drop(log);
-//! # std::fs::remove_dir_all(&dir).unwrap();
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Format and recovery
+//!
+//! The log is a sequence of chunk files (`{offset:020}.wal`) laid end to end in one
+//! offset space. Each flush writes one batch: a header, then checksummed records (the
+//! entries, votes, commits, purges and user data of the writes since the last batch).
+//! Every chunk starts with a full state record, so a chunk can be replayed alone once
+//! the chunks before it are purged. Each batch header records how far the log was
+//! known durable when it was written, which lets the open tell a torn tail (never
+//! acknowledged) from rot in synced bytes.
+//!
+//! At open every chunk is scanned, classified and given one action by a decision
+//! table (see [`RecoveryReport`]): bytes proven not to be part of the log (reserved
+//! zeros, an empty chunk left by a crash at a chunk switch, fully purged chunks) are
+//! cut or removed; anything else dropped (a torn last write) is first copied to a
+//! quarantine file and reported; damage that a later batch proves synced, a chunk of
+//! another format version, a contradicting chunk-named file or a missing middle chunk
+//! is a typed error ([`Error::Corrupt`], [`Error::UnsupportedVersion`],
+//! [`Error::ChunkConflict`], [`Error::ChunkGap`]) and the refused open changes no file.
+//!
+//! Unix only: the real-filesystem backend ([`StdStorage`]) relies on POSIX
+//! `fdatasync`, directory fsync and `fallocate`.
 #![warn(missing_docs)]
 
 mod codec;
@@ -65,7 +84,16 @@ mod format;
 #[doc(hidden)]
 pub mod fuzz_targets;
 mod log;
+// Public (and hidden from the documentation) only with the `mutants` feature, for
+// the simulator's mutant tests; a normal build cannot name a mutant.
+#[cfg(feature = "mutants")]
+#[doc(hidden)]
 pub mod mutants;
+#[cfg(not(feature = "mutants"))]
+#[allow(dead_code)]
+mod mutants;
+#[cfg(feature = "serde")]
+mod serde_codec;
 mod stat;
 mod storage;
 mod types;
@@ -80,7 +108,9 @@ pub use log::{
     DumpStop, IndexEntry, ProgressHook, QuarantineFile, RaftLog, RaftLogWriter, RecoveryReport,
     ScanProgress, READ_ATTEMPTS_MAX,
 };
-pub use stat::{AccessStat, ChunkStat, Stat};
+#[cfg(feature = "serde")]
+pub use serde_codec::Serde;
+pub use stat::{AccessStat, ChunkStat, Distribution, FlushStat, Stat};
 pub use storage::{MemStorage, StdStorage, Storage, StorageFile};
 pub use types::{Callback, RaftLogState, Segment, Types};
 

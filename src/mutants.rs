@@ -1,6 +1,8 @@
 //! Deliberately broken engine variants. They exist so the simulator can prove that its
 //! oracle catches real bugs. A variant is active only when the `mutants` feature is on
-//! **and** [`crate::Config`]'s `mutant` field names it; a normal build cannot reach one.
+//! **and** the config was made with `Config::with_mutant` naming it; a normal build
+//! cannot reach one (without the feature this module is private and every check of a
+//! mutant is a constant `false`).
 
 /// A deliberate bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

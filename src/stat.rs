@@ -28,6 +28,7 @@ impl fmt::Display for ChunkStat {
 
 /// The log's chunks and cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stat {
     /// Closed chunks, oldest first.
     pub closed_chunks: Vec<ChunkStat>,
@@ -46,6 +47,79 @@ pub struct Stat {
     /// The most bytes that were ever queued for the flush worker since the open: at
     /// most [`crate::Config::flush_queue_max_bytes`] (or one larger batch).
     pub flush_queue_peak_bytes: u64,
+    /// What the flush worker did since the open, and how long it took.
+    pub flush: FlushStat,
+}
+
+/// What the flush worker did since the log was opened: for seeing why commits are
+/// slow (a slow disk shows in `sync_latency_us`, a worker that cannot keep up in
+/// `queue_wait_us`, a writer that flushes too often in small `write_size_bytes`).
+///
+/// Counts are kept in every mode. Durations are measured only when the worker runs on
+/// its thread ([`crate::WorkerMode::Thread`], the default); a log whose worker is
+/// driven by hand (the deterministic simulator) reads no clock and reports them empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FlushStat {
+    /// `write_at` calls that succeeded (each writes one or more merged batches).
+    pub writes: u64,
+    /// Bytes those writes wrote.
+    pub write_bytes: u64,
+    /// Batches written (one per flush, or per full buffer, of the writer).
+    pub batches: u64,
+    /// `sync_data` calls that succeeded.
+    pub syncs: u64,
+    /// Bytes per write call.
+    pub write_size_bytes: Distribution,
+    /// Duration of each write call, in microseconds.
+    pub write_latency_us: Distribution,
+    /// Duration of each successful `sync_data`, in microseconds.
+    pub sync_latency_us: Distribution,
+    /// How long each write waited in the queue before the worker took it (from the
+    /// submit that queued it), in microseconds.
+    pub queue_wait_us: Distribution,
+}
+
+/// A summary of recorded values (the unit is in the field's name). Quantiles are
+/// upper bounds within 12.5% of the exact value (logarithmic buckets) and never
+/// above `max`; all are 0 when `count` is 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Distribution {
+    /// Values recorded.
+    pub count: u64,
+    /// The median.
+    pub p50: u64,
+    /// The 99th percentile.
+    pub p99: u64,
+    /// The 99.9th percentile.
+    pub p999: u64,
+    /// The largest value.
+    pub max: u64,
+}
+
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "n {} p50 {} p99 {} p99.9 {} max {}",
+            self.count, self.p50, self.p99, self.p999, self.max
+        )
+    }
+}
+
+impl fmt::Display for FlushStat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "flush: {} writes, {} bytes, {} batches, {} syncs",
+            self.writes, self.write_bytes, self.batches, self.syncs
+        )?;
+        writeln!(f, "  write size (bytes):   {}", self.write_size_bytes)?;
+        writeln!(f, "  write latency (us):   {}", self.write_latency_us)?;
+        writeln!(f, "  sync latency (us):    {}", self.sync_latency_us)?;
+        write!(f, "  queue wait (us):      {}", self.queue_wait_us)
+    }
 }
 
 impl fmt::Display for Stat {

@@ -217,7 +217,7 @@ fn purge_beyond_the_last_entry_empties_the_log() {
 #[test]
 fn second_open_is_locked() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Arc::new(Config::new(dir.path().to_string_lossy()));
+    let config = Arc::new(Config::new(dir.path()));
     let log = RaftLog::<TT>::open(config.clone()).unwrap();
     let err = RaftLog::<TT>::open(config.clone()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Locked);
@@ -229,10 +229,7 @@ fn second_open_is_locked() {
 #[test]
 fn std_fs_round_trip_with_stat_and_dump() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Arc::new(Config {
-        chunk_max_records: Some(10),
-        ..Config::new(dir.path().to_string_lossy())
-    });
+    let config = Arc::new(Config::new(dir.path()).with_chunk_max_records(10));
     let mut log = RaftLog::<TT>::open(config.clone()).unwrap();
     log.append(entries(1, 0, 25)).unwrap();
     flush_wait(&mut log).unwrap();
@@ -388,7 +385,7 @@ fn an_out_of_range_limit_is_refused_before_anything_is_created() {
         }),
     ];
     for (field, set) in cases {
-        let mut config = Config::new(dir.to_str().unwrap());
+        let mut config = Config::new(&dir);
         set(&mut config);
         let config = Arc::new(config);
         for err in [

@@ -40,12 +40,9 @@ fn payload(index: u64, size: usize) -> Vec<u8> {
 }
 
 fn config(mode: WorkerMode, limit: Option<u64>) -> Arc<Config> {
-    Arc::new(Config {
-        dir: "mem".to_string(),
-        worker_mode: mode,
-        flush_queue_max_bytes: limit,
-        ..Config::default()
-    })
+    let mut config = Config::new("mem").with_worker_mode(mode);
+    config.flush_queue_max_bytes = limit;
+    Arc::new(config)
 }
 
 fn flush_wait(log: &mut Log) {

@@ -35,11 +35,7 @@ impl Types for BoxTypes {
 type Log = RaftLog<BoxTypes>;
 
 fn config(mode: WorkerMode) -> Arc<Config> {
-    Arc::new(Config {
-        dir: "mem".to_string(),
-        worker_mode: mode,
-        ..Config::default()
-    })
+    Arc::new(Config::new("mem").with_worker_mode(mode))
 }
 
 fn entries(from: u64, to: u64) -> Vec<((u64, u64), String)> {

@@ -32,12 +32,12 @@ fn compat_dir() -> PathBuf {
 }
 
 fn config(dir: &Path, reserve: bool) -> Arc<Config> {
-    Arc::new(Config {
-        chunk_max_records: Some(6),
-        chunk_preallocate_size: Some(if reserve { 4096 } else { 0 }),
-        worker_mode: WorkerMode::Manual,
-        ..Config::new(dir.to_string_lossy())
-    })
+    Arc::new(
+        Config::new(dir)
+            .with_chunk_max_records(6)
+            .with_chunk_preallocate_size(if reserve { 4096 } else { 0 })
+            .with_worker_mode(WorkerMode::Manual),
+    )
 }
 
 /// Writes scenario `name` into `dir` with today's code.

@@ -9,11 +9,11 @@ use raftwal::{Config, ErrorKind, MemStorage, RaftLogWriter, Storage, WorkerMode}
 use std::sync::Arc;
 
 fn config() -> Arc<Config> {
-    Arc::new(Config {
-        chunk_max_records: Some(6),
-        worker_mode: WorkerMode::Manual,
-        ..Config::new("mem")
-    })
+    Arc::new(
+        Config::new("mem")
+            .with_chunk_max_records(6)
+            .with_worker_mode(WorkerMode::Manual),
+    )
 }
 
 /// A valid log of a few chunks; returns its files.

@@ -80,12 +80,12 @@ impl Model {
 
 fn run(ops: Vec<Op>) {
     let storage: Arc<dyn Storage> = Arc::new(MemStorage::new());
-    let config = Arc::new(Config {
-        chunk_max_records: Some(5),
-        cache_max_items: Some(3),
-        worker_mode: WorkerMode::Manual,
-        ..Config::new("mem")
-    });
+    let config = Arc::new(
+        Config::new("mem")
+            .with_chunk_max_records(5)
+            .with_cache_max_items(3)
+            .with_worker_mode(WorkerMode::Manual),
+    );
     let mut log = open(&storage, &config);
     let mut m = Model::default();
     for op in ops {

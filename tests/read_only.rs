@@ -69,11 +69,11 @@ impl StorageFile for NoWritesFile {
 }
 
 fn config() -> Arc<Config> {
-    Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..Config::new("mem")
-    })
+    Arc::new(
+        Config::new("mem")
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    )
 }
 
 #[test]
@@ -127,10 +127,7 @@ fn a_read_only_open_changes_nothing_hides_a_torn_tail_and_refuses_writes() {
 #[test]
 fn a_read_only_open_works_beside_a_running_log() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        ..Config::new(tmp.path().to_string_lossy())
-    });
+    let config = Arc::new(Config::new(tmp.path()).with_worker_mode(WorkerMode::Manual));
     let mut log = Log::open(config.clone()).unwrap();
     log.append(entries(1, 0, 5)).unwrap();
     flush_wait(&mut log).unwrap();
@@ -147,7 +144,7 @@ fn a_read_only_open_works_beside_a_running_log() {
 fn a_read_only_open_of_a_missing_directory_creates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("nope");
-    let err = Log::open_read_only(Arc::new(Config::new(dir.to_string_lossy())))
+    let err = Log::open_read_only(Arc::new(Config::new(&dir)))
         .map(|_| ())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io, "{err}");

@@ -22,11 +22,11 @@ fn chunk_names(mem: &MemStorage) -> Vec<String> {
 /// The default config with the worker driven by hand and no space reserved ahead of
 /// the writes, so that a chunk file ends exactly at its last batch.
 fn exact_config() -> Arc<raftwal::Config> {
-    Arc::new(raftwal::Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..raftwal::Config::new("mem")
-    })
+    Arc::new(
+        raftwal::Config::new("mem")
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    )
 }
 
 /// Writes entries 0..10 in two flushed batches (one chunk, no reserved space); returns
@@ -52,10 +52,7 @@ fn reopen(storage: &Arc<dyn Storage>) -> Result<Log, raftwal::Error> {
 fn reserved_space_is_unused_space_not_a_torn_tail_and_survives_an_open() {
     let mem = MemStorage::new();
     let storage: Arc<dyn Storage> = Arc::new(mem.clone());
-    let config = Arc::new(raftwal::Config {
-        worker_mode: WorkerMode::Manual,
-        ..raftwal::Config::new("mem")
-    });
+    let config = Arc::new(raftwal::Config::new("mem").with_worker_mode(WorkerMode::Manual));
     assert_eq!(config.chunk_preallocate_size(), 4 << 20, "the default");
     let mut log = open(&storage, &config);
     log.append(entries(1, 0, 5)).unwrap();

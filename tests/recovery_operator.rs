@@ -16,11 +16,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 fn config(dir: &Path) -> Arc<Config> {
-    Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..Config::new(dir.to_string_lossy())
-    })
+    Arc::new(
+        Config::new(dir)
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    )
 }
 
 /// Every file of the directory but the lock, with its bytes.
@@ -204,11 +204,11 @@ fn sim_disk_512() -> (SimDisk, Arc<dyn Storage>, Arc<Config>) {
         },
     );
     let storage: Arc<dyn Storage> = Arc::new(disk.clone());
-    let config = Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..Config::new("sim")
-    });
+    let config = Arc::new(
+        Config::new("sim")
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    );
     (disk, storage, config)
 }
 

@@ -12,11 +12,11 @@ use std::sync::Arc;
 const CHUNK_0: &str = "00000000000000000000.wal";
 
 fn config() -> Arc<Config> {
-    Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..Config::new("sim")
-    })
+    Arc::new(
+        Config::new("sim")
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    )
 }
 
 fn disk_512() -> SimDisk {

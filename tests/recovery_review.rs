@@ -17,11 +17,11 @@ const CHUNK_0: &str = "00000000000000000000.wal";
 const W: u64 = 4 << 20; // recovery::read::WINDOW_SIZE_BYTES
 
 fn config(dir: &Path) -> Arc<Config> {
-    Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..Config::new(dir.to_string_lossy())
-    })
+    Arc::new(
+        Config::new(dir)
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    )
 }
 
 // ---------------------------------------------------------------------------------
@@ -45,10 +45,7 @@ fn a_stray_valid_chunk_of_another_log_does_not_replace_this_log() {
     // Log B: votes only, many small chunks.
     let b = tempfile::tempdir().unwrap();
     {
-        let cfg = Arc::new(Config {
-            chunk_max_records: Some(4),
-            ..(*config(b.path())).clone()
-        });
+        let cfg = Arc::new((*config(b.path())).clone().with_chunk_max_records(4));
         let mut log = Log::open(cfg).unwrap();
         for term in 1..200 {
             log.save_vote((term, 2)).unwrap();
@@ -191,11 +188,11 @@ fn rot_proven_by_a_batch_at_a_window_seam_is_refused() {
 // ---------------------------------------------------------------------------------
 
 fn sim_config() -> Arc<Config> {
-    Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..Config::new("sim")
-    })
+    Arc::new(
+        Config::new("sim")
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    )
 }
 
 #[test]
@@ -299,11 +296,11 @@ fn a_clean_open_reads_each_byte_once() {
         inner: Arc::new(raftwal::MemStorage::new()),
         read: read.clone(),
     });
-    let cfg = Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_preallocate_size: Some(0),
-        ..Config::new("mem")
-    });
+    let cfg = Arc::new(
+        Config::new("mem")
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    );
     {
         let mut log = RaftLog::<TT>::open_with(storage.clone(), cfg.clone()).unwrap();
         for b in 0..64u64 {

@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 fn scenario() -> (Arc<dyn Storage>, Arc<Config>) {
     let storage: Arc<dyn Storage> = Arc::new(MemStorage::new());
-    let config = Arc::new(Config {
-        chunk_max_records: Some(6),
-        cache_max_items: Some(3),
-        worker_mode: WorkerMode::Manual,
-        ..Config::new("mem")
-    });
+    let config = Arc::new(
+        Config::new("mem")
+            .with_chunk_max_records(6)
+            .with_cache_max_items(3)
+            .with_worker_mode(WorkerMode::Manual),
+    );
     let mut log = open(&storage, &config);
     log.save_vote((1, 1)).unwrap();
     log.append(entries(1, 0, 8)).unwrap();

@@ -40,14 +40,11 @@ impl Wal for Ours {
     const NAME: &'static str = "raftwal";
 
     fn open(dir: &Path, cfg: &LogCfg) -> Self {
-        let config = Config {
-            dir: dir.to_str().expect("utf-8 path").to_string(),
-            chunk_max_records: Some(cfg.chunk_max_records),
-            chunk_max_size: Some(cfg.chunk_max_size),
-            cache_max_items: Some(cfg.cache_max_items),
-            cache_max_bytes: Some(cfg.cache_max_bytes),
-            ..Default::default()
-        };
+        let config = Config::new(dir)
+            .with_chunk_max_records(cfg.chunk_max_records)
+            .with_chunk_max_size(cfg.chunk_max_size)
+            .with_cache_max_items(cfg.cache_max_items)
+            .with_cache_max_bytes(cfg.cache_max_bytes);
         let log = RaftLog::open(Arc::new(config)).expect("raftwal: open");
         Self {
             log,

@@ -20,8 +20,8 @@ impl raft_log::Callback for Ack {
     fn send(self, res: Result<(), io::Error>) {
         let res = res.map_err(|e| raftwal::Error::Io {
             op: "raft-log flush",
-            name: String::new(),
-            source: Arc::new(e),
+            path: Default::default(),
+            error: Arc::new(e),
         });
         raftwal::Callback::send(self.0, res);
     }

@@ -64,7 +64,7 @@ impl Drop for ScanBar {
 }
 
 fn config(dir: &LogDir) -> Arc<Config> {
-    Arc::new(Config::new(dir.display()))
+    Arc::new(Config::new(&dir.path))
 }
 
 /// The read-only open: no lock, no write, the recovery's own decisions; a progress

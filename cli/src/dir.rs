@@ -59,15 +59,15 @@ pub(crate) fn io_failure(what: &str, path: &Path, e: &io::Error) -> Failure {
 /// environment; `None` for the errors that are about the log's bytes.
 pub(crate) fn environment_failure(dir: &Path, error: &Error) -> Option<Failure> {
     match error {
-        Error::Io { op, name, source } => {
-            let path = if name == "log directory" {
+        Error::Io { op, path, error } => {
+            let path = if path.as_os_str() == "log directory" {
                 dir.to_path_buf()
-            } else if name.contains('/') {
-                PathBuf::from(name)
+            } else if path.components().count() > 1 {
+                path.clone()
             } else {
-                dir.join(name)
+                dir.join(path)
             };
-            Some(io_failure(op, &path, source))
+            Some(io_failure(op, &path, error))
         }
         Error::Locked { .. } => Some(
             Failure::new(

@@ -59,12 +59,12 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn config(dir: &Path, chunk_max_records: u64, reserve: u64) -> Arc<Config> {
-    Arc::new(Config {
-        worker_mode: WorkerMode::Manual,
-        chunk_max_records: Some(chunk_max_records),
-        chunk_preallocate_size: Some(reserve),
-        ..Config::new(dir.to_string_lossy())
-    })
+    Arc::new(
+        Config::new(dir)
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_max_records(chunk_max_records)
+            .with_chunk_preallocate_size(reserve),
+    )
 }
 
 fn flush_wait<T: Types<Callback = mpsc::SyncSender<Result<(), Error>>>>(log: &mut RaftLog<T>) {

@@ -811,8 +811,7 @@ fn foreign_chunk(
     let source = cx.disk.file_bytes(&name)?;
     let other = SimDisk::new(rng.gen(), FaultConfig::none());
     other.place_file(&name, &source).ok()?;
-    let mut config = cx.engine.clone();
-    config.mutant = None;
+    let config = cx.engine.clone().with_mutant(None);
     let mut log = RaftLog::<SimTypes>::open_with(Arc::new(other.clone()), Arc::new(config)).ok()?;
     let state = log.log_state().clone();
     let term = state.last.map_or(0, |l| l.0) + 1_000;

@@ -65,8 +65,7 @@ impl EngineLimits {
         config.batch_max_bytes = self.batch_max_bytes;
         config.chunk_preallocate_size = self.chunk_preallocate_size;
         config.worker_mode = WorkerMode::Manual;
-        config.mutant = mutant;
-        config
+        config.with_mutant(mutant)
     }
 }
 

@@ -26,6 +26,7 @@
 //! Idle is the one wait: [`Shared::wait_idle`] returns once every job queued before it
 //! is processed (tests and `flush_wait` use it; nothing sleeps on time).
 
+pub(crate) mod metrics;
 #[cfg(test)]
 mod model;
 mod shared;

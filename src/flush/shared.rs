@@ -9,6 +9,7 @@
 //! ([`Shared::take_round`]), publishes what it did and recycles buffers; its thread
 //! waits for work ([`Shared::wait_for_work`]) until [`Shared::shut_down`].
 
+use super::metrics::{Clock, FlushMetrics};
 use super::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use super::sync::{Condvar, Mutex, RwLock};
 use crate::error::Error;
@@ -54,6 +55,8 @@ pub(crate) enum Job<T: Types> {
         file_offset: u64,
         bytes: Vec<u8>,
         batch_header_positions: Vec<usize>,
+        /// When the job was queued (`None`: the log measures no durations).
+        queued_at: Option<std::time::Instant>,
     },
     /// Report to these callbacks once everything before is durable (none: a flush
     /// without callback still asks for the sync). Consecutive flushes share one job.
@@ -106,6 +109,8 @@ pub(crate) struct Shared<T: Types> {
     /// Submitting a batch waits while the queue holds more than this (`None`: never;
     /// in manual mode the log runs the worker inline instead).
     queue_max_bytes: Option<u64>,
+    /// What the worker did and how long it took (see `flush::metrics`).
+    metrics: FlushMetrics,
 }
 
 impl<T: Types> Shared<T> {
@@ -113,6 +118,7 @@ impl<T: Types> Shared<T> {
         durable_offset: u64,
         files: BTreeMap<u64, Arc<dyn StorageFile>>,
         queue_max_bytes: Option<u64>,
+        clock: Clock,
     ) -> Self {
         Self {
             queue: Mutex::new(Queue {
@@ -135,6 +141,7 @@ impl<T: Types> Shared<T> {
             space_waiters: AtomicU32::new(0),
             space: Condvar::new(),
             queue_max_bytes,
+            metrics: FlushMetrics::new(clock),
         }
     }
 
@@ -224,7 +231,8 @@ impl<T: Types> Shared<T> {
             let now = self.queued_bytes.fetch_add(len, Ordering::SeqCst) + len;
             self.queued_bytes_peak.fetch_max(now, Ordering::Relaxed);
         }
-        Self::queue_batch(&mut queue, batch);
+        let queued_at = if len > 0 { self.metrics.now() } else { None };
+        Self::queue_batch(&mut queue, batch, queued_at);
         then(&mut queue);
         if wake {
             self.work_ready.notify_one();
@@ -234,7 +242,11 @@ impl<T: Types> Shared<T> {
 
     /// Appends `batch` to the mergeable queued write if it continues it, else queues it
     /// as a new write.
-    fn queue_batch(queue: &mut Queue<T>, batch: Option<BatchBytes<'_>>) {
+    fn queue_batch(
+        queue: &mut Queue<T>,
+        batch: Option<BatchBytes<'_>>,
+        queued_at: Option<std::time::Instant>,
+    ) {
         if let Some(batch) = batch {
             let merged = match queue.mergeable_write {
                 Some(at) => match &mut queue.jobs[at] {
@@ -243,6 +255,7 @@ impl<T: Types> Shared<T> {
                         file_offset,
                         bytes,
                         batch_header_positions,
+                        ..
                     } if *chunk_id == batch.chunk_id
                         && *file_offset + bytes.len() as u64 == batch.file_offset
                         && bytes.len() < MERGED_WRITE_BYTES_MAX =>
@@ -280,6 +293,7 @@ impl<T: Types> Shared<T> {
                     file_offset: batch.file_offset,
                     bytes,
                     batch_header_positions: vec![batch.batch_header_pos],
+                    queued_at,
                 });
             }
         }
@@ -319,6 +333,11 @@ impl<T: Types> Shared<T> {
             let _queue = self.queue.lock();
             self.space.notify_all();
         }
+    }
+
+    /// The worker's counters and durations.
+    pub(crate) fn metrics(&self) -> &FlushMetrics {
+        &self.metrics
     }
 
     pub(crate) fn durable_offset(&self) -> u64 {

@@ -108,8 +108,10 @@ impl<T: Types> Worker<T> {
                 file_offset,
                 bytes,
                 batch_header_positions,
+                queued_at,
             } => {
                 let len = bytes.len() as u64;
+                self.shared.metrics().dequeued(queued_at);
                 self.write(chunk_id, file_offset, bytes, batch_header_positions);
                 // Written, or dropped after a failure: either way no longer queued.
                 self.shared.dequeued(len);
@@ -183,16 +185,21 @@ impl<T: Types> Worker<T> {
             self.written_end,
             "a write that does not continue the last one"
         );
+        let batches = batch_header_positions.len() as u64;
         for pos in batch_header_positions {
             let batch_offset = chunk_id + file_offset + pos as u64;
             BatchHeader::seal(&mut bytes[pos..], batch_offset, self.durable_offset);
         }
         self.reserve_space(file_offset + bytes.len() as u64);
         let (_, file) = self.current.as_ref().expect("current chunk");
+        let started = self.shared.metrics().now();
         if let Err(e) = file.write_at(file_offset, &bytes) {
             self.fail(Error::io("write", chunk_file_name(chunk_id), e));
             return;
         }
+        self.shared
+            .metrics()
+            .wrote(bytes.len() as u64, batches, started);
         self.dirty = true;
         self.written_end = chunk_id + file_offset + bytes.len() as u64;
         self.spent_buffers.push(bytes);
@@ -311,6 +318,7 @@ impl<T: Types> Worker<T> {
                 .current
                 .as_ref()
                 .expect("dirty implies a current chunk");
+            let started = self.shared.metrics().now();
             let synced = file.sync_data();
             let synced = match synced {
                 Err(_) if self.config.is_mutant(Mutant::IgnoreSyncFailure) => Ok(()),
@@ -324,6 +332,7 @@ impl<T: Types> Worker<T> {
                 return self.fail(Error::io("sync_data", name, e));
             }
             self.dirty = false;
+            self.shared.metrics().synced(started);
             self.shared.sync_done();
             self.durable_offset = self.written_end;
             self.shared.set_durable_offset(self.durable_offset);

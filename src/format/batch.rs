@@ -96,7 +96,8 @@ impl BatchHeader {
             "a sealed batch header parses back"
         );
         let payload = &bytes[BATCH_HEADER_SIZE..BATCH_HEADER_SIZE + sealed.payload_len as usize];
-        let verified = super::record::verify_records(payload, true, &mut Vec::new());
+        let verified =
+            super::record::verify_records(payload, super::Checksums::Verify, &mut Vec::new());
         assert_eq!(verified, Ok(sealed.payload_crc), "a sealed batch verifies");
     }
 

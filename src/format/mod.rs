@@ -28,11 +28,13 @@
 //! [`crate::RecoveryReport`]).
 
 mod batch;
+mod checksums;
 mod chunk;
 mod damage;
 mod record;
 
 pub(crate) use batch::{BatchHeader, BATCH_HEADER_SIZE};
+pub(crate) use checksums::Checksums;
 pub(crate) use chunk::{
     check_chunk_header, chunk_file_name, encode_chunk_header, format_version,
     parse_chunk_file_name, HeaderProblem, CHUNK_HEADER_SIZE,

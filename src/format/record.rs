@@ -5,6 +5,7 @@
 //! ```
 //! `crc` covers `len`, `kind` and `body`.
 
+use super::checksums::Checksums;
 use super::damage::DamageKind;
 use crate::codec::{Codec, DecodeError};
 use crate::types::{RaftLogState, Types};
@@ -108,19 +109,20 @@ pub(crate) fn seal_records(payload: &mut [u8]) -> u32 {
     batch.finalize()
 }
 
-/// Checks every record frame of a batch payload (with `check_crc`, its checksum too)
+/// Checks every record frame of a batch payload (its checksum too, if `checksums` are
+/// verified)
 /// and returns each record's (offset in `payload`, size) and the batch checksum
 /// computed from the stored record checksums (see [`seal_records`]).
 pub(crate) fn verify_records(
     payload: &[u8],
-    check_crc: bool,
+    checksums: Checksums,
     records: &mut Vec<(usize, usize)>,
 ) -> Result<u32, DamageKind> {
     let mut batch = crc32fast::Hasher::new();
     records.clear();
     let mut at = 0;
     while at < payload.len() {
-        let (size, _) = verify_record_frame(&payload[at..], check_crc)?;
+        let (size, _) = verify_record_frame(&payload[at..], checksums)?;
         batch.update(&payload[at + 4..at + 8]);
         records.push((at, size));
         at += size;
@@ -138,10 +140,10 @@ fn record_crc(len_field: &[u8], content: &[u8]) -> u32 {
 }
 
 /// Checks the frame at the start of `bytes`; returns the frame's total size and its
-/// kind + body. With `check_crc` false the checksum is not verified (mutant only).
+/// kind + body. With [`Checksums::Skip`] the checksum is not verified.
 pub(crate) fn verify_record_frame(
     bytes: &[u8],
-    check_crc: bool,
+    checksums: Checksums,
 ) -> Result<(usize, &[u8]), DamageKind> {
     if bytes.len() < RECORD_HEADER_SIZE + 1 {
         return Err(DamageKind::RecordFrame);
@@ -152,7 +154,7 @@ pub(crate) fn verify_record_frame(
         return Err(DamageKind::RecordFrame);
     }
     let content = &bytes[RECORD_HEADER_SIZE..RECORD_HEADER_SIZE + len];
-    if check_crc && record_crc(&bytes[0..4], content) != crc {
+    if checksums.verified() && record_crc(&bytes[0..4], content) != crc {
         return Err(DamageKind::RecordChecksum);
     }
     Ok((RECORD_HEADER_SIZE + len, content))

@@ -13,7 +13,7 @@ use super::FuzzTypes;
 use crate::codec::Codec;
 use crate::format::{
     check_chunk_header, decode_record, encode_chunk_header, encode_state, finish_record,
-    seal_records, verify_record_frame, verify_records, BatchHeader, Record, RecordKind,
+    seal_records, verify_record_frame, verify_records, BatchHeader, Checksums, Record, RecordKind,
     BATCH_HEADER_SIZE, CHUNK_HEADER_SIZE,
 };
 
@@ -25,7 +25,14 @@ pub fn record(data: &[u8]) {
     let flag = mode & 0b100 != 0;
     match mode % 4 {
         0 => record_content(bytes, flag),
-        1 => record_frames(bytes, flag),
+        1 => record_frames(
+            bytes,
+            if flag {
+                Checksums::Verify
+            } else {
+                Checksums::Skip
+            },
+        ),
         2 => batch(bytes),
         _ => chunk_header(bytes),
     }
@@ -93,34 +100,35 @@ fn record_content(content: &[u8], with_payload: bool) {
 
     // Framed and sealed as the log writes it, the record verifies and reads back.
     let (framed, batch_crc) = frame(content);
-    let (size, back) = verify_record_frame(&framed, true)
+    let (size, back) = verify_record_frame(&framed, Checksums::Verify)
         .unwrap_or_else(|e| panic!("a sealed frame does not verify: {e}"));
     assert_eq!((size, back), (framed.len(), content));
     let mut records = Vec::new();
-    let crc = verify_records(&framed, true, &mut records).expect("a sealed payload verifies");
+    let crc = verify_records(&framed, Checksums::Verify, &mut records)
+        .expect("a sealed payload verifies");
     assert_eq!(crc, batch_crc);
     assert_eq!(records, [(0, framed.len())]);
 }
 
-fn record_frames(bytes: &[u8], check_crc: bool) {
-    if let Ok((size, content)) = verify_record_frame(bytes, check_crc) {
+fn record_frames(bytes: &[u8], checksums: Checksums) {
+    if let Ok((size, content)) = verify_record_frame(bytes, checksums) {
         assert!(
             size <= bytes.len() && size > 8,
             "frame size {size} of {}",
             bytes.len()
         );
         assert_eq!(content, &bytes[8..size]);
-        if check_crc {
+        if checksums.verified() {
             // A frame whose checksum verifies is exactly the frame the log would write.
             assert_eq!(frame(content).0, &bytes[..size]);
         }
     }
     let mut records = Vec::new();
-    if verify_records(bytes, check_crc, &mut records).is_ok() {
+    if verify_records(bytes, checksums, &mut records).is_ok() {
         let mut at = 0;
         for &(offset, size) in &records {
             assert_eq!(offset, at, "records are laid end to end");
-            let (frame_size, _) = verify_record_frame(&bytes[at..], check_crc)
+            let (frame_size, _) = verify_record_frame(&bytes[at..], checksums)
                 .unwrap_or_else(|e| panic!("record at {at} was verified, now {e}"));
             assert_eq!(frame_size, size);
             at += size;
@@ -153,7 +161,7 @@ fn batch(bytes: &[u8]) {
         return;
     };
     let mut records = Vec::new();
-    let Ok(crc) = verify_records(payload, true, &mut records) else {
+    let Ok(crc) = verify_records(payload, Checksums::Verify, &mut records) else {
         return;
     };
     if crc != header.payload_crc {

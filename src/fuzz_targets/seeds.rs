@@ -227,7 +227,8 @@ pub fn write_seed_corpus(repo: &Path, fuzz_dir: &Path) -> std::io::Result<()> {
             for (at, batch) in batches(*id, bytes) {
                 let payload = &batch[BATCH_HEADER_SIZE..];
                 let mut records = Vec::new();
-                if verify_records(payload, true, &mut records).is_err() {
+                if verify_records(payload, crate::format::Checksums::Verify, &mut records).is_err()
+                {
                     continue;
                 }
                 for &(offset, size) in &records {

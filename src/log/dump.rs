@@ -3,11 +3,11 @@
 //! values, for tools.
 
 use crate::error::Error;
+use crate::format::Checksums;
 use crate::format::{self, chunk_file_name, HeaderProblem, Record};
 use crate::log::{
     scan_for_dump, Progress, ProgressHook, RaftLog, ScannedBatch, ScannedHeader, ScannedStop,
 };
-use crate::mutants::Mutant;
 use crate::storage::Storage;
 use crate::types::{RaftLogState, Types};
 use crate::DamageKind;
@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 /// yet handed to the worker are not there; flush and wait for the worker first).
 pub struct Dump<'a, T: Types> {
     storage: &'a dyn Storage,
-    check_crc: bool,
+    checksums: Checksums,
     progress: Option<ProgressHook<'a>>,
     _types: PhantomData<T>,
 }
@@ -145,7 +145,7 @@ impl<T: Types> RaftLog<T> {
     pub fn dump(&self) -> Dump<'_, T> {
         Dump {
             storage: self.storage.as_ref(),
-            check_crc: !self.is_mutant(Mutant::SkipCrcCheck),
+            checksums: self.checksums,
             progress: None,
             _types: PhantomData,
         }
@@ -158,7 +158,7 @@ impl<'a, T: Types> Dump<'a, T> {
     pub fn of_storage(storage: &'a dyn Storage) -> Dump<'a, T> {
         Dump {
             storage,
-            check_crc: true,
+            checksums: Checksums::Verify,
             progress: None,
             _types: PhantomData,
         }
@@ -215,7 +215,7 @@ impl<'a, T: Types> Dump<'a, T> {
                 file.as_ref(),
                 &name,
                 chunk_id,
-                self.check_crc,
+                self.checksums,
                 progress.as_ref(),
                 |batch| {
                     visit_batch::<T>(&mut visit, &batch);
@@ -280,7 +280,7 @@ fn visit_batch<T: Types>(visit: &mut impl FnMut(DumpItem<T>), batch: &ScannedBat
     });
     for &(at, size) in batch.records {
         let offset = batch.offset + (format::BATCH_HEADER_SIZE + at) as u64;
-        let record = format::verify_record_frame(&batch.payload[at..at + size], true)
+        let record = format::verify_record_frame(&batch.payload[at..at + size], Checksums::Verify)
             .map_err(|damage| damage.to_string())
             .and_then(|(_, content)| format::decode_record::<T>(content, true))
             .and_then(DumpRecord::try_from);

@@ -9,7 +9,9 @@ use super::recovery::{self, ProgressHook, Recovered, RecoveryReport};
 use crate::codec::Codec;
 use crate::config::{Config, WorkerMode};
 use crate::error::Error;
+use crate::flush::metrics::Clock;
 use crate::flush::{FlushThread, Job, Shared, Worker};
+use crate::format::Checksums;
 use crate::format::{self, RecordKind};
 use crate::mutants::Mutant;
 use crate::stat::{AccessStat, Stat};
@@ -37,7 +39,8 @@ enum Driver<T: Types> {
 ///
 /// Writes ([`RaftLogWriter`]) are validated, encoded into an in-memory batch and made
 /// durable by the flush worker on [`RaftLogWriter::flush`]; reads see every write at
-/// once. See the crate documentation for the format and the recovery rules.
+/// once. See the [crate documentation](crate#format-and-recovery) for the format and
+/// the recovery rules.
 ///
 /// Dropping the log gives every requested flush's callback its outcome, exactly once,
 /// in both worker modes. In [`WorkerMode::Thread`] the drop completes them: the worker
@@ -57,6 +60,8 @@ enum Driver<T: Types> {
 /// (`what: "flush worker"`) and reports to every queued callback.
 pub struct RaftLog<T: Types> {
     config: Arc<Config>,
+    /// Whether reads verify checksums: chosen at open from the config.
+    pub(super) checksums: Checksums,
     pub(crate) storage: Arc<dyn Storage>,
     pub(super) core: LogCore<T>,
     pub(super) cache: PayloadCache<T>,
@@ -205,7 +210,13 @@ impl<T: Types> RaftLog<T> {
             WorkerMode::Thread => Some(config.flush_queue_max_bytes()),
             WorkerMode::Manual => None,
         };
-        let shared = Arc::new(Shared::new(end, files, queue_max_bytes));
+        // Durations are measured only with the worker on its thread: the worker driven
+        // by hand (the simulator) must never read the clock.
+        let clock = match config.worker_mode {
+            WorkerMode::Thread => Clock::Monotonic,
+            WorkerMode::Manual => Clock::Off,
+        };
+        let shared = Arc::new(Shared::new(end, files, queue_max_bytes, clock));
         let worker = Worker::new(
             storage.clone(),
             shared.clone(),
@@ -223,6 +234,7 @@ impl<T: Types> RaftLog<T> {
         };
         let cache = PayloadCache::new(core.index.next());
         Ok(Self {
+            checksums: Checksums::for_config(&config),
             config,
             storage,
             core,
@@ -302,6 +314,7 @@ impl<T: Types> RaftLog<T> {
             quarantined_bytes: self.recovery.quarantined_bytes(),
             flush_queue_bytes: self.shared.queued_bytes().0,
             flush_queue_peak_bytes: self.shared.queued_bytes().1,
+            flush: self.shared.metrics().stat(),
         }
     }
 
@@ -360,7 +373,10 @@ impl<T: Types> RaftLog<T> {
     }
 
     /// In [`WorkerMode::Manual`], runs one step of the flush worker and returns whether
-    /// it did anything. In thread mode it does nothing and returns false.
+    /// it did anything. In thread mode it does nothing and returns false. A hook for
+    /// the deterministic simulator and tests, hidden from the documentation (not part
+    /// of the stable API).
+    #[doc(hidden)]
     pub fn run_worker_step(&self) -> bool {
         match &self.driver {
             Driver::Manual(worker) => worker.lock().step(),

@@ -4,7 +4,6 @@
 use super::raft_log::RaftLog;
 use crate::error::Error;
 use crate::format::{self, chunk_file_name, DamageKind, Record};
-use crate::mutants::Mutant;
 use crate::types::Types;
 
 /// Most bytes one positional read fetches ahead for the next records.
@@ -128,9 +127,8 @@ impl<T: Types> Reader<'_, T> {
         let corrupt = |damage: DamageKind, reason: String| {
             Error::corrupt(name(), offset - chunk.chunk_id, damage, reason)
         };
-        let check_crc = !log.is_mutant(Mutant::SkipCrcCheck);
         let (_, content) =
-            format::verify_record_frame(&self.buf[at..at + size as usize], check_crc)
+            format::verify_record_frame(&self.buf[at..at + size as usize], log.checksums)
                 .map_err(|damage| corrupt(damage, String::new()))?;
         match format::decode_record::<T>(content, true)
             .map_err(|reason| corrupt(DamageKind::InvalidRecord, reason))?

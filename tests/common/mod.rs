@@ -37,15 +37,14 @@ pub fn entries(term: u64, from: u64, to: u64) -> Vec<((u64, u64), String)> {
 
 /// A small-chunk config for storage-backed tests.
 pub fn small_config(mode: WorkerMode) -> Arc<Config> {
-    Arc::new(Config {
-        dir: "mem".to_string(),
-        chunk_max_records: Some(8),
-        chunk_max_size: Some(4096),
-        cache_max_items: Some(4),
-        cache_max_bytes: Some(1 << 20),
-        worker_mode: mode,
-        ..Config::default()
-    })
+    Arc::new(
+        Config::new("mem")
+            .with_chunk_max_records(8)
+            .with_chunk_max_size(4096)
+            .with_cache_max_items(4)
+            .with_cache_max_bytes(1 << 20)
+            .with_worker_mode(mode),
+    )
 }
 
 pub fn open(storage: &Arc<dyn Storage>, config: &Arc<Config>) -> Log {

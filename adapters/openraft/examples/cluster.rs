@@ -127,8 +127,7 @@ async fn start(
     router: &Router,
     config: &Arc<openraft::Config>,
 ) -> Result<Node, BoxError> {
-    let store =
-        LogStore::<TypeConfig>::open(Arc::new(raftwal::Config::new(dir.to_string_lossy())))?;
+    let store = LogStore::<TypeConfig>::open(Arc::new(raftwal::Config::new(dir)))?;
     let log = store.log().clone();
     let reader = store.reader();
     let sm = MemStateMachine::default();

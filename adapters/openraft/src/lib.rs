@@ -57,43 +57,15 @@ use openraft::{
 };
 use parking_lot::Mutex;
 use raftwal::{Codec, DecodeError, RaftLog, RaftLogWriter};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use tokio::sync::oneshot;
 
 pub use raftwal;
 
-/// A value stored in raftwal through its serde encoding ([postcard]).
-///
-/// Used for openraft's [`LogId`] and [`Vote`]. Ordering and equality are those of the
-/// wrapped value.
-///
-/// # Panics
-///
-/// [`Codec::encode`] cannot report an error, so it panics if `T`'s `Serialize` fails
-/// under postcard (only possible for sequences of unknown length, which openraft's log
-/// ids and votes do not have). Entries, whose payload is the application's, are not
-/// stored through this type but serialized by [`LogStore::append`], which reports the
-/// error instead.
+/// Log ids and votes are stored through raftwal's own serde codec (feature `serde`):
+/// [postcard]'s encoding, ordered like the wrapped value.
 ///
 /// [postcard]: https://docs.rs/postcard
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Serde<T>(pub T);
-
-impl<T: Serialize + DeserializeOwned> Codec for Serde<T> {
-    fn encode(&self, out: &mut Vec<u8>) {
-        let bytes = postcard::to_allocvec(&self.0)
-            .expect("postcard serializes openraft's log ids and votes");
-        out.extend_from_slice(&bytes);
-    }
-
-    fn decode(input: &mut &[u8]) -> Result<Self, DecodeError> {
-        let (value, rest) = postcard::take_from_bytes(input)
-            .map_err(|_| DecodeError::new("invalid postcard encoding"))?;
-        *input = rest;
-        Ok(Self(value))
-    }
-}
+pub use raftwal::Serde;
 
 /// An openraft entry (`C::Entry`) as raftwal stores it: its postcard encoding.
 ///

@@ -31,10 +31,7 @@ fn save_vote_returns_only_once_the_vote_is_durable() {
         for seed in 0..10 {
             let disk = Arc::new(SimDisk::new(seed, FaultConfig::none()));
             // Nobody runs the flush worker until the test does.
-            let config = Config {
-                worker_mode: WorkerMode::Manual,
-                ..Config::new("sim")
-            };
+            let config = Config::new("sim").with_worker_mode(WorkerMode::Manual);
             let mut store =
                 LogStore::<TypeConfig>::open_with(disk.clone(), Arc::new(config)).expect("open");
             let log = store.log().clone();

@@ -37,7 +37,7 @@ impl StoreBuilder<TypeConfig, Store, MemStateMachine, TempDir> for DirBuilder {
             .prefix("openraft-raftwal-suite-")
             .tempdir()
             .map_err(storage_error)?;
-        let config = Arc::new(Config::new(dir.path().to_string_lossy()));
+        let config = Arc::new(Config::new(dir.path()));
         let store = Store::open(config).map_err(storage_error)?;
         Ok((dir, store, MemStateMachine::default()))
     }

@@ -10,6 +10,8 @@
 // The same files are deliberately modules twice: here and in `flush`.
 #![allow(dead_code, clippy::duplicate_mod)]
 
+#[path = "../metrics.rs"]
+mod metrics;
 #[path = "../shared.rs"]
 mod shared;
 #[path = "../slot.rs"]

@@ -5,6 +5,7 @@
 //! every job queued before it is done; shutdown finishes the queue; back-pressure keeps
 //! the queue under its limit without deadlock; `FlushTracker` waits wake up.
 
+use super::metrics::Clock;
 use super::shared::{BatchBytes, Shared};
 use super::thread::FlushThread;
 use super::tracker::FlushTracker;
@@ -260,7 +261,7 @@ impl Rig {
             chunk_preallocate_size: Some(0),
             ..Config::new("model")
         });
-        let shared = Arc::new(Shared::new(0, BTreeMap::new(), queue_max_bytes));
+        let shared = Arc::new(Shared::new(0, BTreeMap::new(), queue_max_bytes, Clock::Off));
         let worker = Worker::new(storage, shared.clone(), config, None, 0);
         Self {
             shared,

@@ -27,11 +27,11 @@ use super::chunks::ChunkInfo;
 use super::core::LogCore;
 use crate::config::Config;
 use crate::error::Error;
+use crate::format::Checksums;
 use crate::format::{
     self, check_chunk_header, chunk_file_name, parse_chunk_file_name, DamageKind, Record,
     BATCH_HEADER_SIZE, CHUNK_HEADER_SIZE,
 };
-use crate::mutants::Mutant;
 use crate::storage::{Storage, StorageFile};
 use crate::types::{RaftLogState, Types};
 use std::collections::BTreeMap;
@@ -124,7 +124,7 @@ pub(crate) fn recover<T: Types>(
     mode: Mode,
     progress: Option<ProgressHook<'_>>,
 ) -> Result<Recovered<T>, Error> {
-    let check_crc = !config.is_mutant(Mutant::SkipCrcCheck);
+    let checksums = Checksums::for_config(config);
     let mut opened = Vec::new();
     for id in list_chunk_ids(storage)? {
         let name = chunk_file_name(id);
@@ -178,7 +178,7 @@ pub(crate) fn recover<T: Types>(
             progress.start_chunk(chunk.id, bytes_before);
         }
         let mut reader = ChunkReader::with_progress(chunk.file.as_ref(), &name, progress.as_ref())?;
-        let scan = scan_chunk(&mut reader, chunk.id, check_crc, |batch| {
+        let scan = scan_chunk(&mut reader, chunk.id, checksums, |batch| {
             replay_batch(&mut core, &mut info, &name, chunk.id, batch)
         })?;
         if let Some(progress) = &progress {
@@ -351,12 +351,12 @@ pub(crate) fn scan_for_dump(
     file: &dyn StorageFile,
     name: &str,
     chunk_id: u64,
-    check_crc: bool,
+    checksums: Checksums,
     progress: Option<&Progress<'_>>,
     visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
 ) -> Result<scan::ChunkScan, Error> {
     let mut reader = ChunkReader::with_progress(file, name, progress)?;
-    scan_chunk(&mut reader, chunk_id, check_crc, visit)
+    scan_chunk(&mut reader, chunk_id, checksums, visit)
 }
 
 /// Is the chunk header at the start of `file` valid for chunk `id`? Unreadable or short
@@ -383,8 +383,9 @@ fn replay_batch<T: Types>(
         // The scan checked every frame and the batch checksum over the records'
         // checksums: the record checksum is for positional reads, checking it again
         // here would hash every byte of the log twice per open.
-        let (_, content) = format::verify_record_frame(&batch.payload[at..at + size], false)
-            .map_err(|damage| corrupt(damage, String::new()))?;
+        let (_, content) =
+            format::verify_record_frame(&batch.payload[at..at + size], Checksums::Skip)
+                .map_err(|damage| corrupt(damage, String::new()))?;
         let record = format::decode_record::<T>(content, false)
             .map_err(|reason| corrupt(DamageKind::InvalidRecord, reason))?;
         let is_state = matches!(record, Record::State(_));

@@ -4,8 +4,8 @@
 use super::read::ChunkReader;
 use crate::error::Error;
 use crate::format::{
-    check_chunk_header, verify_records, BatchHeader, DamageKind, HeaderProblem, BATCH_HEADER_SIZE,
-    CHUNK_HEADER_SIZE,
+    check_chunk_header, verify_records, BatchHeader, Checksums, DamageKind, HeaderProblem,
+    BATCH_HEADER_SIZE, CHUNK_HEADER_SIZE,
 };
 
 /// What the chunk header is.
@@ -73,12 +73,12 @@ pub(crate) struct Batch<'a> {
 }
 
 /// Scans chunk `chunk_id` through `reader`, calling `visit` for each valid batch in
-/// order; an error of `visit` ends the scan with that error. With `check_crc` false,
-/// payload checksums are not verified (mutant only).
+/// order; an error of `visit` ends the scan with that error. With [`Checksums::Skip`],
+/// payload checksums are not verified.
 pub(crate) fn scan_chunk(
     reader: &mut ChunkReader<'_>,
     chunk_id: u64,
-    check_crc: bool,
+    checksums: Checksums,
     mut visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
 ) -> Result<ChunkScan, Error> {
     let len = reader.len_bytes();
@@ -131,7 +131,7 @@ pub(crate) fn scan_chunk(
     scan.valid_end = pos;
     let mut records = Vec::new();
     while pos < len {
-        let parsed = parse_batch(reader, chunk_id, pos, check_crc, &mut records)
+        let parsed = parse_batch(reader, chunk_id, pos, checksums, &mut records)
             .map(|(header, payload)| (header, payload.len()));
         match parsed {
             Ok((header, payload_len)) => {
@@ -172,7 +172,7 @@ fn parse_batch<'r>(
     reader: &'r mut ChunkReader<'_>,
     chunk_id: u64,
     pos: u64,
-    check_crc: bool,
+    checksums: Checksums,
     records: &mut Vec<(usize, usize)>,
 ) -> Result<(BatchHeader, &'r [u8]), DamageKind> {
     let len = reader.len_bytes();
@@ -190,8 +190,8 @@ fn parse_batch<'r>(
     let payload = reader
         .read(start, header.payload_len as usize)
         .map_err(|_| DamageKind::Unreadable)?;
-    let crc = verify_records(payload, check_crc, records)?;
-    if check_crc && crc != header.payload_crc {
+    let crc = verify_records(payload, checksums, records)?;
+    if checksums.verified() && crc != header.payload_crc {
         return Err(DamageKind::BatchChecksum);
     }
     Ok((header, payload))
@@ -236,7 +236,7 @@ fn damage_at(reader: &mut ChunkReader<'_>, chunk_id: u64, pos: u64, damage: Dama
                 .is_some_and(|h| h.durable_offset > damaged_global),
             Err(_) => false,
         };
-        if proves && parse_batch(reader, chunk_id, probe, true, &mut records).is_ok() {
+        if proves && parse_batch(reader, chunk_id, probe, Checksums::Verify, &mut records).is_ok() {
             return Stop::Damage {
                 offset: pos,
                 damage,
