@@ -1,6 +1,7 @@
 //! The command line: `run` one seed, or `swarm` many.
 
-use crate::config::{without_names, FaultKind};
+use crate::config::FaultKind;
+use crate::names::{mutant_name, parse_mutant, without_names};
 use crate::runner::{run_ops, run_seed_without, RunOptions};
 use crate::shrink::shrink;
 use crate::summary::RunSummary;
@@ -74,29 +75,6 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
-}
-
-/// The command-line name of a mutant.
-pub fn mutant_name(m: Mutant) -> &'static str {
-    match m {
-        Mutant::AckBeforeSync => "ack-before-sync",
-        Mutant::SkipSyncDirOnCreate => "skip-sync-dir-on-create",
-        Mutant::SkipCrcCheck => "skip-crc-check",
-        Mutant::WriteBeforeValidate => "write-before-validate",
-        Mutant::EvictUnsynced => "evict-unsynced",
-        Mutant::IgnoreSyncFailure => "ignore-sync-failure",
-    }
-}
-
-/// Parses a mutant's command-line name.
-pub fn parse_mutant(s: &str) -> Result<Mutant, String> {
-    Mutant::ALL
-        .into_iter()
-        .find(|m| mutant_name(*m) == s)
-        .ok_or_else(|| {
-            let names: Vec<_> = Mutant::ALL.iter().map(|m| mutant_name(*m)).collect();
-            format!("unknown mutant {s:?}; one of: {}", names.join(", "))
-        })
 }
 
 /// The command that replays a run.

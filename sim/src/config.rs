@@ -209,19 +209,6 @@ impl FaultKind {
     }
 }
 
-/// `a,b` or `none`.
-pub fn without_names(without: &[FaultKind]) -> String {
-    if without.is_empty() {
-        "none".to_string()
-    } else {
-        without
-            .iter()
-            .map(|k| k.name())
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-}
-
 /// One run's configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunConfig {

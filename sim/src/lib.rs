@@ -3,12 +3,13 @@
 //! read, every flush callback and every recovery against a model.
 //!
 //! - [`config`]: what a seed decides (fault mix, engine limits, op mix);
-//! - [`ops`]: the ops and their generator; [`model`]: the oracle;
+//! - [`ops`]: the ops (plain data); [`generator`]: draws them; [`model`]: the oracle;
 //! - [`runner`]: one run; [`check`]: recovery checks; [`rules`]: the rules about the
 //!   files an open leaves behind; [`at_rest`]: faults applied to the files between a
 //!   crash and the reopen; [`layout`]: the simulator's own reading of the format;
 //! - [`swarm`]: many seeds; [`shrink`]: minimal failing op lists;
-//! - [`summary`], [`trace`]: what a run reports; [`cli`]: the command line.
+//! - [`summary`], [`trace`]: what a run reports; [`cli`]: the command line;
+//!   [`names`]: mutant and fault-kind names.
 
 #![warn(missing_docs)]
 
@@ -16,8 +17,10 @@ pub mod at_rest;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod generator;
 pub mod layout;
 pub mod model;
+pub mod names;
 pub mod ops;
 pub mod rules;
 pub mod runner;

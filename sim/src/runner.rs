@@ -22,9 +22,10 @@
 use crate::at_rest::{self, Injected, CHUNK_GAP, CORRUPT, CORRUPT_MISSING_ENTRIES};
 use crate::check::{History, Verdict};
 use crate::config::{FaultKind, RunConfig};
+use crate::generator::{Generator, View};
 use crate::layout::{self, parse_chunk_name};
 use crate::model::Model;
-use crate::ops::{Generator, Op, View, WriteOp};
+use crate::ops::{Op, WriteOp};
 use crate::rules::{self, Broken, DirSnapshot};
 use crate::summary::{fault_delta, fnv1a, RunStats, RunSummary, Violation};
 use crate::trace::Trace;

@@ -337,8 +337,8 @@ impl fmt::Display for RunSummary {
             "seed {}  ops {}  mutant {}  without {}",
             c.seed,
             c.ops,
-            c.mutant.map_or("none", crate::cli::mutant_name),
-            crate::config::without_names(&c.without)
+            crate::names::mutant_or_none(c.mutant),
+            crate::names::without_names(&c.without)
         )?;
         writeln!(f, "fault mix: {}", describe_faults(&c.faults))?;
         writeln!(f, "at rest:   {}", c.at_rest)?;

@@ -162,8 +162,8 @@ impl fmt::Display for SwarmReport {
             self.options.start + self.options.seeds,
             self.options.ops,
             self.options.jobs,
-            self.options.mutant.map_or("none", crate::cli::mutant_name),
-            crate::config::without_names(&self.options.without)
+            crate::names::mutant_or_none(self.options.mutant),
+            crate::names::without_names(&self.options.without)
         )?;
         row(f, "runs", self.runs)?;
         row(f, "ops", s.ops)?;

@@ -6,7 +6,7 @@
 //! Prints the seeds-to-detection of each mutant (`cargo test --test mutants -- --nocapture`).
 
 use raftwal::mutants::Mutant;
-use raftwal_sim::cli::mutant_name;
+use raftwal_sim::names::mutant_name;
 use raftwal_sim::{run_seed, swarm, RunOptions, SwarmOptions};
 
 const SEEDS: u64 = 200;
