@@ -4,8 +4,8 @@
 //!
 //! - [`config`]: what a seed decides (fault mix, engine limits, op mix);
 //! - [`ops`]: the ops (plain data); [`generator`]: draws them; [`model`]: the oracle;
-//! - [`runner`]: one run; [`check`]: recovery checks; [`rules`]: the rules about the
-//!   files an open leaves behind; [`at_rest`]: faults applied to the files between a
+//! - [`runner`]: one run; [`check`]: recovery checks; [`oracle`]: the rules, one file
+//!   per family; [`at_rest`]: faults applied to the files between a
 //!   crash and the reopen; [`layout`]: the simulator's own reading of the format;
 //! - [`swarm`]: many seeds; [`shrink`]: minimal failing op lists;
 //! - [`summary`], [`trace`]: what a run reports; [`cli`]: the command line;
@@ -22,7 +22,7 @@ pub mod layout;
 pub mod model;
 pub mod names;
 pub mod ops;
-pub mod rules;
+pub mod oracle;
 pub mod runner;
 pub mod shrink;
 pub mod summary;

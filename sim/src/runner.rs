@@ -26,7 +26,8 @@ use crate::generator::{Generator, View};
 use crate::layout::{self, parse_chunk_name};
 use crate::model::Model;
 use crate::ops::{Op, WriteOp};
-use crate::rules::{self, Broken, DirSnapshot};
+use crate::oracle::files::{self as rules, DirSnapshot};
+use crate::oracle::{breach, Breach};
 use crate::summary::{fault_delta, fnv1a, RunStats, RunSummary, Violation};
 use crate::trace::Trace;
 use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
@@ -238,31 +239,11 @@ impl Runner {
         }
     }
 
-    fn violation(
-        &self,
-        category: &'static str,
-        expected: impl Into<String>,
-        actual: impl Into<String>,
-    ) -> Violation {
-        Violation {
-            op_index: self.op_index,
-            op: String::new(),
-            category,
-            expected: expected.into(),
-            actual: actual.into(),
-        }
-    }
-
-    /// A broken rule of [`rules`] as a violation.
-    fn check(&self, result: Result<(), Broken>) -> Result<(), Violation> {
-        result.map_err(|b| self.violation(b.category, b.expected, b.actual))
-    }
-
     fn log(&self) -> &RaftLog<SimTypes> {
         self.log.as_ref().expect("the log is open between ops")
     }
 
-    /// Opens the log on the empty disk.
+    /// Opens the log on the empty disk (a breach then names no op).
     pub fn start(&mut self) -> Result<(), Violation> {
         self.trace.line(|| {
             format!(
@@ -271,6 +252,7 @@ impl Runner {
             )
         });
         self.reopen(Excuses::default(), false)
+            .map_err(|b| Violation::new(self.op_index, String::new(), b))
     }
 
     /// Runs op number `index`.
@@ -288,13 +270,10 @@ impl Runner {
             Op::PowerLoss { rot } => self.power_loss(*rot),
             Op::CleanReopen => self.clean_reopen(),
         };
-        result.map_err(|mut v| {
-            v.op = op.to_string();
-            v
-        })
+        result.map_err(|b| Violation::new(index, op.to_string(), b))
     }
 
-    fn write(&mut self, op: &WriteOp) -> Result<(), Violation> {
+    fn write(&mut self, op: &WriteOp) -> Result<(), Breach> {
         let expected = if self.failed {
             Err(ErrorKind::Failed)
         } else {
@@ -315,7 +294,7 @@ impl Runner {
         self.trace
             .line(|| format!("{:>6} {op} -> {}", self.op_index, show(&result)));
         if actual != expected {
-            return Err(self.violation("op result", show_expected(&expected), show(&result)));
+            return Err(breach("op result", show_expected(&expected), show(&result)));
         }
         let log = self.log.as_ref().expect("open");
         match actual {
@@ -324,7 +303,7 @@ impl Runner {
                 if !self.model.state_matches(log.log_state())
                     || log.first_index() != self.model.first_index()
                 {
-                    return Err(self.violation(
+                    return Err(breach(
                         "state after op",
                         format!(
                             "{:?}, first index {}",
@@ -341,7 +320,7 @@ impl Runner {
             Err(kind) => {
                 let after = fingerprint(log);
                 if before.as_ref() != Some(&after) {
-                    return Err(self.violation(
+                    return Err(breach(
                         "rejected op changed the log",
                         format!("unchanged: {before:?}"),
                         format!("{after:?}"),
@@ -357,7 +336,7 @@ impl Runner {
         Ok(())
     }
 
-    fn flush(&mut self, callback: bool) -> Result<(), Violation> {
+    fn flush(&mut self, callback: bool) -> Result<(), Breach> {
         self.stats.flushes += 1;
         let expected = if self.failed {
             Err(ErrorKind::Failed)
@@ -378,7 +357,7 @@ impl Runner {
         });
         let actual = result.as_ref().map(|_| ()).map_err(|e| e.kind());
         if actual != expected {
-            return Err(self.violation("op result", show_expected(&expected), show(&result)));
+            return Err(breach("op result", show_expected(&expected), show(&result)));
         }
         if actual.is_ok() && callback {
             self.flushes.insert(id, self.seq);
@@ -386,7 +365,7 @@ impl Runner {
         Ok(())
     }
 
-    fn read(&mut self, from: u64, to: u64) -> Result<(), Violation> {
+    fn read(&mut self, from: u64, to: u64) -> Result<(), Breach> {
         self.stats.reads += 1;
         let log = self.log.as_ref().expect("open");
         let expected = self.model.read(from, to);
@@ -461,13 +440,13 @@ impl Runner {
             format!("{:>6} read [{from}, {to}) -> {outcome}", self.op_index)
         });
         match problem {
-            Some((e, a)) => Err(self.violation("read", e, a)),
+            Some((e, a)) => Err(breach("read", e, a)),
             None => Ok(()),
         }
     }
 
     /// Runs one worker step and checks what it did: failures, callbacks.
-    fn worker_step(&mut self) -> Result<bool, Violation> {
+    fn worker_step(&mut self) -> Result<bool, Breach> {
         self.stats.worker_steps += 1;
         let before = self.disk.fault_counts();
         let did = self.log.as_ref().expect("open").run_worker_step();
@@ -478,7 +457,7 @@ impl Runner {
     /// `RaftLog::sync`: runs the worker inline until idle, like a drain, and is judged
     /// like the worker steps it ran; then `Ok` must mean every write so far is durable
     /// (the ledger acknowledges them all), and an error must be the log's failure.
-    fn sync(&mut self) -> Result<(), Violation> {
+    fn sync(&mut self) -> Result<(), Breach> {
         self.stats.syncs += 1;
         let before = self.disk.fault_counts();
         let result = self.log.as_mut().expect("open").sync();
@@ -495,7 +474,7 @@ impl Runner {
         // A log failed before the call refuses the sync at once, like a write; otherwise
         // the sync ran the worker until idle.
         if !was_failed && !self.flushes.is_empty() {
-            return Err(self.violation(
+            return Err(breach(
                 "sync",
                 "every flush accepted before a sync (on a log not failed) reported when it returns",
                 format!(
@@ -509,7 +488,7 @@ impl Runner {
                 let sync_failed =
                     self.disk.fault_counts().fsync_failures > self.open_counts.fsync_failures;
                 if was_failed || self.failed || sync_failed {
-                    return Err(self.violation(
+                    return Err(breach(
                         "ack after failure",
                         "sync returns Err(Failed) once a write or sync_data failed, until reopen",
                         format!(
@@ -522,7 +501,7 @@ impl Runner {
             }
             Err(e) if e.kind() == ErrorKind::Failed && self.failed => {}
             Err(e) => {
-                return Err(self.violation(
+                return Err(breach(
                     "sync",
                     "an error from sync only once the log failed, with Error::Failed",
                     format!("Err({:?}: {e})", e.kind()),
@@ -543,7 +522,7 @@ impl Runner {
         before: FaultCounts,
         did: bool,
         many_steps: bool,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Breach> {
         let log = self.log.as_ref().expect("open");
         let after = self.disk.fault_counts();
         let failure = log.failure();
@@ -561,7 +540,7 @@ impl Runner {
         match &failure {
             Some(f) if !was_failed => {
                 if write_or_sync + dir == 0 {
-                    return Err(self.violation(
+                    return Err(breach(
                         "spurious failure",
                         "the log fails only after an injected write, sync_data or sync_dir error",
                         format!("log.failure() = {f}, no fault injected in this worker step"),
@@ -573,14 +552,14 @@ impl Runner {
             }
             Some(_) => {}
             None if was_failed => {
-                return Err(self.violation(
+                return Err(breach(
                     "failure",
                     "the log stays failed until reopened",
                     "log.failure() is None again",
                 ));
             }
             None if write_or_sync > 0 => {
-                return Err(self.violation(
+                return Err(breach(
                     "failure ignored",
                     "after a failed write or sync_data every write returns Failed until reopen (log.failure() is Some)",
                     format!("log.failure() is None after {}", fault_delta(&before, &after)),
@@ -592,7 +571,7 @@ impl Runner {
         let sync_failed = failed_syncs > self.open_counts.fsync_failures;
         for (id, result) in take_outcomes(&self.outcomes) {
             let Some(seq) = self.flushes.remove(&id) else {
-                return Err(self.violation(
+                return Err(breach(
                     "callback",
                     "exactly one call per accepted flush",
                     format!(
@@ -610,7 +589,7 @@ impl Runner {
             match result {
                 Ok(()) => {
                     if was_failed || sync_failed {
-                        return Err(self.violation(
+                        return Err(breach(
                             "ack after failure",
                             "no Ok callback after a failed write or sync_data, until reopen",
                             format!(
@@ -624,7 +603,7 @@ impl Runner {
                 }
                 Err(e) => {
                     if e.kind() != ErrorKind::Failed || !self.failed {
-                        return Err(self.violation(
+                        return Err(breach(
                             "callback",
                             "an error callback only once the log failed, with Error::Failed",
                             format!("flush #{id} reported Err({:?}: {e})", e.kind()),
@@ -637,7 +616,7 @@ impl Runner {
         Ok(())
     }
 
-    fn steps(&mut self, n: u32) -> Result<(), Violation> {
+    fn steps(&mut self, n: u32) -> Result<(), Breach> {
         self.trace
             .line(|| format!("{:>6} worker steps {n}", self.op_index));
         for _ in 0..n {
@@ -648,7 +627,7 @@ impl Runner {
         Ok(())
     }
 
-    fn drain(&mut self) -> Result<(), Violation> {
+    fn drain(&mut self) -> Result<(), Breach> {
         self.trace
             .line(|| format!("{:>6} worker drain", self.op_index));
         self.drain_worker()?;
@@ -657,12 +636,12 @@ impl Runner {
     }
 
     /// Runs the worker until idle; every accepted flush must then have reported.
-    fn drain_worker(&mut self) -> Result<(), Violation> {
+    fn drain_worker(&mut self) -> Result<(), Breach> {
         let mut n = 0;
         while self.worker_step()? {
             n += 1;
             if n > MAX_DRAIN_STEPS {
-                return Err(self.violation(
+                return Err(breach(
                     "worker",
                     "the worker gets idle",
                     format!("still busy after {n} steps"),
@@ -670,7 +649,7 @@ impl Runner {
             }
         }
         if !self.flushes.is_empty() {
-            return Err(self.violation(
+            return Err(breach(
                 "callback",
                 "every accepted flush reported once the worker is idle",
                 format!(
@@ -786,7 +765,7 @@ impl Runner {
             .any(|name| self.disk.pending_op_count(name).unwrap_or(0) > 0)
     }
 
-    fn crash(&mut self) -> Result<(), Violation> {
+    fn crash(&mut self) -> Result<(), Breach> {
         self.stats.crashes += 1;
         let unsynced = self.unsynced_on_disk();
         self.stats.crashes_between_write_and_sync += u64::from(unsynced);
@@ -838,7 +817,7 @@ impl Runner {
         injected
     }
 
-    fn power_loss(&mut self, rot: bool) -> Result<(), Violation> {
+    fn power_loss(&mut self, rot: bool) -> Result<(), Breach> {
         self.stats.power_losses += 1;
         let unsynced = self.unsynced_on_disk();
         self.stats.crashes_between_write_and_sync += u64::from(unsynced);
@@ -919,7 +898,7 @@ impl Runner {
         )
     }
 
-    fn clean_reopen(&mut self) -> Result<(), Violation> {
+    fn clean_reopen(&mut self) -> Result<(), Breach> {
         self.stats.clean_reopens += 1;
         self.trace
             .line(|| format!("{:>6} clean reopen", self.op_index));
@@ -930,7 +909,7 @@ impl Runner {
     }
 
     /// Opens the log again and checks what it recovered, and the files it left.
-    fn reopen(&mut self, mut excuses: Excuses, counted: bool) -> Result<(), Violation> {
+    fn reopen(&mut self, mut excuses: Excuses, counted: bool) -> Result<(), Breach> {
         self.flushes.clear();
         take_outcomes(&self.outcomes);
         self.failed = false;
@@ -941,11 +920,7 @@ impl Runner {
         while attempts < MAX_OPEN_ATTEMPTS {
             attempts += 1;
             let before = DirSnapshot::take(&self.disk);
-            self.check(rules::quarantine_files_kept(
-                &self.quarantines,
-                &before,
-                &self.quarantine_suspects,
-            ))?;
+            rules::quarantine_files_kept(&self.quarantines, &before, &self.quarantine_suspects)?;
             for name in &self.quarantine_suspects {
                 if let (Some(bytes), Some(f)) =
                     (self.quarantines.get_mut(name), before.files.get(name))
@@ -973,7 +948,7 @@ impl Runner {
                 Ok(log) => {
                     self.log = Some(log);
                     self.stats.opens_recovered += 1;
-                    self.check(rules::version_skew_is_refused(&first_before, true))?;
+                    rules::version_skew_is_refused(&first_before, true)?;
                     self.check_files_after_open(&first_before)?;
                     let names = self.disk.file_names();
                     self.synced.retain(|name, _| names.contains(name));
@@ -994,22 +969,18 @@ impl Runner {
                 )
             });
             if e.kind() == ErrorKind::Io {
-                self.check(rules::open_io_error_only_after_write_faults(
+                rules::open_io_error_only_after_write_faults(
                     &counts_before,
                     &counts_after,
                     &e.to_string(),
-                ))?;
+                )?;
                 self.stats.open_io_errors += 1;
                 continue;
             }
             let refusal = format!("{:?}", e.kind());
             self.stats.count_refusal(&refusal);
             let after = DirSnapshot::take(&self.disk);
-            self.check(rules::refused_open_touched_nothing(
-                &before,
-                &after,
-                &format!("{refusal}: {e}"),
-            ))?;
+            rules::refused_open_touched_nothing(&before, &after, &format!("{refusal}: {e}"))?;
             let allowed = self.allowed_refusals(&excuses, latent);
             let detail = match &e {
                 Error::Corrupt {
@@ -1018,12 +989,12 @@ impl Runner {
                 } => CORRUPT_MISSING_ENTRIES,
                 _ => "",
             };
-            self.check(rules::refusal_is_excused(
+            rules::refusal_is_excused(
                 &format!("{refusal}: {e}"),
                 &[&refusal, detail],
                 &allowed,
                 &excuses.describe(),
-            ))?;
+            )?;
             if latent.proven && refusal == CORRUPT {
                 self.stats.latent_proven_refused += 1;
             }
@@ -1039,7 +1010,7 @@ impl Runner {
             if !undo.is_empty() {
                 for f in undo.iter().rev() {
                     if let Err(err) = f.undo(&self.disk) {
-                        return Err(self.violation(
+                        return Err(breach(
                             "simulator",
                             format!("the operator undoes {f}"),
                             format!("{err}"),
@@ -1122,7 +1093,7 @@ impl Runner {
 
     /// The rules about the files a successful open left: chunks tile, nothing past
     /// the end, nothing dropped without a quarantine, quarantine files recorded.
-    fn check_files_after_open(&mut self, before: &DirSnapshot) -> Result<(), Violation> {
+    fn check_files_after_open(&mut self, before: &DirSnapshot) -> Result<(), Breach> {
         // The durability of the quarantine files this reopen made (the earlier ones
         // were durable when they were made, and are watched for changes).
         let after = DirSnapshot::take_checking(&self.disk, |name| {
@@ -1134,8 +1105,8 @@ impl Runner {
                 .line(|| format!("         files after the open: {files}"));
         }
         let stat = self.log().stat();
-        self.check(rules::closed_chunks_tile(&after, &stat))?;
-        self.check(rules::nothing_past_recovered_end(&after, &stat))?;
+        rules::closed_chunks_tile(&after, &stat)?;
+        rules::nothing_past_recovered_end(&after, &stat)?;
         // The quarantine files this open reports (the engine vouches for them).
         let reported: BTreeSet<String> = self
             .log()
@@ -1146,14 +1117,10 @@ impl Runner {
             .filter(|name| !name.is_empty())
             .collect();
         let misdirected = self.disk.fault_counts().misdirected_writes > self.open_misdirected_mark;
-        self.check(rules::reported_quarantine_files_durable(
-            &reported,
-            &after,
-            misdirected,
-        ))?;
+        rules::reported_quarantine_files_durable(&reported, &after, misdirected)?;
         let lost = rules::lost_bytes(before, &after, &self.strays, misdirected);
-        self.check(rules::acked_bytes_kept(&lost))?;
-        self.check(rules::nothing_dropped_without_quarantine(&lost))?;
+        rules::acked_bytes_kept(&lost)?;
+        rules::nothing_dropped_without_quarantine(&lost)?;
         for (name, bytes) in after.quarantines() {
             if before.files.contains_key(&name) || self.quarantines.contains_key(&name) {
                 continue;
@@ -1183,12 +1150,12 @@ impl Runner {
     }
 
     /// Continues on a fresh, empty disk.
-    fn fresh_disk(&mut self) -> Result<(), Violation> {
+    fn fresh_disk(&mut self) -> Result<(), Breach> {
         self.log = None;
         self.retired += self.disk.fault_counts();
         self.generation += 1;
         if self.generation > MAX_DISKS {
-            return Err(self.violation(
+            return Err(breach(
                 "open",
                 "a fresh disk opens",
                 format!("{MAX_DISKS} disks refused"),
@@ -1214,7 +1181,7 @@ impl Runner {
     }
 
     /// Reads every entry back, retrying injected read errors.
-    fn read_back(&mut self) -> Result<Vec<(LogId, Payload)>, Violation> {
+    fn read_back(&mut self) -> Result<Vec<(LogId, Payload)>, Breach> {
         let log = self.log.as_ref().expect("open");
         let (first, next) = (log.first_index(), log.log_state().next_index());
         let mut out = Vec::with_capacity(next.saturating_sub(first) as usize);
@@ -1234,7 +1201,7 @@ impl Runner {
             }
             match error {
                 None if first + (out.len() as u64) < next => {
-                    return Err(self.violation(
+                    return Err(breach(
                         "recovery",
                         format!("entries [{first}, {next}) read back"),
                         format!("the read stopped at {}", first + out.len() as u64),
@@ -1250,7 +1217,7 @@ impl Runner {
                     self.stats.read_faults_seen += 1;
                 }
                 Some(e) => {
-                    return Err(self.violation(
+                    return Err(breach(
                         "recovery",
                         "every entry of a log that opened reads back",
                         format!(
@@ -1272,12 +1239,12 @@ impl Runner {
         excuses: &Excuses,
         latent: LatentView,
         counted: bool,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Breach> {
         let state = self.log().log_state().clone();
         let first = self.log().first_index();
         let entries = self.read_back()?;
         let recovered = Model::from_parts(state, first, entries).map_err(|e| {
-            self.violation(
+            breach(
                 "recovery",
                 "entries [first_index, next_index) read back in order",
                 e,
@@ -1335,7 +1302,7 @@ impl Runner {
             }
             Verdict::LostAcked { .. } | Verdict::NoPrefix if excuses.misdirected => self.stats.misdirected_losses += 1,
             Verdict::LostAcked { k, partial } => {
-                return Err(self.violation(
+                return Err(breach(
                     "lost acknowledged writes",
                     format!(
                         "the model after some write k, {acked} (acked) <= k <= {issued} (issued): {}",
@@ -1350,7 +1317,7 @@ impl Runner {
                 ))
             }
             Verdict::NoPrefix => {
-                return Err(self.violation(
+                return Err(breach(
                     "recovery",
                     format!(
                         "the model after some write k, {acked} (acked) <= k <= {issued} (issued): from {} to {}",
@@ -1498,13 +1465,15 @@ fn execute(config: RunConfig, mut source: Source<'_>, options: RunOptions) -> Ru
                 Source::Generate { .. } => ops.get(index),
                 Source::Replay(list) => list.get(index),
             };
-            Some(Violation {
-                op_index: index,
-                op: op.map_or("(open)".to_string(), |op| op.to_string()),
-                category: "panic",
-                expected: "no panic, ever".to_string(),
-                actual: format!("panic: {}", panic_message(payload.as_ref())),
-            })
+            Some(Violation::new(
+                index,
+                op.map_or("(open)".to_string(), |op| op.to_string()),
+                breach(
+                    "panic",
+                    "no panic, ever",
+                    format!("panic: {}", panic_message(payload.as_ref())),
+                ),
+            ))
         }
     };
     let inspection = if options.inspect {

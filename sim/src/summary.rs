@@ -2,6 +2,7 @@
 //! and the violation, if any.
 
 use crate::config::{describe_faults, RunConfig};
+use crate::oracle::Breach;
 use raftwal_simdisk::FaultCounts;
 use std::fmt;
 use std::time::Duration;
@@ -279,6 +280,19 @@ pub struct Violation {
     pub expected: String,
     /// What the engine did.
     pub actual: String,
+}
+
+impl Violation {
+    /// The violation of op number `op_index` (displayed as `op`): `breach`.
+    pub fn new(op_index: usize, op: String, breach: Breach) -> Self {
+        Violation {
+            op_index,
+            op,
+            category: breach.category,
+            expected: breach.expected,
+            actual: breach.actual,
+        }
+    }
 }
 
 impl fmt::Display for Violation {

@@ -1,7 +1,7 @@
 //! The oracle's rules about the files an open leaves behind, each in its own function
 //! named for it. They compare snapshots of the directory taken just before an open
 //! (after the faults were applied) and just after it; the runner calls them and turns
-//! a [`Broken`] rule into a violation.
+//! a [`Breach`] rule into a violation.
 //!
 //! What open may drop without moving it aside (the documented contract): zeros after
 //! the last batch (reserved space), an all-zero or empty last chunk file, bytes past a
@@ -10,35 +10,13 @@
 //! `quarantine.{chunk_id:020}.{offset:020}.{seq}` holding the bytes `[offset, offset +
 //! len)` of that chunk file as they were (unreadable sectors as zeros).
 
+use super::{breach, Breach};
 use crate::layout::{parse_chunk_name, parse_quarantine_name, CHUNK_HEADER_BYTES, FORMAT_VERSION};
 use raftwal::Stat;
 use raftwal_simdisk::{FaultCounts, SimDisk};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::sync::Arc;
-
-/// A broken rule: its category and what was expected and seen.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Broken {
-    /// The rule's category (shrinking keeps it).
-    pub category: &'static str,
-    /// What the rule expected.
-    pub expected: String,
-    /// What was seen.
-    pub actual: String,
-}
-
-fn broken(
-    category: &'static str,
-    expected: impl Into<String>,
-    actual: impl Into<String>,
-) -> Broken {
-    Broken {
-        category,
-        expected: expected.into(),
-        actual: actual.into(),
-    }
-}
 
 /// One file as a snapshot saw it.
 #[derive(Clone, Debug)]
@@ -167,14 +145,14 @@ pub fn refused_open_touched_nothing(
     before: &DirSnapshot,
     after: &DirSnapshot,
     refusal: &str,
-) -> Result<(), Broken> {
+) -> Result<(), Breach> {
     let names_before: BTreeSet<&String> = before.files.keys().collect();
     let names_after: BTreeSet<&String> = after.files.keys().collect();
     let expected = || format!("the open refused ({refusal}) left every file as it was");
     if names_before != names_after {
         let gone: Vec<_> = names_before.difference(&names_after).collect();
         let new: Vec<_> = names_after.difference(&names_before).collect();
-        return Err(broken(
+        return Err(breach(
             "refused open touched files",
             expected(),
             format!("files removed {gone:?}, created {new:?}"),
@@ -184,7 +162,7 @@ pub fn refused_open_touched_nothing(
         let a = &after.files[name];
         if !same_bytes(&f.bytes, &a.bytes) {
             let at = first_difference(&f.bytes, &a.bytes);
-            return Err(broken(
+            return Err(breach(
                 "refused open touched files",
                 expected(),
                 format!(
@@ -207,11 +185,11 @@ pub fn refusal_is_excused(
     names: &[&str],
     allowed: &BTreeSet<&'static str>,
     faults: &str,
-) -> Result<(), Broken> {
+) -> Result<(), Breach> {
     if names.iter().any(|n| allowed.contains(n)) {
         return Ok(());
     }
-    Err(broken(
+    Err(breach(
         "open",
         format!(
             "open succeeds, or refuses only with a typed error documented for the faults injected ({}; allowed now: {allowed:?})",
@@ -223,9 +201,9 @@ pub fn refusal_is_excused(
 
 /// A chunk written by a newer format version is refused with `UnsupportedVersion`,
 /// never opened around (its meaning is unknown to this version).
-pub fn version_skew_is_refused(before: &DirSnapshot, opened: bool) -> Result<(), Broken> {
+pub fn version_skew_is_refused(before: &DirSnapshot, opened: bool) -> Result<(), Breach> {
     if opened && before.has_version_skew() {
-        return Err(broken(
+        return Err(breach(
             "version skew opened",
             "open refuses with UnsupportedVersion while a chunk has a valid header of another format version",
             "the open succeeded",
@@ -242,14 +220,14 @@ pub fn open_io_error_only_after_write_faults(
     before: &FaultCounts,
     after: &FaultCounts,
     error: &str,
-) -> Result<(), Broken> {
+) -> Result<(), Breach> {
     if after.write_failures > before.write_failures
         || after.fsync_failures > before.fsync_failures
         || after.sync_dir_failures > before.sync_dir_failures
     {
         return Ok(());
     }
-    Err(broken(
+    Err(breach(
         "open I/O error on reads",
         "open retries failed reads and treats unreadable sectors as damage; it fails with Io only after an injected write, sync_data or sync_dir error",
         format!(
@@ -266,18 +244,18 @@ pub fn quarantine_files_kept(
     known: &BTreeMap<String, Arc<Vec<u8>>>,
     now: &DirSnapshot,
     excused: &BTreeSet<String>,
-) -> Result<(), Broken> {
+) -> Result<(), Breach> {
     for (name, bytes) in known {
         match now.files.get(name) {
             None => {
-                return Err(broken(
+                return Err(breach(
                     "quarantine file lost",
                     format!("{name} ({} bytes) stays in the directory", bytes.len()),
                     "it is gone",
                 ))
             }
             Some(f) if !excused.contains(name) && !same_bytes(bytes, &f.bytes) => {
-                return Err(broken(
+                return Err(breach(
                     "quarantine file changed",
                     format!("{name} keeps its {} bytes", bytes.len()),
                     format!(
@@ -299,19 +277,19 @@ pub fn reported_quarantine_files_durable(
     reported: &BTreeSet<String>,
     after: &DirSnapshot,
     misdirected: bool,
-) -> Result<(), Broken> {
+) -> Result<(), Breach> {
     for name in reported {
         match after.files.get(name) {
             Some(f) if f.durable(misdirected) => {}
             Some(_) => {
-                return Err(broken(
+                return Err(breach(
                     "quarantine file not durable",
                     format!("{name}, reported by the open, is synced and its name dir-synced"),
                     "its name or bytes are not durable",
                 ))
             }
             None => {
-                return Err(broken(
+                return Err(breach(
                     "quarantine file lost",
                     format!("{name}, reported by the open, is in the directory"),
                     "no such file",
@@ -471,12 +449,12 @@ fn describe_lost(lost: &[&Lost]) -> String {
 /// Every byte the engine had synced (every acknowledged batch is synced) is still in
 /// the directory after an open: at its offset in its chunk file, or in a quarantine
 /// file of that chunk; except chunks whose entries were all purged.
-pub fn acked_bytes_kept(lost: &[Lost]) -> Result<(), Broken> {
+pub fn acked_bytes_kept(lost: &[Lost]) -> Result<(), Breach> {
     let synced: Vec<&Lost> = lost.iter().filter(|l| l.synced_bytes > 0).collect();
     if synced.is_empty() {
         return Ok(());
     }
-    Err(broken(
+    Err(breach(
         "synced bytes lost",
         "every synced byte of a chunk file stays in place or in a quarantine file",
         describe_lost(&synced),
@@ -485,11 +463,11 @@ pub fn acked_bytes_kept(lost: &[Lost]) -> Result<(), Broken> {
 
 /// Open drops nothing without moving it aside, except what the contract lets it cut
 /// (zeros at the end, bytes past a closed chunk's end, purged old chunks).
-pub fn nothing_dropped_without_quarantine(lost: &[Lost]) -> Result<(), Broken> {
+pub fn nothing_dropped_without_quarantine(lost: &[Lost]) -> Result<(), Breach> {
     if lost.is_empty() {
         return Ok(());
     }
-    Err(broken(
+    Err(breach(
         "dropped without quarantine",
         "open cuts or removes only zeros at the end, bytes past a closed chunk's end and purged chunks; the rest goes into a quarantine file",
         describe_lost(&lost.iter().collect::<Vec<_>>()),
@@ -499,13 +477,13 @@ pub fn nothing_dropped_without_quarantine(lost: &[Lost]) -> Result<(), Broken> {
 /// After an open, the chunk files follow each other exactly: each closed chunk's file
 /// length equals the next chunk's id minus its own, and they are the chunks the log
 /// says it has.
-pub fn closed_chunks_tile(after: &DirSnapshot, stat: &Stat) -> Result<(), Broken> {
+pub fn closed_chunks_tile(after: &DirSnapshot, stat: &Stat) -> Result<(), Breach> {
     let chunks = after.chunks();
     for pair in chunks.windows(2) {
         let ((id, name), (next, _)) = (pair[0], pair[1]);
         let len = after.files[name].bytes.len() as u64;
         if len != next - id {
-            return Err(broken(
+            return Err(breach(
                 "closed chunk length",
                 format!(
                     "{name} is {} bytes long (the next chunk starts at {next})",
@@ -523,7 +501,7 @@ pub fn closed_chunks_tile(after: &DirSnapshot, stat: &Stat) -> Result<(), Broken
         .map(|c| c.chunk_id)
         .collect();
     if on_disk != in_log {
-        return Err(broken(
+        return Err(breach(
             "chunks on disk",
             format!("the chunk files are the log's chunks {in_log:?}"),
             format!("chunk files {on_disk:?}"),
@@ -533,7 +511,7 @@ pub fn closed_chunks_tile(after: &DirSnapshot, stat: &Stat) -> Result<(), Broken
 }
 
 /// After an open, nothing non-zero lies past the last chunk's recovered end.
-pub fn nothing_past_recovered_end(after: &DirSnapshot, stat: &Stat) -> Result<(), Broken> {
+pub fn nothing_past_recovered_end(after: &DirSnapshot, stat: &Stat) -> Result<(), Breach> {
     let (Some(open), Some(&(id, name))) = (&stat.open_chunk, after.chunks().last()) else {
         return Ok(());
     };
@@ -548,7 +526,7 @@ pub fn nothing_past_recovered_end(after: &DirSnapshot, stat: &Stat) -> Result<()
         .get(end..)
         .and_then(|t| t.iter().position(|&b| b != 0))
     {
-        return Err(broken(
+        return Err(breach(
             "bytes past the recovered end",
             format!(
                 "only zeros after the recovered end {} of {name}",

@@ -1,0 +1,31 @@
+//! The oracle: what the engine must do, one file per family of rules. Each rule
+//! looks at what happened and returns a [`Breach`] when the engine broke it; the
+//! runner turns a breach into a complete [`crate::Violation`] (with the op) at once.
+//!
+//! - [`files`]: the files an open leaves behind (tiling, quarantine, nothing lost).
+
+pub mod files;
+
+/// A broken rule: its category and what was expected and seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Breach {
+    /// The rule's category (shrinking keeps it).
+    pub category: &'static str,
+    /// What the rule expected.
+    pub expected: String,
+    /// What was seen.
+    pub actual: String,
+}
+
+/// A breach of the rule `category`.
+pub fn breach(
+    category: &'static str,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+) -> Breach {
+    Breach {
+        category,
+        expected: expected.into(),
+        actual: actual.into(),
+    }
+}
