@@ -2,8 +2,9 @@
 //! decide which seed runs where. Totals are summed in seed order.
 
 use crate::config::FaultKind;
+use crate::observations::{fault_fields, RunStats};
 use crate::runner::{run_seed_without, RunOptions};
-use crate::summary::{fault_fields, RunStats, RunSummary};
+use crate::summary::RunSummary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use raftwal::mutants::Mutant;
 use raftwal_simdisk::FaultCounts;
