@@ -30,6 +30,7 @@ use crate::ops::{Op, WriteOp};
 use crate::oracle::files::{self as rules, DirSnapshot};
 use crate::oracle::{breach, Breach};
 use crate::summary::{fnv1a, RunSummary, Violation};
+use crate::trace::format::{describe_files, show, show_entry, show_expected};
 use crate::trace::Trace;
 use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
 use raftwal::mutants::Mutant;
@@ -118,33 +119,6 @@ fn fingerprint(log: &RaftLog<SimTypes>) -> Fingerprint {
         on_disk_size: log.on_disk_size(),
         stat: log.stat(),
     }
-}
-
-fn show<T>(r: &Result<T, Error>) -> String {
-    match r {
-        Ok(_) => "Ok".to_string(),
-        Err(e) => format!("Err({:?}: {e})", e.kind()),
-    }
-}
-
-fn show_expected(r: &Result<(), ErrorKind>) -> String {
-    match r {
-        Ok(()) => "Ok".to_string(),
-        Err(k) => format!("Err({k:?})"),
-    }
-}
-
-fn show_entry(e: &(LogId, Payload)) -> String {
-    let p = &e.1;
-    let head: String = p.chars().take(24).collect();
-    format!(
-        "({},{}) {:?}{} ({}B)",
-        e.0 .0,
-        e.0 .1,
-        head,
-        if p.len() > 24 { ".." } else { "" },
-        p.len()
-    )
 }
 
 /// The state of one run.
@@ -730,35 +704,6 @@ impl Runner {
         false
     }
 
-    /// The files (name without leading zeros, volatile length, durable length,
-    /// durable name or not), for the trace.
-    fn describe_files(&self) -> String {
-        let durable = self.disk.file_names_durable();
-        self.disk
-            .file_names()
-            .iter()
-            .map(|name| {
-                let short = name.trim_start_matches('0');
-                let len = self.disk.file_bytes(name).map_or(0, |b| b.len());
-                let dlen = self.disk.durable_bytes(name).map_or(0, |b| b.len());
-                let mark = if durable.contains(name) {
-                    ""
-                } else {
-                    " (name not durable)"
-                };
-                format!(
-                    "{}:{len}/{dlen}{mark}",
-                    if short.starts_with('.') {
-                        name.as_str()
-                    } else {
-                        short
-                    }
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
     fn unsynced_on_disk(&self) -> bool {
         self.disk
             .file_names()
@@ -774,7 +719,7 @@ impl Runner {
             let line = format!(
                 "{:>6} CRASH (unsynced bytes on disk: {unsynced})\n         files: {}",
                 self.op_index,
-                self.describe_files()
+                describe_files(&self.disk)
             );
             self.trace.line(|| line);
         }
@@ -824,7 +769,7 @@ impl Runner {
         self.stats.crashes_between_write_and_sync += u64::from(unsynced);
         self.log = None;
         let names_before = if self.trace.enabled() {
-            self.describe_files()
+            describe_files(&self.disk)
         } else {
             String::new()
         };
@@ -858,7 +803,7 @@ impl Runner {
         };
         self.stats.rot_injected += u64::from(rot.is_some());
         let names_after = if self.trace.enabled() {
-            self.describe_files()
+            describe_files(&self.disk)
         } else {
             String::new()
         };
@@ -1101,7 +1046,7 @@ impl Runner {
             !before.files.contains_key(name) && !self.quarantines.contains_key(name)
         });
         if self.trace.enabled() {
-            let files = self.describe_files();
+            let files = describe_files(&self.disk);
             self.trace
                 .line(|| format!("         files after the open: {files}"));
         }

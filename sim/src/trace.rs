@@ -1,5 +1,8 @@
 //! The trace of a run: one line per op and per notable event, built only when asked
-//! for (it costs formatting). Deterministic: same seed, same bytes.
+//! for (it costs formatting). Deterministic: same seed, same bytes. [`format`] says
+//! how its pieces are written.
+
+pub mod format;
 
 /// A trace buffer.
 #[derive(Debug, Default)]
