@@ -8,6 +8,7 @@
 //!   per family; [`at_rest`]: faults applied to the files between a
 //!   crash and the reopen; [`layout`]: the simulator's own reading of the format;
 //! - [`swarm`]: many seeds; [`shrink`]: minimal failing op lists;
+//! - [`ledger`]: the byte ranges each file made durable;
 //! - [`observations`]: run counters and fault counts, each field listed once;
 //! - [`summary`], [`trace`]: what a run reports; [`cli`]: the command line;
 //!   [`names`]: mutant and fault-kind names.
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod generator;
 pub mod layout;
+pub mod ledger;
 pub mod model;
 pub mod names;
 pub mod observations;

@@ -24,6 +24,7 @@ use crate::check::{History, Verdict};
 use crate::config::{FaultKind, RunConfig};
 use crate::generator::{Generator, View};
 use crate::layout::{self, parse_chunk_name};
+use crate::ledger::Ledger;
 use crate::model::Model;
 use crate::observations::{fault_delta, RunStats};
 use crate::ops::{Op, WriteOp};
@@ -96,15 +97,6 @@ struct LatentView {
     in_last_synced: bool,
 }
 
-/// How a byte range of a file became durable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Durable {
-    /// A successful `sync_data`.
-    Synced,
-    /// Unsynced writes that a power loss kept (whole, torn, or as garbage).
-    Survived,
-}
-
 /// What an invalid op must leave unchanged.
 #[derive(Debug, PartialEq)]
 struct Fingerprint {
@@ -144,11 +136,8 @@ pub struct Runner {
     misdirected_mark: u64,
     /// Fault counts of the disks replaced by fresh ones.
     retired: FaultCounts,
-    /// Per file, the byte ranges made durable by its recent syncs with data, oldest
-    /// first (observed through `SimDisk::last_synced_range` after every worker step
-    /// and open). Kept because an open that truncates a torn tail may cut the last
-    /// synced range away: the last synced write is then an earlier one.
-    synced: BTreeMap<String, Vec<(u64, u64, Durable)>>,
+    /// The byte ranges recently made durable (see [`Ledger`]).
+    ledger: Ledger,
     /// Chunk files on the disk after the last observation.
     file_count: usize,
     /// Decides the at-rest faults at each reopen (a stream of its own).
@@ -192,7 +181,7 @@ impl Runner {
             open_counts: FaultCounts::default(),
             misdirected_mark: 0,
             retired: FaultCounts::default(),
-            synced: BTreeMap::new(),
+            ledger: Ledger::default(),
             file_count: 0,
             at_rest_rng: ChaCha8Rng::seed_from_u64(config_at_rest_seed),
             quarantines: BTreeMap::new(),
@@ -636,72 +625,14 @@ impl Runner {
         Ok(())
     }
 
-    /// Records the last synced range of every file, if new, and counts removed files.
+    /// Records the last synced range of every file in the ledger, and counts removed
+    /// files.
     fn observe_syncs(&mut self) {
         let names = self.disk.file_names();
         let chunks = names.iter().filter(|n| layout::is_chunk_name(n)).count();
         self.stats.chunk_files_removed += (self.file_count as u64).saturating_sub(chunks as u64);
         self.file_count = chunks;
-        for name in names {
-            if let Some((start, end)) = self.disk.last_synced_range(&name) {
-                let ranges = self.synced.entry(name).or_default();
-                let last_synced = ranges.iter().rev().find(|r| r.2 == Durable::Synced);
-                if last_synced.is_none_or(|r| (r.0, r.1) != (start, end)) {
-                    if ranges.len() >= 32 {
-                        ranges.remove(0);
-                    }
-                    ranges.push((start, end, Durable::Synced));
-                }
-            }
-        }
-    }
-
-    /// Records the bytes a power loss made durable past each file's old durable end:
-    /// unsynced writes that survived are now the file's last durable write, exactly as
-    /// if a sync had made them so.
-    fn observe_power_loss_survivors(&mut self, pending: Vec<(String, u64)>) {
-        for (name, old_len) in pending {
-            let Some(new_len) = self.disk.durable_bytes(&name).map(|b| b.len() as u64) else {
-                continue;
-            };
-            if new_len > old_len {
-                let ranges = self.synced.entry(name).or_default();
-                if ranges.len() >= 32 {
-                    ranges.remove(0);
-                }
-                ranges.push((old_len, new_len, Durable::Survived));
-            }
-        }
-    }
-
-    /// Is `at` inside the last writes made durable still in its file? That is the
-    /// undecidable place: rot there looks exactly like a torn tail. It spans the last
-    /// synced range and whatever a later power loss kept after it (whole writes, which
-    /// the open then adopts, or torn ones and garbage, which it drops).
-    fn in_last_synced_write(&self, at: &BitRot) -> bool {
-        self.in_last_synced_range(&at.file_name, at.offset_bytes, at.offset_bytes + 1)
-    }
-
-    /// Does `[lo, hi)` of `file_name` touch the last writes made durable still in it?
-    /// See [`Runner::in_last_synced_write`].
-    fn in_last_synced_range(&self, file_name: &str, lo: u64, hi: u64) -> bool {
-        let len = self
-            .disk
-            .file_bytes_shared(file_name)
-            .map_or(0, |b| b.len() as u64);
-        let ranges = self.synced.get(file_name).map_or(&[][..], |r| r.as_slice());
-        for &(start, end, how) in ranges.iter().rev() {
-            if start >= len {
-                continue; // cut away by an open's repair
-            }
-            if lo < end.min(len) && hi > start {
-                return true;
-            }
-            if how == Durable::Synced {
-                return false;
-            }
-        }
-        false
+        self.ledger.observe_syncs(&self.disk, names);
     }
 
     fn unsynced_on_disk(&self) -> bool {
@@ -742,8 +673,9 @@ impl Runner {
         }
         let mut rng = std::mem::replace(&mut self.at_rest_rng, ChaCha8Rng::seed_from_u64(0));
         let injected = {
-            let in_last_synced =
-                |name: &str, lo: u64, hi: u64| self.in_last_synced_range(name, lo, hi);
+            let in_last_synced = |name: &str, lo: u64, hi: u64| {
+                self.ledger.in_last_synced_range(&self.disk, name, lo, hi)
+            };
             let cx = at_rest::Context {
                 disk: &self.disk,
                 engine: &self.engine_config,
@@ -788,14 +720,15 @@ impl Runner {
         self.disk.power_loss();
         self.power_lost = true;
         let after = self.disk.fault_counts();
-        self.observe_power_loss_survivors(pending);
+        self.ledger
+            .observe_power_loss_survivors(&self.disk, pending);
         let misdirected = after.misdirected_writes > self.misdirected_mark;
         self.misdirected_mark = after.misdirected_writes;
         let rot = if rot {
             // Chunk files only: quarantine files are watched for changes.
             let chunk = |name: &str| parse_chunk_name(name).is_some();
             self.disk.bit_rot_where(chunk).map(|at| {
-                let in_last_synced = self.in_last_synced_write(&at);
+                let in_last_synced = self.ledger.in_last_synced_write(&self.disk, &at);
                 Rot { at, in_last_synced }
             })
         } else {
@@ -897,7 +830,7 @@ impl Runner {
                     rules::version_skew_is_refused(&first_before, true)?;
                     self.check_files_after_open(&first_before)?;
                     let names = self.disk.file_names();
-                    self.synced.retain(|name, _| names.contains(name));
+                    self.ledger.retain_files(&names);
                     self.file_count = names
                         .iter()
                         .filter(|n| parse_chunk_name(n).is_some())
@@ -1030,9 +963,10 @@ impl Runner {
                 Some(_) => view.in_tail = true,
                 None => {}
             }
-            view.in_last_synced |= bad
-                .iter()
-                .any(|r| self.in_last_synced_range(name, r.start, r.end));
+            view.in_last_synced |= bad.iter().any(|r| {
+                self.ledger
+                    .in_last_synced_range(&self.disk, name, r.start, r.end)
+            });
         }
         view
     }
@@ -1114,7 +1048,7 @@ impl Runner {
         self.model = Model::default();
         self.history = History::new(Model::default(), self.seq);
         self.misdirected_mark = 0;
-        self.synced.clear();
+        self.ledger.clear();
         self.quarantines.clear();
         self.open_misdirected_mark = 0;
         self.quarantine_suspects.clear();
