@@ -4,7 +4,7 @@
 //!
 //! - [`config`]: what a seed decides (fault mix, engine limits, op mix);
 //! - [`ops`]: the ops (plain data); [`generator`]: draws them; [`model`]: the oracle;
-//! - [`runner`]: one run; [`check`]: recovery checks; [`oracle`]: the rules, one file
+//! - [`runner`]: one run; [`oracle`]: the rules, one file
 //!   per family; [`at_rest`]: faults applied to the files between a
 //!   crash and the reopen; [`layout`]: the simulator's own reading of the format;
 //! - [`swarm`]: many seeds; [`shrink`]: minimal failing op lists;
@@ -16,7 +16,6 @@
 #![warn(missing_docs)]
 
 pub mod at_rest;
-pub mod check;
 pub mod cli;
 pub mod config;
 pub mod generator;

@@ -19,8 +19,7 @@
 //!   model: the ops go on being checked.
 //! - The state an open recovers is taken as durable: the history restarts from it.
 
-use crate::at_rest::{self, Injected, CHUNK_GAP, CORRUPT, CORRUPT_MISSING_ENTRIES};
-use crate::check::{History, Verdict};
+use crate::at_rest::{self, Injected, CORRUPT, CORRUPT_MISSING_ENTRIES};
 use crate::config::{FaultKind, RunConfig};
 use crate::generator::{Generator, View};
 use crate::layout::{self, parse_chunk_name};
@@ -28,7 +27,9 @@ use crate::ledger::Ledger;
 use crate::model::Model;
 use crate::observations::{fault_delta, RunStats};
 use crate::ops::{Op, WriteOp};
+use crate::oracle::excuses::{describe_at_rest, describe_rot, Excuses, LatentView, Rot};
 use crate::oracle::files::{self as rules, DirSnapshot};
+use crate::oracle::recovery::{History, Verdict};
 use crate::oracle::{breach, Breach};
 use crate::summary::{fnv1a, RunSummary, Violation};
 use crate::trace::format::{describe_files, show, show_entry, show_expected};
@@ -36,7 +37,7 @@ use crate::trace::Trace;
 use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
 use raftwal::mutants::Mutant;
 use raftwal::{Config, DamageKind, Error, ErrorKind, RaftLog, RaftLogState, RaftLogWriter, Stat};
-use raftwal_simdisk::{BitRot, FaultCounts, SimDisk};
+use raftwal_simdisk::{FaultCounts, SimDisk};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,52 +51,6 @@ pub const MAX_OPEN_ATTEMPTS: usize = 16;
 const MAX_DISKS: u64 = 10_000;
 /// Worker steps a drain may take.
 const MAX_DRAIN_STEPS: u64 = 1_000_000;
-
-/// Where rot was injected before a reopen, and whether it lies in the file's last
-/// synced range (the undecidable case: such rot looks exactly like a torn tail).
-#[derive(Clone, Debug)]
-struct Rot {
-    at: BitRot,
-    in_last_synced: bool,
-}
-
-/// What may excuse a refused open or lost acknowledged writes.
-#[derive(Clone, Debug, Default)]
-struct Excuses {
-    rot: Option<Rot>,
-    /// A misdirected write fired since the previous power loss.
-    misdirected: bool,
-    /// The at-rest faults applied since the previous open (undone ones removed).
-    at_rest: Vec<Injected>,
-}
-
-impl Excuses {
-    fn describe(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        if let Some(r) = &self.rot {
-            parts.push(format!("rot {} byte {}", r.at.file_name, r.at.offset_bytes));
-        }
-        if self.misdirected {
-            parts.push("misdirected writes".to_string());
-        }
-        parts.extend(self.at_rest.iter().map(|f| f.to_string()));
-        parts.join("; ")
-    }
-}
-
-/// Where the latent sector errors of the chunk files lie, just before an open.
-#[derive(Clone, Copy, Debug, Default)]
-struct LatentView {
-    /// Some chunk file has one.
-    present: bool,
-    /// One lies in proven data: a closed chunk, or the last chunk's damage it causes
-    /// is followed by a batch that proves it synced. `Corrupt` is then documented.
-    proven: bool,
-    /// One lies in the last chunk's unproven tail: the open must quarantine it.
-    in_tail: bool,
-    /// One lies in its file's last synced write (undecidable: it looks torn).
-    in_last_synced: bool,
-}
 
 /// What an invalid op must leave unchanged.
 #[derive(Debug, PartialEq)]
@@ -813,7 +768,7 @@ impl Runner {
             if first.is_none() {
                 self.open_misdirected_mark = self.disk.fault_counts().misdirected_writes;
             }
-            let latent = self.latent_view(&before);
+            let latent = LatentView::of(&before, &self.ledger, &self.disk);
             let (first_before, latent) = first.get_or_insert((before.clone(), latent));
             let latent = *latent;
             let first_before = first_before.clone();
@@ -860,7 +815,7 @@ impl Runner {
             self.stats.count_refusal(&refusal);
             let after = DirSnapshot::take(&self.disk);
             rules::refused_open_touched_nothing(&before, &after, &format!("{refusal}: {e}"))?;
-            let allowed = self.allowed_refusals(&excuses, latent);
+            let allowed = excuses.allowed_refusals(latent);
             let detail = match &e {
                 Error::Corrupt {
                     damage: DamageKind::MissingEntries,
@@ -915,60 +870,6 @@ impl Runner {
             format!("         open failed {MAX_OPEN_ATTEMPTS} times: the disk is unreadable")
         });
         self.fresh_disk()
-    }
-
-    /// The refusals documented for the faults injected since the previous open.
-    fn allowed_refusals(&self, excuses: &Excuses, latent: LatentView) -> BTreeSet<&'static str> {
-        let mut allowed = BTreeSet::new();
-        if excuses.rot.is_some() || excuses.misdirected {
-            allowed.extend([CORRUPT, CHUNK_GAP]);
-        }
-        for f in &excuses.at_rest {
-            allowed.extend(f.allowed_refusals().iter().copied());
-        }
-        if latent.proven {
-            allowed.insert(CORRUPT);
-        }
-        if latent.present {
-            allowed.insert(CORRUPT_MISSING_ENTRIES);
-        }
-        allowed
-    }
-
-    /// Where the latent sector errors of the chunk files lie (see [`LatentView`]).
-    fn latent_view(&self, before: &DirSnapshot) -> LatentView {
-        let mut view = LatentView::default();
-        let chunks = before.chunks();
-        for (i, &(id, name)) in chunks.iter().enumerate() {
-            let f = &before.files[name];
-            let len = f.bytes.len() as u64;
-            let bad: Vec<_> = f
-                .unreadable
-                .iter()
-                .filter(|r| r.start < len)
-                .cloned()
-                .collect();
-            if bad.is_empty() {
-                continue;
-            }
-            view.present = true;
-            if i + 1 < chunks.len() {
-                view.proven = true;
-                continue;
-            }
-            match layout::first_damage(&f.bytes, id, &bad) {
-                Some((at, true)) if layout::first_damage(&f.bytes, id, &[]) != Some((at, true)) => {
-                    view.proven = true
-                }
-                Some(_) => view.in_tail = true,
-                None => {}
-            }
-            view.in_last_synced |= bad.iter().any(|r| {
-                self.ledger
-                    .in_last_synced_range(&self.disk, name, r.start, r.end)
-            });
-        }
-        view
     }
 
     /// The rules about the files a successful open left: chunks tile, nothing past
@@ -1248,25 +1149,6 @@ impl Runner {
     /// The log, for snapshot tests (its `dump()` and `dump_data()`).
     pub fn log_for_inspection(&self) -> Option<&RaftLog<SimTypes>> {
         self.log.as_ref()
-    }
-}
-
-fn describe_rot(rot: &Option<Rot>) -> String {
-    match rot {
-        None => "; no rot".to_string(),
-        Some(r) => format!(
-            "; rot at {} byte {} (not in its last synced range: {})",
-            r.at.file_name, r.at.offset_bytes, !r.in_last_synced
-        ),
-    }
-}
-
-fn describe_at_rest(excuses: &Excuses) -> String {
-    if excuses.at_rest.is_empty() {
-        String::new()
-    } else {
-        let all: Vec<String> = excuses.at_rest.iter().map(|f| f.to_string()).collect();
-        format!("; at rest: {}", all.join("; "))
     }
 }
 

@@ -2,9 +2,13 @@
 //! looks at what happened and returns a [`Breach`] when the engine broke it; the
 //! runner turns a breach into a complete [`crate::Violation`] (with the op) at once.
 //!
-//! - [`files`]: the files an open leaves behind (tiling, quarantine, nothing lost).
+//! - [`files`]: the files an open leaves behind (tiling, quarantine, nothing lost);
+//! - [`recovery`]: the state an open recovers, against the history of the model;
+//! - [`excuses`]: what the injected faults allow a reopen to refuse or lose.
 
+pub mod excuses;
 pub mod files;
+pub mod recovery;
 
 /// A broken rule: its category and what was expected and seen.
 #[derive(Clone, Debug, PartialEq, Eq)]

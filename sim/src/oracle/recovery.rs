@@ -1,4 +1,4 @@
-//! Recovery checks: the history of the model since the log was opened, and the search
+//! Recovery: the history of the model since the log was opened, and the search
 //! for the prefix a recovered log equals.
 //!
 //! Write ops are numbered (`seq`) in issue order over the whole run. The history holds
