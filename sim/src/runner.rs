@@ -29,14 +29,16 @@ use crate::observations::{fault_delta, RunStats};
 use crate::ops::{Op, WriteOp};
 use crate::oracle::excuses::{describe_at_rest, describe_rot, Excuses, LatentView, Rot};
 use crate::oracle::files::{self as rules, DirSnapshot};
+use crate::oracle::reads::{check_read, ReadCheck};
 use crate::oracle::recovery::{History, Verdict};
+use crate::oracle::writes;
 use crate::oracle::{breach, Breach};
 use crate::summary::{fnv1a, RunSummary, Violation};
-use crate::trace::format::{describe_files, show, show_entry, show_expected};
+use crate::trace::format::{describe_files, show};
 use crate::trace::Trace;
 use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
 use raftwal::mutants::Mutant;
-use raftwal::{Config, DamageKind, Error, ErrorKind, RaftLog, RaftLogState, RaftLogWriter, Stat};
+use raftwal::{Config, DamageKind, Error, ErrorKind, RaftLog, RaftLogWriter};
 use raftwal_simdisk::{FaultCounts, SimDisk};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -51,22 +53,6 @@ pub const MAX_OPEN_ATTEMPTS: usize = 16;
 const MAX_DISKS: u64 = 10_000;
 /// Worker steps a drain may take.
 const MAX_DRAIN_STEPS: u64 = 1_000_000;
-
-/// What an invalid op must leave unchanged.
-#[derive(Debug, PartialEq)]
-struct Fingerprint {
-    state: RaftLogState<SimTypes>,
-    on_disk_size: u64,
-    stat: Stat,
-}
-
-fn fingerprint(log: &RaftLog<SimTypes>) -> Fingerprint {
-    Fingerprint {
-        state: log.log_state().clone(),
-        on_disk_size: log.on_disk_size(),
-        stat: log.stat(),
-    }
-}
 
 /// The state of one run.
 pub struct Runner {
@@ -199,7 +185,7 @@ impl Runner {
             self.model.check(op)
         };
         let log = self.log.as_mut().expect("open");
-        let before = expected.is_err().then(|| fingerprint(log));
+        let before = expected.is_err().then(|| writes::fingerprint(log));
         let result = match op {
             WriteOp::SaveVote(v) => log.save_vote(*v),
             WriteOp::Append(entries) => log.append(entries.iter().cloned()),
@@ -212,39 +198,19 @@ impl Runner {
         let actual = result.as_ref().map(|_| ()).map_err(|e| e.kind());
         self.trace
             .line(|| format!("{:>6} {op} -> {}", self.op_index, show(&result)));
-        if actual != expected {
-            return Err(breach("op result", show_expected(&expected), show(&result)));
-        }
+        writes::op_result(&expected, &result)?;
         let log = self.log.as_ref().expect("open");
         match actual {
             Ok(()) => {
                 self.model.apply(op);
-                if !self.model.state_matches(log.log_state())
-                    || log.first_index() != self.model.first_index()
-                {
-                    return Err(breach(
-                        "state after op",
-                        format!(
-                            "{:?}, first index {}",
-                            self.model.state(),
-                            self.model.first_index()
-                        ),
-                        format!("{:?}, first index {}", log.log_state(), log.first_index()),
-                    ));
-                }
+                writes::state_after_op(&self.model, log)?;
                 self.seq += 1;
                 self.history.push(self.seq, op.clone());
                 self.stats.writes_ok += 1;
             }
             Err(kind) => {
-                let after = fingerprint(log);
-                if before.as_ref() != Some(&after) {
-                    return Err(breach(
-                        "rejected op changed the log",
-                        format!("unchanged: {before:?}"),
-                        format!("{after:?}"),
-                    ));
-                }
+                let after = writes::fingerprint(log);
+                writes::rejected_unchanged(&before, &after)?;
                 if kind == ErrorKind::Failed {
                     self.stats.writes_failed += 1;
                 } else {
@@ -274,11 +240,8 @@ impl Runner {
                 show(&result)
             )
         });
-        let actual = result.as_ref().map(|_| ()).map_err(|e| e.kind());
-        if actual != expected {
-            return Err(breach("op result", show_expected(&expected), show(&result)));
-        }
-        if actual.is_ok() && callback {
+        writes::op_result(&expected, &result)?;
+        if result.is_ok() && callback {
             self.flushes.insert(id, self.seq);
         }
         Ok(())
@@ -288,64 +251,11 @@ impl Runner {
         self.stats.reads += 1;
         let log = self.log.as_ref().expect("open");
         let expected = self.model.read(from, to);
-        let before = self.disk.fault_counts().read_failures;
-        let mut got = 0usize;
-        let mut injected: Option<Error> = None;
-        let mut problem: Option<(String, String)> = None;
-        match &expected {
-            Err(kind) => {
-                let items: Vec<Result<(), ErrorKind>> = log
-                    .read(from, to)
-                    .map(|r| r.map(|_| ()).map_err(|e| e.kind()))
-                    .collect();
-                if items != [Err(*kind)] {
-                    problem = Some((format!("[Err({kind:?})]"), format!("{items:?}")));
-                }
-            }
-            Ok(entries) => {
-                for item in log.read(from, to) {
-                    match item {
-                        Ok(entry) => match entries.get(got) {
-                            Some(e) if **e == entry => got += 1,
-                            Some(e) => {
-                                problem = Some((
-                                    format!("entry {}: {}", from + got as u64, show_entry(e)),
-                                    show_entry(&entry),
-                                ));
-                                break;
-                            }
-                            None => {
-                                problem = Some((
-                                    format!("{} entries", entries.len()),
-                                    format!("more: {}", show_entry(&entry)),
-                                ));
-                                break;
-                            }
-                        },
-                        Err(e)
-                            if e.kind() == ErrorKind::Io
-                                && self.disk.fault_counts().read_failures > before =>
-                        {
-                            injected = Some(e);
-                            break;
-                        }
-                        Err(e) => {
-                            problem = Some((
-                                format!("entry {}", from + got as u64),
-                                format!("Err({:?}: {e})", e.kind()),
-                            ));
-                            break;
-                        }
-                    }
-                }
-                if problem.is_none() && injected.is_none() && got != entries.len() {
-                    problem = Some((
-                        format!("{} entries", entries.len()),
-                        format!("{got} entries"),
-                    ));
-                }
-            }
-        }
+        let ReadCheck {
+            got,
+            injected,
+            breach,
+        } = check_read(log, &self.disk, from, to, &expected);
         self.stats.entries_read += got as u64;
         if injected.is_some() {
             self.stats.read_faults_seen += 1;
@@ -358,8 +268,8 @@ impl Runner {
             };
             format!("{:>6} read [{from}, {to}) -> {outcome}", self.op_index)
         });
-        match problem {
-            Some((e, a)) => Err(breach("read", e, a)),
+        match breach {
+            Some(b) => Err(b),
             None => Ok(()),
         }
     }

@@ -2,13 +2,17 @@
 //! looks at what happened and returns a [`Breach`] when the engine broke it; the
 //! runner turns a breach into a complete [`crate::Violation`] (with the op) at once.
 //!
+//! - [`writes`]: write results, the state after them, rejected writes;
+//! - [`reads`]: reads against the model;
 //! - [`files`]: the files an open leaves behind (tiling, quarantine, nothing lost);
 //! - [`recovery`]: the state an open recovers, against the history of the model;
 //! - [`excuses`]: what the injected faults allow a reopen to refuse or lose.
 
 pub mod excuses;
 pub mod files;
+pub mod reads;
 pub mod recovery;
+pub mod writes;
 
 /// A broken rule: its category and what was expected and seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
