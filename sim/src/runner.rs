@@ -31,8 +31,8 @@ use crate::oracle::excuses::{describe_at_rest, describe_rot, Excuses, LatentView
 use crate::oracle::files::{self as rules, DirSnapshot};
 use crate::oracle::reads::{check_read, ReadCheck};
 use crate::oracle::recovery::{History, Verdict};
-use crate::oracle::writes;
 use crate::oracle::{breach, Breach};
+use crate::oracle::{failure, worker, writes};
 use crate::summary::{fnv1a, RunSummary, Violation};
 use crate::trace::format::{describe_files, show};
 use crate::trace::Trace;
@@ -302,40 +302,15 @@ impl Runner {
         self.judge_worker(before, true, true)?;
         // A log failed before the call refuses the sync at once, like a write; otherwise
         // the sync ran the worker until idle.
-        if !was_failed && !self.flushes.is_empty() {
-            return Err(breach(
-                "sync",
-                "every flush accepted before a sync (on a log not failed) reported when it returns",
-                format!(
-                    "flushes {:?} never reported",
-                    self.flushes.keys().collect::<Vec<_>>()
-                ),
-            ));
-        }
+        worker::sync_reported_all(was_failed, &self.flushes)?;
         match result {
             Ok(()) => {
                 let sync_failed =
                     self.disk.fault_counts().fsync_failures > self.open_counts.fsync_failures;
-                if was_failed || self.failed || sync_failed {
-                    return Err(breach(
-                        "ack after failure",
-                        "sync returns Err(Failed) once a write or sync_data failed, until reopen",
-                        format!(
-                            "sync returned Ok (log failed before: {was_failed}, now: {})",
-                            self.failed
-                        ),
-                    ));
-                }
+                failure::no_ok_sync_after_failure(was_failed, self.failed, sync_failed)?;
                 self.stats.acked_writes += self.history.ack(self.seq);
             }
-            Err(e) if e.kind() == ErrorKind::Failed && self.failed => {}
-            Err(e) => {
-                return Err(breach(
-                    "sync",
-                    "an error from sync only once the log failed, with Error::Failed",
-                    format!("Err({:?}: {e})", e.kind()),
-                ));
-            }
+            Err(e) => worker::sync_error(&e, self.failed)?,
         }
         Ok(())
     }
@@ -362,53 +337,17 @@ impl Runner {
             self.trace
                 .line(|| format!("         worker: {}", fault_delta(&before, &after)));
         }
-        let write_or_sync = (after.write_failures - before.write_failures)
-            + (after.fsync_failures - before.fsync_failures);
-        let dir = after.sync_dir_failures - before.sync_dir_failures;
         let was_failed = self.failed;
-        match &failure {
-            Some(f) if !was_failed => {
-                if write_or_sync + dir == 0 {
-                    return Err(breach(
-                        "spurious failure",
-                        "the log fails only after an injected write, sync_data or sync_dir error",
-                        format!("log.failure() = {f}, no fault injected in this worker step"),
-                    ));
-                }
-                self.failed = true;
-                self.stats.log_failures += 1;
-                self.trace.line(|| format!("         log failed: {f}"));
-            }
-            Some(_) => {}
-            None if was_failed => {
-                return Err(breach(
-                    "failure",
-                    "the log stays failed until reopened",
-                    "log.failure() is None again",
-                ));
-            }
-            None if write_or_sync > 0 => {
-                return Err(breach(
-                    "failure ignored",
-                    "after a failed write or sync_data every write returns Failed until reopen (log.failure() is Some)",
-                    format!("log.failure() is None after {}", fault_delta(&before, &after)),
-                ));
-            }
-            None => {}
+        if failure::failure_transition(failure.as_ref(), was_failed, &before, &after)? {
+            let f = failure.expect("failed");
+            self.failed = true;
+            self.stats.log_failures += 1;
+            self.trace.line(|| format!("         log failed: {f}"));
         }
         let failed_syncs = if many_steps { &before } else { &after }.fsync_failures;
         let sync_failed = failed_syncs > self.open_counts.fsync_failures;
         for (id, result) in take_outcomes(&self.outcomes) {
-            let Some(seq) = self.flushes.remove(&id) else {
-                return Err(breach(
-                    "callback",
-                    "exactly one call per accepted flush",
-                    format!(
-                        "flush #{id} reported {} again, or after being refused",
-                        show(&result)
-                    ),
-                ));
-            };
+            let seq = worker::callback_pending(id, &result, self.flushes.remove(&id))?;
             self.trace.line(|| {
                 format!(
                     "         flush #{id} (writes <= {seq}) -> {}",
@@ -417,27 +356,18 @@ impl Runner {
             });
             match result {
                 Ok(()) => {
-                    if was_failed || sync_failed {
-                        return Err(breach(
-                            "ack after failure",
-                            "no Ok callback after a failed write or sync_data, until reopen",
-                            format!(
-                                "flush #{id} reported Ok (log failed before this step: {was_failed}; sync_data failures since open: {})",
-                                after.fsync_failures - self.open_counts.fsync_failures
-                            ),
-                        ));
-                    }
+                    failure::no_ok_callback_after_failure(
+                        id,
+                        was_failed,
+                        sync_failed,
+                        after.fsync_failures,
+                        self.open_counts.fsync_failures,
+                    )?;
                     self.stats.callbacks_ok += 1;
                     self.stats.acked_writes += self.history.ack(seq);
                 }
                 Err(e) => {
-                    if e.kind() != ErrorKind::Failed || !self.failed {
-                        return Err(breach(
-                            "callback",
-                            "an error callback only once the log failed, with Error::Failed",
-                            format!("flush #{id} reported Err({:?}: {e})", e.kind()),
-                        ));
-                    }
+                    worker::error_callback(id, &e, self.failed)?;
                     self.stats.callbacks_err += 1;
                 }
             }
@@ -469,25 +399,9 @@ impl Runner {
         let mut n = 0;
         while self.worker_step()? {
             n += 1;
-            if n > MAX_DRAIN_STEPS {
-                return Err(breach(
-                    "worker",
-                    "the worker gets idle",
-                    format!("still busy after {n} steps"),
-                ));
-            }
+            worker::worker_idle(n, MAX_DRAIN_STEPS)?;
         }
-        if !self.flushes.is_empty() {
-            return Err(breach(
-                "callback",
-                "every accepted flush reported once the worker is idle",
-                format!(
-                    "flushes {:?} never reported",
-                    self.flushes.keys().collect::<Vec<_>>()
-                ),
-            ));
-        }
-        Ok(())
+        worker::idle_reported_all(&self.flushes)
     }
 
     /// Records the last synced range of every file in the ledger, and counts removed

@@ -4,14 +4,18 @@
 //!
 //! - [`writes`]: write results, the state after them, rejected writes;
 //! - [`reads`]: reads against the model;
+//! - [`worker`]: flushes, the worker and callbacks;
+//! - [`failure`]: when the log fails, and that it then acknowledges nothing;
 //! - [`files`]: the files an open leaves behind (tiling, quarantine, nothing lost);
 //! - [`recovery`]: the state an open recovers, against the history of the model;
 //! - [`excuses`]: what the injected faults allow a reopen to refuse or lose.
 
 pub mod excuses;
+pub mod failure;
 pub mod files;
 pub mod reads;
 pub mod recovery;
+pub mod worker;
 pub mod writes;
 
 /// A broken rule: its category and what was expected and seen.
