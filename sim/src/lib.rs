@@ -4,6 +4,7 @@
 //!
 //! - [`config`]: what a seed decides (fault mix, engine limits, op mix);
 //! - [`ops`]: the ops (plain data); [`generator`]: draws them; [`model`]: the oracle;
+//! - [`world`]: the disk and the log (open, crash, power loss, fresh disk);
 //! - [`runner`]: one run; [`oracle`]: the rules, one file
 //!   per family; [`at_rest`]: faults applied to the files between a
 //!   crash and the reopen; [`layout`]: the simulator's own reading of the format;
@@ -32,6 +33,7 @@ pub mod summary;
 pub mod swarm;
 pub mod trace;
 pub mod types;
+pub mod world;
 
 pub use config::RunConfig;
 pub use runner::{run_ops, run_seed, RunOptions, RunOutcome};

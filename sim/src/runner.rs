@@ -37,9 +37,10 @@ use crate::summary::{fnv1a, RunSummary, Violation};
 use crate::trace::format::{describe_files, show};
 use crate::trace::Trace;
 use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
+use crate::world::World;
 use raftwal::mutants::Mutant;
-use raftwal::{Config, DamageKind, Error, ErrorKind, RaftLog, RaftLogWriter};
-use raftwal_simdisk::{FaultCounts, SimDisk};
+use raftwal::{DamageKind, Error, ErrorKind, RaftLog, RaftLogWriter};
+use raftwal_simdisk::FaultCounts;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,10 +58,8 @@ const MAX_DRAIN_STEPS: u64 = 1_000_000;
 /// The state of one run.
 pub struct Runner {
     config: RunConfig,
-    engine_config: Arc<Config>,
-    disk: SimDisk,
-    generation: u64,
-    log: Option<RaftLog<SimTypes>>,
+    /// The disk and the log on it.
+    world: World,
     model: Model,
     /// The engine reported a failure: writes must return `Failed` until reopen.
     failed: bool,
@@ -75,8 +74,6 @@ pub struct Runner {
     open_counts: FaultCounts,
     /// Misdirected writes counted at the previous power loss.
     misdirected_mark: u64,
-    /// Fault counts of the disks replaced by fresh ones.
-    retired: FaultCounts,
     /// The byte ranges recently made durable (see [`Ledger`]).
     ledger: Ledger,
     /// Chunk files on the disk after the last observation.
@@ -103,15 +100,11 @@ pub struct Runner {
 impl Runner {
     /// A runner for `config`, not started.
     pub fn new(config: RunConfig, trace: bool) -> Self {
-        let engine_config = Arc::new(config.limits.config(config.mutant));
-        let disk = SimDisk::new(config.disk_seed(0), config.faults.clone());
+        let world = World::new(&config);
         let config_at_rest_seed = config.at_rest_seed;
         Runner {
             config,
-            engine_config,
-            disk,
-            generation: 0,
-            log: None,
+            world,
             model: Model::default(),
             failed: false,
             history: History::default(),
@@ -121,7 +114,6 @@ impl Runner {
             outcomes: Outcomes::default(),
             open_counts: FaultCounts::default(),
             misdirected_mark: 0,
-            retired: FaultCounts::default(),
             ledger: Ledger::default(),
             file_count: 0,
             at_rest_rng: ChaCha8Rng::seed_from_u64(config_at_rest_seed),
@@ -142,10 +134,6 @@ impl Runner {
             model: &self.model,
             failed: self.failed,
         }
-    }
-
-    fn log(&self) -> &RaftLog<SimTypes> {
-        self.log.as_ref().expect("the log is open between ops")
     }
 
     /// Opens the log on the empty disk (a breach then names no op).
@@ -184,7 +172,7 @@ impl Runner {
         } else {
             self.model.check(op)
         };
-        let log = self.log.as_mut().expect("open");
+        let log = self.world.log.as_mut().expect("open");
         let before = expected.is_err().then(|| writes::fingerprint(log));
         let result = match op {
             WriteOp::SaveVote(v) => log.save_vote(*v),
@@ -199,7 +187,7 @@ impl Runner {
         self.trace
             .line(|| format!("{:>6} {op} -> {}", self.op_index, show(&result)));
         writes::op_result(&expected, &result)?;
-        let log = self.log.as_ref().expect("open");
+        let log = self.world.log.as_ref().expect("open");
         match actual {
             Ok(()) => {
                 self.model.apply(op);
@@ -231,7 +219,7 @@ impl Runner {
         let id = self.next_flush_id;
         self.next_flush_id += 1;
         let recorder = callback.then(|| FlushRecorder::new(id, self.outcomes.clone()));
-        let result = self.log.as_mut().expect("open").flush(recorder);
+        let result = self.world.log.as_mut().expect("open").flush(recorder);
         self.trace.line(|| {
             format!(
                 "{:>6} flush #{id} (writes <= {}) -> {}",
@@ -249,13 +237,13 @@ impl Runner {
 
     fn read(&mut self, from: u64, to: u64) -> Result<(), Breach> {
         self.stats.reads += 1;
-        let log = self.log.as_ref().expect("open");
+        let log = self.world.log.as_ref().expect("open");
         let expected = self.model.read(from, to);
         let ReadCheck {
             got,
             injected,
             breach,
-        } = check_read(log, &self.disk, from, to, &expected);
+        } = check_read(log, &self.world.disk, from, to, &expected);
         self.stats.entries_read += got as u64;
         if injected.is_some() {
             self.stats.read_faults_seen += 1;
@@ -277,8 +265,8 @@ impl Runner {
     /// Runs one worker step and checks what it did: failures, callbacks.
     fn worker_step(&mut self) -> Result<bool, Breach> {
         self.stats.worker_steps += 1;
-        let before = self.disk.fault_counts();
-        let did = self.log.as_ref().expect("open").run_worker_step();
+        let before = self.world.disk.fault_counts();
+        let did = self.world.log.as_ref().expect("open").run_worker_step();
         self.judge_worker(before, did, false)?;
         Ok(did)
     }
@@ -288,8 +276,8 @@ impl Runner {
     /// (the ledger acknowledges them all), and an error must be the log's failure.
     fn sync(&mut self) -> Result<(), Breach> {
         self.stats.syncs += 1;
-        let before = self.disk.fault_counts();
-        let result = self.log.as_mut().expect("open").sync();
+        let before = self.world.disk.fault_counts();
+        let result = self.world.log.as_mut().expect("open").sync();
         self.trace.line(|| {
             format!(
                 "{:>6} sync (writes <= {}) -> {}",
@@ -306,7 +294,7 @@ impl Runner {
         match result {
             Ok(()) => {
                 let sync_failed =
-                    self.disk.fault_counts().fsync_failures > self.open_counts.fsync_failures;
+                    self.world.disk.fault_counts().fsync_failures > self.open_counts.fsync_failures;
                 failure::no_ok_sync_after_failure(was_failed, self.failed, sync_failed)?;
                 self.stats.acked_writes += self.history.ack(self.seq);
             }
@@ -327,8 +315,8 @@ impl Runner {
         did: bool,
         many_steps: bool,
     ) -> Result<(), Breach> {
-        let log = self.log.as_ref().expect("open");
-        let after = self.disk.fault_counts();
+        let log = self.world.log.as_ref().expect("open");
+        let after = self.world.disk.fault_counts();
         let failure = log.failure();
         if did {
             self.observe_syncs();
@@ -390,7 +378,11 @@ impl Runner {
         self.trace
             .line(|| format!("{:>6} worker drain", self.op_index));
         self.drain_worker()?;
-        self.log.as_mut().expect("open").drain_cache_evictable();
+        self.world
+            .log
+            .as_mut()
+            .expect("open")
+            .drain_cache_evictable();
         Ok(())
     }
 
@@ -407,34 +399,26 @@ impl Runner {
     /// Records the last synced range of every file in the ledger, and counts removed
     /// files.
     fn observe_syncs(&mut self) {
-        let names = self.disk.file_names();
+        let names = self.world.disk.file_names();
         let chunks = names.iter().filter(|n| layout::is_chunk_name(n)).count();
         self.stats.chunk_files_removed += (self.file_count as u64).saturating_sub(chunks as u64);
         self.file_count = chunks;
-        self.ledger.observe_syncs(&self.disk, names);
-    }
-
-    fn unsynced_on_disk(&self) -> bool {
-        self.disk
-            .file_names()
-            .iter()
-            .any(|name| self.disk.pending_op_count(name).unwrap_or(0) > 0)
+        self.ledger.observe_syncs(&self.world.disk, names);
     }
 
     fn crash(&mut self) -> Result<(), Breach> {
         self.stats.crashes += 1;
-        let unsynced = self.unsynced_on_disk();
+        let unsynced = self.world.unsynced_on_disk();
         self.stats.crashes_between_write_and_sync += u64::from(unsynced);
         if self.trace.enabled() {
             let line = format!(
                 "{:>6} CRASH (unsynced bytes on disk: {unsynced})\n         files: {}",
                 self.op_index,
-                describe_files(&self.disk)
+                describe_files(&self.world.disk)
             );
             self.trace.line(|| line);
         }
-        self.log = None;
-        self.disk.crash();
+        self.world.crash();
         let at_rest = self.inject_at_rest(false);
         self.reopen(
             Excuses {
@@ -453,11 +437,12 @@ impl Runner {
         let mut rng = std::mem::replace(&mut self.at_rest_rng, ChaCha8Rng::seed_from_u64(0));
         let injected = {
             let in_last_synced = |name: &str, lo: u64, hi: u64| {
-                self.ledger.in_last_synced_range(&self.disk, name, lo, hi)
+                self.ledger
+                    .in_last_synced_range(&self.world.disk, name, lo, hi)
             };
             let cx = at_rest::Context {
-                disk: &self.disk,
-                engine: &self.engine_config,
+                disk: &self.world.disk,
+                engine: &self.world.engine_config,
                 in_last_synced: &in_last_synced,
                 power_loss,
             };
@@ -476,38 +461,29 @@ impl Runner {
 
     fn power_loss(&mut self, rot: bool) -> Result<(), Breach> {
         self.stats.power_losses += 1;
-        let unsynced = self.unsynced_on_disk();
+        let unsynced = self.world.unsynced_on_disk();
         self.stats.crashes_between_write_and_sync += u64::from(unsynced);
-        self.log = None;
+        self.world.log = None;
         let names_before = if self.trace.enabled() {
-            describe_files(&self.disk)
+            describe_files(&self.world.disk)
         } else {
             String::new()
         };
         // Files with unsynced writes: a power loss may make some of them durable.
-        let pending: Vec<(String, u64)> = self
-            .disk
-            .file_names()
-            .into_iter()
-            .filter(|name| self.disk.pending_op_count(name).unwrap_or(0) > 0)
-            .map(|name| {
-                let len = self.disk.durable_bytes(&name).map_or(0, |b| b.len() as u64);
-                (name, len)
-            })
-            .collect();
-        let before = self.disk.fault_counts();
-        self.disk.power_loss();
+        let pending = self.world.pending_files();
+        let before = self.world.disk.fault_counts();
+        self.world.power_loss();
         self.power_lost = true;
-        let after = self.disk.fault_counts();
+        let after = self.world.disk.fault_counts();
         self.ledger
-            .observe_power_loss_survivors(&self.disk, pending);
+            .observe_power_loss_survivors(&self.world.disk, pending);
         let misdirected = after.misdirected_writes > self.misdirected_mark;
         self.misdirected_mark = after.misdirected_writes;
         let rot = if rot {
             // Chunk files only: quarantine files are watched for changes.
             let chunk = |name: &str| parse_chunk_name(name).is_some();
-            self.disk.bit_rot_where(chunk).map(|at| {
-                let in_last_synced = self.ledger.in_last_synced_write(&self.disk, &at);
+            self.world.disk.bit_rot_where(chunk).map(|at| {
+                let in_last_synced = self.ledger.in_last_synced_write(&self.world.disk, &at);
                 Rot { at, in_last_synced }
             })
         } else {
@@ -515,7 +491,7 @@ impl Runner {
         };
         self.stats.rot_injected += u64::from(rot.is_some());
         let names_after = if self.trace.enabled() {
-            describe_files(&self.disk)
+            describe_files(&self.world.disk)
         } else {
             String::new()
         };
@@ -562,7 +538,7 @@ impl Runner {
             .line(|| format!("{:>6} clean reopen", self.op_index));
         self.flush(true)?;
         self.drain_worker()?;
-        self.log = None;
+        self.world.log = None;
         self.reopen(Excuses::default(), true)
     }
 
@@ -577,7 +553,7 @@ impl Runner {
         let mut first: Option<(DirSnapshot, LatentView)> = None;
         while attempts < MAX_OPEN_ATTEMPTS {
             attempts += 1;
-            let before = DirSnapshot::take(&self.disk);
+            let before = DirSnapshot::take(&self.world.disk);
             rules::quarantine_files_kept(&self.quarantines, &before, &self.quarantine_suspects)?;
             for name in &self.quarantine_suspects {
                 if let (Some(bytes), Some(f)) =
@@ -590,25 +566,22 @@ impl Runner {
                 self.quarantine_suspects.clear();
             }
             if first.is_none() {
-                self.open_misdirected_mark = self.disk.fault_counts().misdirected_writes;
+                self.open_misdirected_mark = self.world.disk.fault_counts().misdirected_writes;
             }
-            let latent = LatentView::of(&before, &self.ledger, &self.disk);
+            let latent = LatentView::of(&before, &self.ledger, &self.world.disk);
             let (first_before, latent) = first.get_or_insert((before.clone(), latent));
             let latent = *latent;
             let first_before = first_before.clone();
-            let counts_before = self.disk.fault_counts();
-            let opened = RaftLog::<SimTypes>::open_with(
-                Arc::new(self.disk.clone()),
-                self.engine_config.clone(),
-            );
-            let counts_after = self.disk.fault_counts();
+            let counts_before = self.world.disk.fault_counts();
+            let opened = self.world.open();
+            let counts_after = self.world.disk.fault_counts();
             let e = match opened {
                 Ok(log) => {
-                    self.log = Some(log);
+                    self.world.log = Some(log);
                     self.stats.opens_recovered += 1;
                     rules::version_skew_is_refused(&first_before, true)?;
                     self.check_files_after_open(&first_before)?;
-                    let names = self.disk.file_names();
+                    let names = self.world.disk.file_names();
                     self.ledger.retain_files(&names);
                     self.file_count = names
                         .iter()
@@ -637,7 +610,7 @@ impl Runner {
             }
             let refusal = format!("{:?}", e.kind());
             self.stats.count_refusal(&refusal);
-            let after = DirSnapshot::take(&self.disk);
+            let after = DirSnapshot::take(&self.world.disk);
             rules::refused_open_touched_nothing(&before, &after, &format!("{refusal}: {e}"))?;
             let allowed = excuses.allowed_refusals(latent);
             let detail = match &e {
@@ -667,7 +640,7 @@ impl Runner {
                 .collect();
             if !undo.is_empty() {
                 for f in undo.iter().rev() {
-                    if let Err(err) = f.undo(&self.disk) {
+                    if let Err(err) = f.undo(&self.world.disk) {
                         return Err(breach(
                             "simulator",
                             format!("the operator undoes {f}"),
@@ -701,19 +674,20 @@ impl Runner {
     fn check_files_after_open(&mut self, before: &DirSnapshot) -> Result<(), Breach> {
         // The durability of the quarantine files this reopen made (the earlier ones
         // were durable when they were made, and are watched for changes).
-        let after = DirSnapshot::take_checking(&self.disk, |name| {
+        let after = DirSnapshot::take_checking(&self.world.disk, |name| {
             !before.files.contains_key(name) && !self.quarantines.contains_key(name)
         });
         if self.trace.enabled() {
-            let files = describe_files(&self.disk);
+            let files = describe_files(&self.world.disk);
             self.trace
                 .line(|| format!("         files after the open: {files}"));
         }
-        let stat = self.log().stat();
+        let stat = self.world.log().stat();
         rules::closed_chunks_tile(&after, &stat)?;
         rules::nothing_past_recovered_end(&after, &stat)?;
         // The quarantine files this open reports (the engine vouches for them).
         let reported: BTreeSet<String> = self
+            .world
             .log()
             .recovery_report()
             .dropped
@@ -721,7 +695,8 @@ impl Runner {
             .map(|d| d.quarantine_file.clone())
             .filter(|name| !name.is_empty())
             .collect();
-        let misdirected = self.disk.fault_counts().misdirected_writes > self.open_misdirected_mark;
+        let misdirected =
+            self.world.disk.fault_counts().misdirected_writes > self.open_misdirected_mark;
         rules::reported_quarantine_files_durable(&reported, &after, misdirected)?;
         let lost = rules::lost_bytes(before, &after, &self.strays, misdirected);
         rules::acked_bytes_kept(&lost)?;
@@ -756,20 +731,14 @@ impl Runner {
 
     /// Continues on a fresh, empty disk.
     fn fresh_disk(&mut self) -> Result<(), Breach> {
-        self.log = None;
-        self.retired += self.disk.fault_counts();
-        self.generation += 1;
-        if self.generation > MAX_DISKS {
+        if self.world.retire_disk() > MAX_DISKS {
             return Err(breach(
                 "open",
                 "a fresh disk opens",
                 format!("{MAX_DISKS} disks refused"),
             ));
         }
-        self.disk = SimDisk::new(
-            self.config.disk_seed(self.generation),
-            self.config.faults.clone(),
-        );
+        self.world.new_disk(&self.config);
         self.model = Model::default();
         self.history = History::new(Model::default(), self.seq);
         self.misdirected_mark = 0;
@@ -781,19 +750,19 @@ impl Runner {
         self.strays.clear();
         self.stats.fresh_disks += 1;
         self.trace
-            .line(|| format!("         fresh disk #{}", self.generation));
+            .line(|| format!("         fresh disk #{}", self.world.generation));
         self.reopen(Excuses::default(), false)
     }
 
     /// Reads every entry back, retrying injected read errors.
     fn read_back(&mut self) -> Result<Vec<(LogId, Payload)>, Breach> {
-        let log = self.log.as_ref().expect("open");
+        let log = self.world.log.as_ref().expect("open");
         let (first, next) = (log.first_index(), log.log_state().next_index());
         let mut out = Vec::with_capacity(next.saturating_sub(first) as usize);
         let mut retries = 0;
         while first + (out.len() as u64) < next {
             let from = first + out.len() as u64;
-            let before = self.disk.fault_counts().read_failures;
+            let before = self.world.disk.fault_counts().read_failures;
             let mut error = None;
             for item in log.read(from, next) {
                 match item {
@@ -815,7 +784,7 @@ impl Runner {
                 None => {}
                 Some(e)
                     if e.kind() == ErrorKind::Io
-                        && self.disk.fault_counts().read_failures > before
+                        && self.world.disk.fault_counts().read_failures > before
                         && retries < 64 =>
                 {
                     retries += 1;
@@ -845,8 +814,8 @@ impl Runner {
         latent: LatentView,
         counted: bool,
     ) -> Result<(), Breach> {
-        let state = self.log().log_state().clone();
-        let first = self.log().first_index();
+        let state = self.world.log().log_state().clone();
+        let first = self.world.log().first_index();
         let entries = self.read_back()?;
         let recovered = Model::from_parts(state, first, entries).map_err(|e| {
             breach(
@@ -941,7 +910,7 @@ impl Runner {
         }
         self.model = recovered;
         self.history = History::new(self.model.clone(), self.seq);
-        self.open_counts = self.disk.fault_counts();
+        self.open_counts = self.world.disk.fault_counts();
         Ok(())
     }
 
@@ -951,14 +920,13 @@ impl Runner {
         violation: Option<Violation>,
         elapsed: std::time::Duration,
     ) -> (RunSummary, String) {
-        let digest = self.log.as_ref().map_or(0, |log| {
+        let digest = self.world.log.as_ref().map_or(0, |log| {
             catch_unwind(AssertUnwindSafe(|| {
                 fnv1a(format!("{:?}", log.dump_data()).as_bytes())
             }))
             .unwrap_or(0)
         });
-        let mut faults = self.retired;
-        faults += self.disk.fault_counts();
+        let faults = self.world.total_faults();
         let summary = RunSummary {
             config: self.config,
             stats: self.stats,
@@ -972,7 +940,7 @@ impl Runner {
 
     /// The log, for snapshot tests (its `dump()` and `dump_data()`).
     pub fn log_for_inspection(&self) -> Option<&RaftLog<SimTypes>> {
-        self.log.as_ref()
+        self.world.log.as_ref()
     }
 }
 
