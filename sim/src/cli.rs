@@ -2,7 +2,7 @@
 
 use crate::config::FaultKind;
 use crate::names::{mutant_name, parse_mutant, without_names};
-use crate::runner::{run_ops, run_seed_without, RunOptions};
+use crate::run::{run_ops, run_seed_without, RunOptions};
 use crate::shrink::shrink;
 use crate::summary::RunSummary;
 use crate::swarm::{swarm, SwarmOptions};

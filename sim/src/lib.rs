@@ -5,7 +5,7 @@
 //! - [`config`]: what a seed decides (fault mix, engine limits, op mix);
 //! - [`ops`]: the ops (plain data); [`generator`]: draws them; [`model`]: the oracle;
 //! - [`world`]: the disk and the log (open, crash, power loss, fresh disk);
-//! - [`runner`]: one run; [`oracle`]: the rules, one file
+//! - [`run`]: the run loop; [`runner`]: one run, op by op; [`oracle`]: the rules, one file
 //!   per family; [`at_rest`]: faults applied to the files between a
 //!   crash and the reopen; [`layout`]: the simulator's own reading of the format;
 //! - [`swarm`]: many seeds; [`shrink`]: minimal failing op lists;
@@ -27,6 +27,7 @@ pub mod names;
 pub mod observations;
 pub mod ops;
 pub mod oracle;
+pub mod run;
 pub mod runner;
 pub mod shrink;
 pub mod summary;
@@ -36,6 +37,6 @@ pub mod types;
 pub mod world;
 
 pub use config::RunConfig;
-pub use runner::{run_ops, run_seed, RunOptions, RunOutcome};
+pub use run::{run_ops, run_seed, RunOptions, RunOutcome};
 pub use summary::{RunSummary, Violation};
 pub use swarm::{swarm, SwarmOptions, SwarmReport};

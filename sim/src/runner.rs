@@ -3,9 +3,7 @@
 //! moments the op list says, crashes, power losses, bit rot and reopens, every
 //! recovery checked against the history.
 //!
-//! The run is a function of its [`RunConfig`] and its op list only: the ops are either
-//! drawn on the fly from the seed (and recorded) or replayed from a list, and both
-//! paths execute the same code, so a recorded list replays exactly and can be shrunk.
+//! The run loop that hands it the ops is [`crate::run`].
 //!
 //! # Policies (documented choices)
 //!
@@ -20,8 +18,8 @@
 //! - The state an open recovers is taken as durable: the history restarts from it.
 
 use crate::at_rest::{self, Injected, CORRUPT, CORRUPT_MISSING_ENTRIES};
-use crate::config::{FaultKind, RunConfig};
-use crate::generator::{Generator, View};
+use crate::config::RunConfig;
+use crate::generator::View;
 use crate::layout::{self, parse_chunk_name};
 use crate::ledger::Ledger;
 use crate::model::Model;
@@ -38,7 +36,6 @@ use crate::trace::format::{describe_files, show};
 use crate::trace::Trace;
 use crate::types::{take_outcomes, FlushRecorder, LogId, Outcomes, Payload, SimTypes};
 use crate::world::World;
-use raftwal::mutants::Mutant;
 use raftwal::{DamageKind, Error, ErrorKind, RaftLog, RaftLogWriter};
 use raftwal_simdisk::FaultCounts;
 use rand::SeedableRng;
@@ -46,7 +43,6 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Attempts at opening a log before the disk is declared unreadable.
 pub const MAX_OPEN_ATTEMPTS: usize = 16;
@@ -915,7 +911,7 @@ impl Runner {
     }
 
     /// The summary, once the run is over.
-    fn finish(
+    pub fn finish(
         self,
         violation: Option<Violation>,
         elapsed: std::time::Duration,
@@ -942,148 +938,4 @@ impl Runner {
     pub fn log_for_inspection(&self) -> Option<&RaftLog<SimTypes>> {
         self.world.log.as_ref()
     }
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-string payload".to_string()
-    }
-}
-
-/// The outcome of a run: summary, the ops it ran (when generated), the trace.
-pub struct RunOutcome {
-    /// The summary.
-    pub summary: RunSummary,
-    /// The ops run (the generated list, up to and including a violating op).
-    pub ops: Vec<Op>,
-    /// The trace (empty unless asked for).
-    pub trace: String,
-    /// The recovered `dump()` and `dump_data()` of the final log, when asked for.
-    pub inspection: Option<(String, String)>,
-}
-
-enum Source<'a> {
-    Generate {
-        generator: Generator,
-        rng: Box<ChaCha8Rng>,
-    },
-    Replay(&'a [Op]),
-}
-
-/// Options of a run.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RunOptions {
-    /// Record the trace.
-    pub trace: bool,
-    /// Keep the final `dump()` and `dump_data()` text.
-    pub inspect: bool,
-}
-
-fn execute(config: RunConfig, mut source: Source<'_>, options: RunOptions) -> RunOutcome {
-    let start = Instant::now();
-    let target = config.ops;
-    let mut runner = Runner::new(config, options.trace);
-    let mut ops: Vec<Op> = Vec::new();
-    let mut index = 0usize;
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(), Violation> {
-        runner.start()?;
-        loop {
-            let op: &Op = match &mut source {
-                Source::Generate { generator, rng } => {
-                    if ops.len() >= target {
-                        break;
-                    }
-                    let op = generator.next(rng, &runner.view());
-                    ops.push(op);
-                    ops.last().expect("pushed")
-                }
-                Source::Replay(list) => match list.get(index) {
-                    Some(op) => op,
-                    None => break,
-                },
-            };
-            runner.step(index, op)?;
-            index += 1;
-        }
-        Ok(())
-    }));
-    let violation = match result {
-        Ok(Ok(())) => None,
-        Ok(Err(v)) => Some(v),
-        Err(payload) => {
-            let op = match &source {
-                Source::Generate { .. } => ops.get(index),
-                Source::Replay(list) => list.get(index),
-            };
-            Some(Violation::new(
-                index,
-                op.map_or("(open)".to_string(), |op| op.to_string()),
-                breach(
-                    "panic",
-                    "no panic, ever",
-                    format!("panic: {}", panic_message(payload.as_ref())),
-                ),
-            ))
-        }
-    };
-    let inspection = if options.inspect {
-        runner.log_for_inspection().map(|log| {
-            catch_unwind(AssertUnwindSafe(|| {
-                (log.dump().to_string(), format!("{:#?}", log.dump_data()))
-            }))
-            .unwrap_or_else(|_| {
-                (
-                    "(dump panicked)".to_string(),
-                    "(dump_data panicked)".to_string(),
-                )
-            })
-        })
-    } else {
-        None
-    };
-    let (summary, trace) = runner.finish(violation, start.elapsed());
-    RunOutcome {
-        summary,
-        ops,
-        trace,
-        inspection,
-    }
-}
-
-/// Runs seed `seed`: `ops` ops drawn from it.
-pub fn run_seed(seed: u64, ops: usize, mutant: Option<Mutant>, options: RunOptions) -> RunOutcome {
-    run_seed_without(seed, ops, mutant, &[], options)
-}
-
-/// Runs seed `seed` with the fault kinds `without` switched off.
-pub fn run_seed_without(
-    seed: u64,
-    ops: usize,
-    mutant: Option<Mutant>,
-    without: &[FaultKind],
-    options: RunOptions,
-) -> RunOutcome {
-    let (config, rng) = RunConfig::from_seed_without(seed, ops, mutant, without);
-    let generator = Generator::new(
-        config.mix.clone(),
-        config.faults.bit_rot_before_reopen_probability,
-    )
-    .with_syncs(seed);
-    execute(
-        config,
-        Source::Generate {
-            generator,
-            rng: Box::new(rng),
-        },
-        options,
-    )
-}
-
-/// Replays `ops` under `config`.
-pub fn run_ops(config: &RunConfig, ops: &[Op], options: RunOptions) -> RunOutcome {
-    execute(config.clone(), Source::Replay(ops), options)
 }

@@ -5,7 +5,7 @@
 
 use crate::config::RunConfig;
 use crate::ops::Op;
-use crate::runner::{run_ops, RunOptions};
+use crate::run::{run_ops, RunOptions};
 use crate::summary::Violation;
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 
 use crate::config::FaultKind;
 use crate::observations::{fault_fields, RunStats};
-use crate::runner::{run_seed_without, RunOptions};
+use crate::run::{run_seed_without, RunOptions};
 use crate::summary::RunSummary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use raftwal::mutants::Mutant;

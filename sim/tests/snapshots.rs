@@ -7,7 +7,7 @@
 
 use raftwal_sim::config::FaultKind;
 use raftwal_sim::ops::Op;
-use raftwal_sim::runner::run_seed_without;
+use raftwal_sim::run::run_seed_without;
 use raftwal_sim::{run_ops, RunOptions};
 
 const OPS: usize = 300;
