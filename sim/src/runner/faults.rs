@@ -1,0 +1,150 @@
+//! Crashes, power losses and clean reopens: what the world does to the disk before a
+//! reopen (with the at-rest faults and the rot that may excuse what follows).
+
+use super::Runner;
+use crate::at_rest::{self, Injected};
+use crate::layout::parse_chunk_name;
+use crate::observations::fault_delta;
+use crate::oracle::excuses::{Excuses, Rot};
+use crate::oracle::Breach;
+use crate::trace::format::describe_files;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+impl Runner {
+    pub(super) fn crash(&mut self) -> Result<(), Breach> {
+        self.stats.crashes += 1;
+        let unsynced = self.world.unsynced_on_disk();
+        self.stats.crashes_between_write_and_sync += u64::from(unsynced);
+        if self.trace.enabled() {
+            let line = format!(
+                "{:>6} CRASH (unsynced bytes on disk: {unsynced})\n         files: {}",
+                self.op_index,
+                describe_files(&self.world.disk)
+            );
+            self.trace.line(|| line);
+        }
+        self.world.crash();
+        let at_rest = self.inject_at_rest(false);
+        self.reopen(
+            Excuses {
+                at_rest,
+                ..Excuses::default()
+            },
+            true,
+        )
+    }
+
+    /// Draws and applies this reopen's at-rest faults (see [`at_rest`]).
+    pub(super) fn inject_at_rest(&mut self, power_loss: bool) -> Vec<Injected> {
+        if !self.config.at_rest.any() {
+            return Vec::new();
+        }
+        let mut rng = std::mem::replace(&mut self.at_rest_rng, ChaCha8Rng::seed_from_u64(0));
+        let injected = {
+            let in_last_synced = |name: &str, lo: u64, hi: u64| {
+                self.ledger
+                    .in_last_synced_range(&self.world.disk, name, lo, hi)
+            };
+            let cx = at_rest::Context {
+                disk: &self.world.disk,
+                engine: &self.world.engine_config,
+                in_last_synced: &in_last_synced,
+                power_loss,
+            };
+            at_rest::inject(&self.config.at_rest, &mut rng, &cx)
+        };
+        self.at_rest_rng = rng;
+        for f in &injected {
+            self.stats.count_at_rest(f);
+            if let Injected::Stray { name, .. } = f {
+                self.strays.insert(name.clone());
+            }
+            self.trace.line(|| format!("         at rest: {f}"));
+        }
+        injected
+    }
+
+    pub(super) fn power_loss(&mut self, rot: bool) -> Result<(), Breach> {
+        self.stats.power_losses += 1;
+        let unsynced = self.world.unsynced_on_disk();
+        self.stats.crashes_between_write_and_sync += u64::from(unsynced);
+        self.world.log = None;
+        let names_before = if self.trace.enabled() {
+            describe_files(&self.world.disk)
+        } else {
+            String::new()
+        };
+        // Files with unsynced writes: a power loss may make some of them durable.
+        let pending = self.world.pending_files();
+        let before = self.world.disk.fault_counts();
+        self.world.power_loss();
+        self.power_lost = true;
+        let after = self.world.disk.fault_counts();
+        self.ledger
+            .observe_power_loss_survivors(&self.world.disk, pending);
+        let misdirected = after.misdirected_writes > self.misdirected_mark;
+        self.misdirected_mark = after.misdirected_writes;
+        let rot = if rot {
+            // Chunk files only: quarantine files are watched for changes.
+            let chunk = |name: &str| parse_chunk_name(name).is_some();
+            self.world.disk.bit_rot_where(chunk).map(|at| {
+                let in_last_synced = self.ledger.in_last_synced_write(&self.world.disk, &at);
+                Rot { at, in_last_synced }
+            })
+        } else {
+            None
+        };
+        self.stats.rot_injected += u64::from(rot.is_some());
+        let names_after = if self.trace.enabled() {
+            describe_files(&self.world.disk)
+        } else {
+            String::new()
+        };
+        self.trace.line(|| {
+            let rot = match &rot {
+                None => String::new(),
+                Some(r) => format!(
+                    "; rot {} byte {} bit {}{}",
+                    r.at.file_name,
+                    r.at.offset_bytes,
+                    r.at.bit,
+                    if r.in_last_synced {
+                        " (in its last synced range)"
+                    } else {
+                        ""
+                    }
+                ),
+            };
+            format!(
+                "{:>6} POWER LOSS (unsynced bytes on disk: {unsynced}): {}{rot}{}\n         files before: {names_before}\n         files after:  {names_after}",
+                self.op_index,
+                fault_delta(&before, &after),
+                if misdirected {
+                    "; misdirected writes since the previous power loss"
+                } else {
+                    ""
+                }
+            )
+        });
+        let at_rest = self.inject_at_rest(true);
+        self.reopen(
+            Excuses {
+                rot,
+                misdirected,
+                at_rest,
+            },
+            true,
+        )
+    }
+
+    pub(super) fn clean_reopen(&mut self) -> Result<(), Breach> {
+        self.stats.clean_reopens += 1;
+        self.trace
+            .line(|| format!("{:>6} clean reopen", self.op_index));
+        self.flush(true)?;
+        self.drain_worker()?;
+        self.world.log = None;
+        self.reopen(Excuses::default(), true)
+    }
+}

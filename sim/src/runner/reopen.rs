@@ -1,0 +1,237 @@
+//! The reopen policy: retry opens that fail with an injected I/O error, let the
+//! operator undo at-rest faults after a refusal, continue on a fresh disk after an
+//! excused refusal or an unreadable disk; the files an open leaves are judged by
+//! [`crate::oracle::files`].
+
+use super::Runner;
+use crate::at_rest::{Injected, CORRUPT, CORRUPT_MISSING_ENTRIES};
+use crate::layout::parse_chunk_name;
+use crate::model::Model;
+use crate::observations::fault_delta;
+use crate::oracle::excuses::{Excuses, LatentView};
+use crate::oracle::files::{self as rules, DirSnapshot};
+use crate::oracle::recovery::History;
+use crate::oracle::{breach, Breach};
+use crate::trace::format::describe_files;
+use crate::types::take_outcomes;
+use raftwal::{DamageKind, Error, ErrorKind};
+use std::collections::BTreeSet;
+
+/// Attempts at opening a log before the disk is declared unreadable.
+pub const MAX_OPEN_ATTEMPTS: usize = 16;
+/// Fresh disks a run may start before it gives up (each follows a refused open).
+const MAX_DISKS: u64 = 10_000;
+
+impl Runner {
+    /// Opens the log again and checks what it recovered, and the files it left.
+    pub(super) fn reopen(&mut self, mut excuses: Excuses, counted: bool) -> Result<(), Breach> {
+        self.flushes.clear();
+        take_outcomes(&self.outcomes);
+        self.failed = false;
+        let mut attempts = 0;
+        // The directory before the first attempt: an attempt that fails with an I/O
+        // error may have moved bytes already, the rules judge all attempts together.
+        let mut first: Option<(DirSnapshot, LatentView)> = None;
+        while attempts < MAX_OPEN_ATTEMPTS {
+            attempts += 1;
+            let before = DirSnapshot::take(&self.world.disk);
+            rules::quarantine_files_kept(&self.quarantines, &before, &self.quarantine_suspects)?;
+            for name in &self.quarantine_suspects {
+                if let (Some(bytes), Some(f)) =
+                    (self.quarantines.get_mut(name), before.files.get(name))
+                {
+                    *bytes = f.bytes.clone();
+                }
+            }
+            if std::mem::take(&mut self.power_lost) {
+                self.quarantine_suspects.clear();
+            }
+            if first.is_none() {
+                self.open_misdirected_mark = self.world.disk.fault_counts().misdirected_writes;
+            }
+            let latent = LatentView::of(&before, &self.ledger, &self.world.disk);
+            let (first_before, latent) = first.get_or_insert((before.clone(), latent));
+            let latent = *latent;
+            let first_before = first_before.clone();
+            let counts_before = self.world.disk.fault_counts();
+            let opened = self.world.open();
+            let counts_after = self.world.disk.fault_counts();
+            let e = match opened {
+                Ok(log) => {
+                    self.world.log = Some(log);
+                    self.stats.opens_recovered += 1;
+                    rules::version_skew_is_refused(&first_before, true)?;
+                    self.check_files_after_open(&first_before)?;
+                    let names = self.world.disk.file_names();
+                    self.ledger.retain_files(&names);
+                    self.file_count = names
+                        .iter()
+                        .filter(|n| parse_chunk_name(n).is_some())
+                        .count();
+                    self.observe_syncs();
+                    return self.check_recovery(&excuses, latent, counted);
+                }
+                Err(e) => e,
+            };
+            self.trace.line(|| {
+                format!(
+                    "         open -> Err({:?}: {e}) [{}]",
+                    e.kind(),
+                    fault_delta(&counts_before, &counts_after)
+                )
+            });
+            if e.kind() == ErrorKind::Io {
+                rules::open_io_error_only_after_write_faults(
+                    &counts_before,
+                    &counts_after,
+                    &e.to_string(),
+                )?;
+                self.stats.open_io_errors += 1;
+                continue;
+            }
+            let refusal = format!("{:?}", e.kind());
+            self.stats.count_refusal(&refusal);
+            let after = DirSnapshot::take(&self.world.disk);
+            rules::refused_open_touched_nothing(&before, &after, &format!("{refusal}: {e}"))?;
+            let allowed = excuses.allowed_refusals(latent);
+            let detail = match &e {
+                Error::Corrupt {
+                    damage: DamageKind::MissingEntries,
+                    ..
+                } => CORRUPT_MISSING_ENTRIES,
+                _ => "",
+            };
+            rules::refusal_is_excused(
+                &format!("{refusal}: {e}"),
+                &[&refusal, detail],
+                &allowed,
+                &excuses.describe(),
+            )?;
+            if latent.proven && refusal == CORRUPT {
+                self.stats.latent_proven_refused += 1;
+            }
+            // The operator puts back what the at-rest faults changed; the reopen must
+            // then succeed (unless other faults excuse a refusal): the refusal
+            // destroyed nothing.
+            let undo: Vec<Injected> = excuses
+                .at_rest
+                .iter()
+                .filter(|f| f.undoable())
+                .cloned()
+                .collect();
+            if !undo.is_empty() {
+                for f in undo.iter().rev() {
+                    if let Err(err) = f.undo(&self.world.disk) {
+                        return Err(breach(
+                            "simulator",
+                            format!("the operator undoes {f}"),
+                            format!("{err}"),
+                        ));
+                    }
+                    if let Injected::Stray { name, .. } = f {
+                        self.strays.remove(name);
+                    }
+                    self.trace.line(|| format!("         operator undoes: {f}"));
+                }
+                excuses.at_rest.retain(|f| !f.undoable());
+                self.stats.operator_undos += 1;
+                attempts -= 1;
+                first = None;
+                continue;
+            }
+            self.stats.corrupt_opens += 1;
+            return self.fresh_disk();
+        }
+        self.stats.open_gave_up += 1;
+        self.stats.latent_unreadable += u64::from(first.is_some_and(|f| f.1.present));
+        self.trace.line(|| {
+            format!("         open failed {MAX_OPEN_ATTEMPTS} times: the disk is unreadable")
+        });
+        self.fresh_disk()
+    }
+
+    /// The rules about the files a successful open left: chunks tile, nothing past
+    /// the end, nothing dropped without a quarantine, quarantine files recorded.
+    pub(super) fn check_files_after_open(&mut self, before: &DirSnapshot) -> Result<(), Breach> {
+        // The durability of the quarantine files this reopen made (the earlier ones
+        // were durable when they were made, and are watched for changes).
+        let after = DirSnapshot::take_checking(&self.world.disk, |name| {
+            !before.files.contains_key(name) && !self.quarantines.contains_key(name)
+        });
+        if self.trace.enabled() {
+            let files = describe_files(&self.world.disk);
+            self.trace
+                .line(|| format!("         files after the open: {files}"));
+        }
+        let stat = self.world.log().stat();
+        rules::closed_chunks_tile(&after, &stat)?;
+        rules::nothing_past_recovered_end(&after, &stat)?;
+        // The quarantine files this open reports (the engine vouches for them).
+        let reported: BTreeSet<String> = self
+            .world
+            .log()
+            .recovery_report()
+            .dropped
+            .iter()
+            .map(|d| d.quarantine_file.clone())
+            .filter(|name| !name.is_empty())
+            .collect();
+        let misdirected =
+            self.world.disk.fault_counts().misdirected_writes > self.open_misdirected_mark;
+        rules::reported_quarantine_files_durable(&reported, &after, misdirected)?;
+        let lost = rules::lost_bytes(before, &after, &self.strays, misdirected);
+        rules::acked_bytes_kept(&lost)?;
+        rules::nothing_dropped_without_quarantine(&lost)?;
+        for (name, bytes) in after.quarantines() {
+            if before.files.contains_key(&name) || self.quarantines.contains_key(&name) {
+                continue;
+            }
+            // A durable one made by an attempt that failed counts like a reported one.
+            if !after.files[&name].durable(misdirected) {
+                self.stats.quarantine_leftovers += 1;
+                self.trace.line(|| {
+                    format!(
+                        "         quarantine file not reported: {name} ({} bytes)",
+                        bytes.len()
+                    )
+                });
+                continue;
+            }
+            self.stats.quarantine_files += 1;
+            self.stats.quarantined_bytes += bytes.len() as u64;
+            self.trace
+                .line(|| format!("         quarantined: {name} ({} bytes)", bytes.len()));
+            if misdirected {
+                self.quarantine_suspects.insert(name.clone());
+            }
+            self.quarantines.insert(name, bytes);
+        }
+        self.strays.retain(|name| after.files.contains_key(name));
+        Ok(())
+    }
+
+    /// Continues on a fresh, empty disk.
+    pub(super) fn fresh_disk(&mut self) -> Result<(), Breach> {
+        if self.world.retire_disk() > MAX_DISKS {
+            return Err(breach(
+                "open",
+                "a fresh disk opens",
+                format!("{MAX_DISKS} disks refused"),
+            ));
+        }
+        self.world.new_disk(&self.config);
+        self.model = Model::default();
+        self.history = History::new(Model::default(), self.seq);
+        self.misdirected_mark = 0;
+        self.ledger.clear();
+        self.quarantines.clear();
+        self.open_misdirected_mark = 0;
+        self.quarantine_suspects.clear();
+        self.power_lost = false;
+        self.strays.clear();
+        self.stats.fresh_disks += 1;
+        self.trace
+            .line(|| format!("         fresh disk #{}", self.world.generation));
+        self.reopen(Excuses::default(), false)
+    }
+}
