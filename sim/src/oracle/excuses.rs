@@ -134,3 +134,21 @@ pub fn describe_at_rest(excuses: &Excuses) -> String {
         format!("; at rest: {}", all.join("; "))
     }
 }
+
+/// The rot injected at a power loss, for its trace line (empty if none).
+pub fn describe_injected_rot(rot: &Option<Rot>) -> String {
+    match rot {
+        None => String::new(),
+        Some(r) => format!(
+            "; rot {} byte {} bit {}{}",
+            r.at.file_name,
+            r.at.offset_bytes,
+            r.at.bit,
+            if r.in_last_synced {
+                " (in its last synced range)"
+            } else {
+                ""
+            }
+        ),
+    }
+}

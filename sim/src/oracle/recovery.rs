@@ -11,8 +11,10 @@
 //! so a crash may keep a prefix of one `append`'s entries. Such a state (writes
 //! `..k` plus the first entries of append `k + 1`) counts as the prefix `k`.
 
+use super::{breach, Breach};
 use crate::model::Model;
 use crate::ops::WriteOp;
+use crate::oracle::excuses::{describe_at_rest, describe_rot, Excuses};
 
 /// The model's history since the last successful open.
 #[derive(Debug, Clone, Default)]
@@ -130,4 +132,49 @@ impl History {
             None => Verdict::NoPrefix,
         }
     }
+}
+
+/// The recovered log equals the model after write `k` (+ `partial` entries of the
+/// next append), before the last acknowledged write: acknowledged writes were lost.
+pub fn lost_acknowledged(
+    history: &History,
+    k: u64,
+    partial: usize,
+    recovered: &Model,
+    excuses: &Excuses,
+) -> Breach {
+    let (acked, issued) = (history.acked(), history.issued());
+    breach(
+        "lost acknowledged writes",
+        format!(
+            "the model after some write k, {acked} (acked) <= k <= {issued} (issued): {}",
+            history.model_at(acked).describe()
+        ),
+        format!(
+            "the model after write {k} (+{partial} entries of the next append): {}{}{}",
+            recovered.describe(),
+            describe_rot(&excuses.rot),
+            describe_at_rest(excuses)
+        ),
+    )
+}
+
+/// The recovered log equals the model after no write since the last open.
+pub fn no_prefix(history: &History, recovered: &Model, excuses: &Excuses) -> Breach {
+    let (acked, issued) = (history.acked(), history.issued());
+    breach(
+        "recovery",
+        format!(
+            "the model after some write k, {acked} (acked) <= k <= {issued} (issued): from {} to {}",
+            history.model_at(acked).describe(),
+            history.model_at(issued).describe()
+        ),
+        format!(
+            "a state that equals no prefix since the open at write {}: {}{}{}",
+            history.base_seq(),
+            recovered.describe(),
+            describe_rot(&excuses.rot),
+            describe_at_rest(excuses)
+        ),
+    )
 }

@@ -5,7 +5,7 @@ use super::Runner;
 use crate::at_rest::{self, Injected};
 use crate::layout::parse_chunk_name;
 use crate::observations::fault_delta;
-use crate::oracle::excuses::{Excuses, Rot};
+use crate::oracle::excuses::{describe_injected_rot, Excuses, Rot};
 use crate::oracle::Breach;
 use crate::trace::format::describe_files;
 use rand::SeedableRng;
@@ -65,6 +65,16 @@ impl Runner {
         injected
     }
 
+    /// Flips a bit of a chunk file (quarantine files are watched for changes), and
+    /// says whether it lies in the file's last synced write.
+    fn inject_rot(&mut self) -> Option<Rot> {
+        let chunk = |name: &str| parse_chunk_name(name).is_some();
+        self.world.disk.bit_rot_where(chunk).map(|at| {
+            let in_last_synced = self.ledger.in_last_synced_write(&self.world.disk, &at);
+            Rot { at, in_last_synced }
+        })
+    }
+
     pub(super) fn power_loss(&mut self, rot: bool) -> Result<(), Breach> {
         self.stats.power_losses += 1;
         let unsynced = self.world.unsynced_on_disk();
@@ -85,16 +95,7 @@ impl Runner {
             .observe_power_loss_survivors(&self.world.disk, pending);
         let misdirected = after.misdirected_writes > self.misdirected_mark;
         self.misdirected_mark = after.misdirected_writes;
-        let rot = if rot {
-            // Chunk files only: quarantine files are watched for changes.
-            let chunk = |name: &str| parse_chunk_name(name).is_some();
-            self.world.disk.bit_rot_where(chunk).map(|at| {
-                let in_last_synced = self.ledger.in_last_synced_write(&self.world.disk, &at);
-                Rot { at, in_last_synced }
-            })
-        } else {
-            None
-        };
+        let rot = if rot { self.inject_rot() } else { None };
         self.stats.rot_injected += u64::from(rot.is_some());
         let names_after = if self.trace.enabled() {
             describe_files(&self.world.disk)
@@ -102,20 +103,7 @@ impl Runner {
             String::new()
         };
         self.trace.line(|| {
-            let rot = match &rot {
-                None => String::new(),
-                Some(r) => format!(
-                    "; rot {} byte {} bit {}{}",
-                    r.at.file_name,
-                    r.at.offset_bytes,
-                    r.at.bit,
-                    if r.in_last_synced {
-                        " (in its last synced range)"
-                    } else {
-                        ""
-                    }
-                ),
-            };
+            let rot = describe_injected_rot(&rot);
             format!(
                 "{:>6} POWER LOSS (unsynced bytes on disk: {unsynced}): {}{rot}{}\n         files before: {names_before}\n         files after:  {names_after}",
                 self.op_index,

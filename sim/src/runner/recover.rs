@@ -3,8 +3,8 @@
 
 use super::Runner;
 use crate::model::Model;
-use crate::oracle::excuses::{describe_at_rest, describe_rot, Excuses, LatentView};
-use crate::oracle::recovery::{History, Verdict};
+use crate::oracle::excuses::{Excuses, LatentView};
+use crate::oracle::recovery::{self, History, Verdict};
 use crate::oracle::{breach, Breach};
 use crate::types::{LogId, Payload};
 use raftwal::ErrorKind;
@@ -64,6 +64,20 @@ impl Runner {
 
     /// Checks the state a successful open recovered against the history, then makes
     /// it the model's new base.
+    /// Counts the outcome of latent sector errors present at the open (`lost`: the
+    /// recovery lost acknowledged writes).
+    fn count_latent(&mut self, latent: LatentView, lost: bool) {
+        if latent.present {
+            if lost && latent.in_last_synced {
+                self.stats.latent_undecidable += 1;
+            } else if latent.in_tail {
+                self.stats.latent_tail_quarantined += 1;
+            } else {
+                self.stats.latent_harmless += 1;
+            }
+        }
+    }
+
     pub(super) fn check_recovery(
         &mut self,
         excuses: &Excuses,
@@ -99,15 +113,7 @@ impl Runner {
         let latent_undecidable = latent.in_last_synced;
         let undecidable = rot_undecidable || at_rest_undecidable.is_some() || latent_undecidable;
         let lost = !matches!(verdict, Verdict::Prefix { .. });
-        if latent.present {
-            if lost && latent_undecidable {
-                self.stats.latent_undecidable += 1;
-            } else if latent.in_tail {
-                self.stats.latent_tail_quarantined += 1;
-            } else {
-                self.stats.latent_harmless += 1;
-            }
-        }
+        self.count_latent(latent, lost);
         match verdict {
             Verdict::Prefix { k, .. } => {
                 self.stats.rot_harmless += u64::from(excuses.rot.is_some());
@@ -125,43 +131,26 @@ impl Runner {
                         if rot_undecidable {
                             "rot in the last synced write"
                         } else {
-                            at_rest_undecidable.unwrap_or("latent sector error in the last synced write")
+                            at_rest_undecidable
+                                .unwrap_or("latent sector error in the last synced write")
                         }
                     )
                 });
             }
-            Verdict::LostAcked { .. } | Verdict::NoPrefix if excuses.misdirected => self.stats.misdirected_losses += 1,
+            Verdict::LostAcked { .. } | Verdict::NoPrefix if excuses.misdirected => {
+                self.stats.misdirected_losses += 1
+            }
             Verdict::LostAcked { k, partial } => {
-                return Err(breach(
-                    "lost acknowledged writes",
-                    format!(
-                        "the model after some write k, {acked} (acked) <= k <= {issued} (issued): {}",
-                        self.history.model_at(acked).describe()
-                    ),
-                    format!(
-                        "the model after write {k} (+{partial} entries of the next append): {}{}{}",
-                        recovered.describe(),
-                        describe_rot(&excuses.rot),
-                        describe_at_rest(excuses)
-                    ),
+                return Err(recovery::lost_acknowledged(
+                    &self.history,
+                    k,
+                    partial,
+                    &recovered,
+                    excuses,
                 ))
             }
             Verdict::NoPrefix => {
-                return Err(breach(
-                    "recovery",
-                    format!(
-                        "the model after some write k, {acked} (acked) <= k <= {issued} (issued): from {} to {}",
-                        self.history.model_at(acked).describe(),
-                        self.history.model_at(issued).describe()
-                    ),
-                    format!(
-                        "a state that equals no prefix since the open at write {}: {}{}{}",
-                        self.history.base_seq(),
-                        recovered.describe(),
-                        describe_rot(&excuses.rot),
-                        describe_at_rest(excuses)
-                    ),
-                ))
+                return Err(recovery::no_prefix(&self.history, &recovered, excuses))
             }
         }
         self.model = recovered;

@@ -14,7 +14,8 @@ use crate::oracle::recovery::History;
 use crate::oracle::{breach, Breach};
 use crate::trace::format::describe_files;
 use crate::types::take_outcomes;
-use raftwal::{DamageKind, Error, ErrorKind};
+use crate::types::SimTypes;
+use raftwal::{DamageKind, Error, ErrorKind, RaftLog};
 use std::collections::BTreeSet;
 
 /// Attempts at opening a log before the disk is declared unreadable.
@@ -35,17 +36,7 @@ impl Runner {
         while attempts < MAX_OPEN_ATTEMPTS {
             attempts += 1;
             let before = DirSnapshot::take(&self.world.disk);
-            rules::quarantine_files_kept(&self.quarantines, &before, &self.quarantine_suspects)?;
-            for name in &self.quarantine_suspects {
-                if let (Some(bytes), Some(f)) =
-                    (self.quarantines.get_mut(name), before.files.get(name))
-                {
-                    *bytes = f.bytes.clone();
-                }
-            }
-            if std::mem::take(&mut self.power_lost) {
-                self.quarantine_suspects.clear();
-            }
+            self.watch_quarantines(&before)?;
             if first.is_none() {
                 self.open_misdirected_mark = self.world.disk.fault_counts().misdirected_writes;
             }
@@ -57,20 +48,7 @@ impl Runner {
             let opened = self.world.open();
             let counts_after = self.world.disk.fault_counts();
             let e = match opened {
-                Ok(log) => {
-                    self.world.log = Some(log);
-                    self.stats.opens_recovered += 1;
-                    rules::version_skew_is_refused(&first_before, true)?;
-                    self.check_files_after_open(&first_before)?;
-                    let names = self.world.disk.file_names();
-                    self.ledger.retain_files(&names);
-                    self.file_count = names
-                        .iter()
-                        .filter(|n| parse_chunk_name(n).is_some())
-                        .count();
-                    self.observe_syncs();
-                    return self.check_recovery(&excuses, latent, counted);
-                }
+                Ok(log) => return self.opened(log, &first_before, &excuses, latent, counted),
                 Err(e) => e,
             };
             self.trace.line(|| {
@@ -89,52 +67,8 @@ impl Runner {
                 self.stats.open_io_errors += 1;
                 continue;
             }
-            let refusal = format!("{:?}", e.kind());
-            self.stats.count_refusal(&refusal);
-            let after = DirSnapshot::take(&self.world.disk);
-            rules::refused_open_touched_nothing(&before, &after, &format!("{refusal}: {e}"))?;
-            let allowed = excuses.allowed_refusals(latent);
-            let detail = match &e {
-                Error::Corrupt {
-                    damage: DamageKind::MissingEntries,
-                    ..
-                } => CORRUPT_MISSING_ENTRIES,
-                _ => "",
-            };
-            rules::refusal_is_excused(
-                &format!("{refusal}: {e}"),
-                &[&refusal, detail],
-                &allowed,
-                &excuses.describe(),
-            )?;
-            if latent.proven && refusal == CORRUPT {
-                self.stats.latent_proven_refused += 1;
-            }
-            // The operator puts back what the at-rest faults changed; the reopen must
-            // then succeed (unless other faults excuse a refusal): the refusal
-            // destroyed nothing.
-            let undo: Vec<Injected> = excuses
-                .at_rest
-                .iter()
-                .filter(|f| f.undoable())
-                .cloned()
-                .collect();
-            if !undo.is_empty() {
-                for f in undo.iter().rev() {
-                    if let Err(err) = f.undo(&self.world.disk) {
-                        return Err(breach(
-                            "simulator",
-                            format!("the operator undoes {f}"),
-                            format!("{err}"),
-                        ));
-                    }
-                    if let Injected::Stray { name, .. } = f {
-                        self.strays.remove(name);
-                    }
-                    self.trace.line(|| format!("         operator undoes: {f}"));
-                }
-                excuses.at_rest.retain(|f| !f.undoable());
-                self.stats.operator_undos += 1;
+            self.judge_refusal(&e, &before, &excuses, latent)?;
+            if self.operator_undo(&mut excuses)? {
                 attempts -= 1;
                 first = None;
                 continue;
@@ -148,6 +82,111 @@ impl Runner {
             format!("         open failed {MAX_OPEN_ATTEMPTS} times: the disk is unreadable")
         });
         self.fresh_disk()
+    }
+
+    /// Checks that the quarantine files made earlier are kept (see
+    /// [`rules::quarantine_files_kept`]), then takes the suspects' new bytes; a power
+    /// loss since ends the suspicion.
+    fn watch_quarantines(&mut self, before: &DirSnapshot) -> Result<(), Breach> {
+        rules::quarantine_files_kept(&self.quarantines, before, &self.quarantine_suspects)?;
+        for name in &self.quarantine_suspects {
+            if let (Some(bytes), Some(f)) = (self.quarantines.get_mut(name), before.files.get(name))
+            {
+                *bytes = f.bytes.clone();
+            }
+        }
+        if std::mem::take(&mut self.power_lost) {
+            self.quarantine_suspects.clear();
+        }
+        Ok(())
+    }
+
+    /// The open succeeded: keeps the log, judges the files it left (against the
+    /// directory before the first attempt) and the state it recovered.
+    fn opened(
+        &mut self,
+        log: RaftLog<SimTypes>,
+        first_before: &DirSnapshot,
+        excuses: &Excuses,
+        latent: LatentView,
+        counted: bool,
+    ) -> Result<(), Breach> {
+        self.world.log = Some(log);
+        self.stats.opens_recovered += 1;
+        rules::version_skew_is_refused(first_before, true)?;
+        self.check_files_after_open(first_before)?;
+        let names = self.world.disk.file_names();
+        self.ledger.retain_files(&names);
+        self.file_count = names
+            .iter()
+            .filter(|n| parse_chunk_name(n).is_some())
+            .count();
+        self.observe_syncs();
+        self.check_recovery(excuses, latent, counted)
+    }
+
+    /// The open was refused (not an I/O error): counts it, and judges that it
+    /// touched nothing and that the faults injected since excuse it.
+    fn judge_refusal(
+        &mut self,
+        e: &Error,
+        before: &DirSnapshot,
+        excuses: &Excuses,
+        latent: LatentView,
+    ) -> Result<(), Breach> {
+        let refusal = format!("{:?}", e.kind());
+        self.stats.count_refusal(&refusal);
+        let after = DirSnapshot::take(&self.world.disk);
+        rules::refused_open_touched_nothing(before, &after, &format!("{refusal}: {e}"))?;
+        let allowed = excuses.allowed_refusals(latent);
+        let detail = match e {
+            Error::Corrupt {
+                damage: DamageKind::MissingEntries,
+                ..
+            } => CORRUPT_MISSING_ENTRIES,
+            _ => "",
+        };
+        rules::refusal_is_excused(
+            &format!("{refusal}: {e}"),
+            &[&refusal, detail],
+            &allowed,
+            &excuses.describe(),
+        )?;
+        if latent.proven && refusal == CORRUPT {
+            self.stats.latent_proven_refused += 1;
+        }
+        Ok(())
+    }
+
+    /// The operator puts back what the at-rest faults changed; the reopen must then
+    /// succeed (unless other faults excuse a refusal): the refusal destroyed nothing.
+    /// Returns whether there was anything to undo.
+    fn operator_undo(&mut self, excuses: &mut Excuses) -> Result<bool, Breach> {
+        let undo: Vec<Injected> = excuses
+            .at_rest
+            .iter()
+            .filter(|f| f.undoable())
+            .cloned()
+            .collect();
+        if undo.is_empty() {
+            return Ok(false);
+        }
+        for f in undo.iter().rev() {
+            if let Err(err) = f.undo(&self.world.disk) {
+                return Err(breach(
+                    "simulator",
+                    format!("the operator undoes {f}"),
+                    format!("{err}"),
+                ));
+            }
+            if let Injected::Stray { name, .. } = f {
+                self.strays.remove(name);
+            }
+            self.trace.line(|| format!("         operator undoes: {f}"));
+        }
+        excuses.at_rest.retain(|f| !f.undoable());
+        self.stats.operator_undos += 1;
+        Ok(true)
     }
 
     /// The rules about the files a successful open left: chunks tile, nothing past
