@@ -178,9 +178,12 @@ impl RunStats {
     }
 }
 
+/// A field of [`FaultCounts`]: its name in reports, and how to read it.
+pub type FaultField = (&'static str, fn(&FaultCounts) -> u64);
+
 /// Every field of [`FaultCounts`], once: its name in reports, and how to read it.
 /// Summaries, swarm totals and trace deltas all go through it.
-pub const FAULT_FIELDS: [(&str, fn(&FaultCounts) -> u64); 20] = [
+pub const FAULT_FIELDS: [FaultField; 20] = [
     ("power losses", |c| c.power_losses),
     ("crashes", |c| c.crashes),
     ("torn writes", |c| c.torn_writes),
