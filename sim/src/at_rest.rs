@@ -267,21 +267,6 @@ pub enum Injected {
     },
 }
 
-/// An open's refusal kinds, by the `Debug` name of their `ErrorKind` (so that this
-/// code does not depend on which kinds the engine defines yet).
-pub const UNSUPPORTED_VERSION: &str = "UnsupportedVersion";
-/// See [`UNSUPPORTED_VERSION`].
-pub const CHUNK_CONFLICT: &str = "ChunkConflict";
-/// See [`UNSUPPORTED_VERSION`].
-pub const CORRUPT: &str = "Corrupt";
-/// See [`UNSUPPORTED_VERSION`].
-pub const CHUNK_GAP: &str = "ChunkGap";
-/// `Corrupt` with `DamageKind::MissingEntries`: the replayed chunks need entries no
-/// chunk file holds. After a latent sector error made a whole last chunk unreadable
-/// this is sound: the chunks before it were removed by a purge recorded in it, which
-/// proves it had been synced.
-pub const CORRUPT_MISSING_ENTRIES: &str = "Corrupt(MissingEntries)";
-
 impl Injected {
     /// A short name of the kind, for counters.
     pub fn kind_name(&self) -> &'static str {
@@ -293,55 +278,6 @@ impl Injected {
             Injected::ZeroedEnd { .. } => "zeroed end",
             Injected::FrameRot { .. } => "frame rot",
             Injected::LatentTail { .. } => "latent in tail",
-        }
-    }
-
-    /// The refusals of an open this fault may cause (the documented typed errors).
-    pub fn allowed_refusals(&self) -> &'static [&'static str] {
-        match self {
-            // A stray file contradicts the chunks it lies in (ChunkConflict), leaves a
-            // gap after the real end (ChunkGap), or is a damaged non-last chunk to the
-            // engine (before the first one: Corrupt).
-            Injected::Stray { .. } => &[CHUNK_CONFLICT, CHUNK_GAP, CORRUPT],
-            Injected::VersionSkew { .. } => &[UNSUPPORTED_VERSION],
-            Injected::HeaderDamage {
-                how: HeaderHow::IdRewrite { .. },
-                ..
-            } => &[CHUNK_CONFLICT, CORRUPT, CHUNK_GAP],
-            Injected::HeaderDamage {
-                how: HeaderHow::Flip { at },
-                ..
-            } if (12..20).contains(at) => &[CHUNK_CONFLICT, CORRUPT, CHUNK_GAP],
-            Injected::HeaderDamage { .. } => &[CORRUPT, CHUNK_GAP],
-            Injected::LostFile { .. } => &[CORRUPT, CHUNK_GAP],
-            Injected::ZeroedEnd { .. } => &[CORRUPT, CHUNK_GAP],
-            Injected::FrameRot { .. } => &[CORRUPT, CHUNK_GAP],
-            // Judged by where the bad sector lies (proven data or not), not here.
-            Injected::LatentTail { .. } => &[],
-        }
-    }
-
-    /// Why losing acknowledged writes is undecidable after this fault, if it is.
-    pub fn loss_excuse(&self) -> Option<&'static str> {
-        match self {
-            Injected::LostFile { last_with_data, .. } if *last_with_data => {
-                Some("lost last chunk file")
-            }
-            Injected::HeaderDamage {
-                which,
-                how: HeaderHow::Cut { .. },
-                ..
-            } if which.is_last() => Some("last chunk cut inside its header"),
-            Injected::HeaderDamage {
-                which,
-                in_last_synced: true,
-                ..
-            } if which.is_last() => Some("last chunk's header in its last synced write"),
-            Injected::FrameRot {
-                in_last_synced: true,
-                ..
-            } => Some("frame rot in the last synced write"),
-            _ => None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Names: the command-line names of the engine mutants and of switched-off fault
-//! kinds, as the command line parses them and every report prints them. A leaf
+//! kinds, as the command line parses them and every report prints them, and the
+//! names of an open's refusal kinds. A leaf
 //! module, so that reports need not depend on the command line.
 
 use crate::config::FaultKind;
@@ -45,3 +46,18 @@ pub fn without_names(without: &[FaultKind]) -> String {
             .join(",")
     }
 }
+
+/// An open's refusal kinds, by the `Debug` name of their `ErrorKind` (so that this
+/// code does not depend on which kinds the engine defines yet).
+pub const UNSUPPORTED_VERSION: &str = "UnsupportedVersion";
+/// See [`UNSUPPORTED_VERSION`].
+pub const CHUNK_CONFLICT: &str = "ChunkConflict";
+/// See [`UNSUPPORTED_VERSION`].
+pub const CORRUPT: &str = "Corrupt";
+/// See [`UNSUPPORTED_VERSION`].
+pub const CHUNK_GAP: &str = "ChunkGap";
+/// `Corrupt` with `DamageKind::MissingEntries`: the replayed chunks need entries no
+/// chunk file holds. After a latent sector error made a whole last chunk unreadable
+/// this is sound: the chunks before it were removed by a purge recorded in it, which
+/// proves it had been synced.
+pub const CORRUPT_MISSING_ENTRIES: &str = "Corrupt(MissingEntries)";

@@ -156,7 +156,7 @@ impl RunStats {
 
     /// Counts a refused open by its `ErrorKind` name.
     pub fn count_refusal(&mut self, kind: &str) {
-        use crate::at_rest::{CHUNK_CONFLICT, CHUNK_GAP, CORRUPT, UNSUPPORTED_VERSION};
+        use crate::names::{CHUNK_CONFLICT, CHUNK_GAP, CORRUPT, UNSUPPORTED_VERSION};
         match kind {
             UNSUPPORTED_VERSION => self.refused_unsupported_version += 1,
             CHUNK_CONFLICT => self.refused_chunk_conflict += 1,

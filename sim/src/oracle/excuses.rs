@@ -2,9 +2,12 @@
 //! (refuse with a documented kind, or lose acknowledged writes in an undecidable
 //! place): rot, misdirected writes, at-rest faults, latent sector errors.
 
-use crate::at_rest::{Injected, CHUNK_GAP, CORRUPT, CORRUPT_MISSING_ENTRIES};
+use crate::at_rest::{HeaderHow, Injected};
 use crate::layout;
 use crate::ledger::Ledger;
+use crate::names::{
+    CHUNK_CONFLICT, CHUNK_GAP, CORRUPT, CORRUPT_MISSING_ENTRIES, UNSUPPORTED_VERSION,
+};
 use crate::oracle::files::DirSnapshot;
 use raftwal_simdisk::{BitRot, SimDisk};
 use std::collections::BTreeSet;
@@ -60,6 +63,58 @@ impl Excuses {
             allowed.insert(CORRUPT_MISSING_ENTRIES);
         }
         allowed
+    }
+}
+
+/// What each at-rest fault excuses.
+impl Injected {
+    /// The refusals of an open this fault may cause (the documented typed errors).
+    pub fn allowed_refusals(&self) -> &'static [&'static str] {
+        match self {
+            // A stray file contradicts the chunks it lies in (ChunkConflict), leaves a
+            // gap after the real end (ChunkGap), or is a damaged non-last chunk to the
+            // engine (before the first one: Corrupt).
+            Injected::Stray { .. } => &[CHUNK_CONFLICT, CHUNK_GAP, CORRUPT],
+            Injected::VersionSkew { .. } => &[UNSUPPORTED_VERSION],
+            Injected::HeaderDamage {
+                how: HeaderHow::IdRewrite { .. },
+                ..
+            } => &[CHUNK_CONFLICT, CORRUPT, CHUNK_GAP],
+            Injected::HeaderDamage {
+                how: HeaderHow::Flip { at },
+                ..
+            } if (12..20).contains(at) => &[CHUNK_CONFLICT, CORRUPT, CHUNK_GAP],
+            Injected::HeaderDamage { .. } => &[CORRUPT, CHUNK_GAP],
+            Injected::LostFile { .. } => &[CORRUPT, CHUNK_GAP],
+            Injected::ZeroedEnd { .. } => &[CORRUPT, CHUNK_GAP],
+            Injected::FrameRot { .. } => &[CORRUPT, CHUNK_GAP],
+            // Judged by where the bad sector lies (proven data or not), not here.
+            Injected::LatentTail { .. } => &[],
+        }
+    }
+
+    /// Why losing acknowledged writes is undecidable after this fault, if it is.
+    pub fn loss_excuse(&self) -> Option<&'static str> {
+        match self {
+            Injected::LostFile { last_with_data, .. } if *last_with_data => {
+                Some("lost last chunk file")
+            }
+            Injected::HeaderDamage {
+                which,
+                how: HeaderHow::Cut { .. },
+                ..
+            } if which.is_last() => Some("last chunk cut inside its header"),
+            Injected::HeaderDamage {
+                which,
+                in_last_synced: true,
+                ..
+            } if which.is_last() => Some("last chunk's header in its last synced write"),
+            Injected::FrameRot {
+                in_last_synced: true,
+                ..
+            } => Some("frame rot in the last synced write"),
+            _ => None,
+        }
     }
 }
 

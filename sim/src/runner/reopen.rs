@@ -4,9 +4,10 @@
 //! [`crate::oracle::files`].
 
 use super::Runner;
-use crate::at_rest::{Injected, CORRUPT, CORRUPT_MISSING_ENTRIES};
+use crate::at_rest::Injected;
 use crate::layout::parse_chunk_name;
 use crate::model::Model;
+use crate::names::{CORRUPT, CORRUPT_MISSING_ENTRIES};
 use crate::observations::fault_delta;
 use crate::oracle::excuses::{Excuses, LatentView};
 use crate::oracle::files::{self as rules, DirSnapshot};
