@@ -154,8 +154,6 @@ pub fn swarm(options: &SwarmOptions) -> SwarmReport {
 impl fmt::Display for SwarmReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.stats;
-        let row =
-            |f: &mut fmt::Formatter<'_>, name: &str, v: u64| writeln!(f, "  {name:<44} {v:>14}");
         writeln!(
             f,
             "swarm: seeds {}..{}, {} ops each, {} threads, mutant {}, without {}",
@@ -180,6 +178,18 @@ impl fmt::Display for SwarmReport {
         row(f, "  reads checked", s.reads)?;
         row(f, "  entries read and compared", s.entries_read)?;
         row(f, "  worker steps", s.worker_steps)?;
+        self.fmt_reopens_and_faults(f)?;
+        self.fmt_opens(f)?;
+        self.fmt_damage(f)?;
+        self.fmt_violations(f)?;
+        self.fmt_timing(f)
+    }
+}
+
+impl SwarmReport {
+    /// Crashes, power losses, recoveries, callbacks, failures, faults fired.
+    fn fmt_reopens_and_faults(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
         row(f, "crashes", s.crashes)?;
         row(f, "power losses", s.power_losses)?;
         row(f, "clean reopens", s.clean_reopens)?;
@@ -202,6 +212,12 @@ impl fmt::Display for SwarmReport {
         for (name, n) in fault_fields(&self.faults) {
             row(f, &format!("  {name}"), n)?;
         }
+        Ok(())
+    }
+
+    /// Injected read errors and opens.
+    fn fmt_opens(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
         row(f, "injected read errors seen by reads", s.read_faults_seen)?;
         row(
             f,
@@ -227,6 +243,12 @@ impl fmt::Display for SwarmReport {
         row(f, "  failed with an I/O error (retried)", s.open_io_errors)?;
         row(f, "  given up (unreadable disk)", s.open_gave_up)?;
         row(f, "  refusals undone by the operator", s.operator_undos)?;
+        Ok(())
+    }
+
+    /// Quarantines, at-rest faults, latent sector errors, undecidable losses, rot.
+    fn fmt_damage(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
         row(f, "quarantine files made", s.quarantine_files)?;
         row(f, "quarantined bytes", s.quarantined_bytes)?;
         row(
@@ -305,6 +327,11 @@ impl fmt::Display for SwarmReport {
         )?;
         row(f, "fresh disks", s.fresh_disks)?;
         row(f, "chunk files removed by purges", s.chunk_files_removed)?;
+        Ok(())
+    }
+
+    /// The violating runs, by category.
+    fn fmt_violations(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         row(f, "VIOLATIONS", self.violations.len() as u64)?;
         let mut by_category: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
         for v in &self.violations {
@@ -321,6 +348,12 @@ impl fmt::Display for SwarmReport {
                 category
             )?;
         }
+        Ok(())
+    }
+
+    /// Wall time and throughput (not deterministic).
+    fn fmt_timing(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
         let wall = self.elapsed.as_secs_f64().max(1e-9);
         let cpu = self.run_time.as_secs_f64().max(1e-9);
         writeln!(f, "  {:<44} {:>14.1}s", "wall time", wall)?;
@@ -332,4 +365,9 @@ impl fmt::Display for SwarmReport {
         )?;
         write!(f, "  {:<44} {:>14.0}", "ops/s per core", s.ops as f64 / cpu)
     }
+}
+
+/// One row of the totals: a name and a number, aligned.
+fn row(f: &mut fmt::Formatter<'_>, name: &str, v: u64) -> fmt::Result {
+    writeln!(f, "  {name:<44} {v:>14}")
 }
