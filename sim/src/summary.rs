@@ -85,8 +85,17 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 impl fmt::Display for RunSummary {
     /// The deterministic part of the summary (no timing).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_config(f)?;
+        self.fmt_run(f)?;
+        self.fmt_opens(f)?;
+        self.fmt_end(f)
+    }
+}
+
+impl RunSummary {
+    /// The configuration: seed, fault mix, at-rest faults, engine, op mix.
+    fn fmt_config(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.config;
-        let s = &self.stats;
         writeln!(
             f,
             "seed {}  ops {}  mutant {}  without {}",
@@ -99,6 +108,12 @@ impl fmt::Display for RunSummary {
         writeln!(f, "at rest:   {}", c.at_rest)?;
         writeln!(f, "engine:    {}", c.limits)?;
         writeln!(f, "op mix:    {}", c.mix)?;
+        Ok(())
+    }
+
+    /// The ops, reopens, recoveries and rot.
+    fn fmt_run(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
         writeln!(
             f,
             "ops {}: writes ok {}, rejected as expected {}, refused after failure {}; flushes {}, syncs {}; reads {} ({} entries, {} injected read errors); worker steps {}",
@@ -132,6 +147,12 @@ impl fmt::Display for RunSummary {
             s.undecidable_rot,
             s.misdirected_losses
         )?;
+        Ok(())
+    }
+
+    /// Opens, at-rest faults, latent sector errors, failures and callbacks.
+    fn fmt_opens(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
         writeln!(
             f,
             "opens recovered {}, refused: unsupported version {}, chunk conflict {}, corrupt {}, chunk gap {}, other {}; operator undos {}; quarantined {} files, {} bytes ({} leftovers not durable)",
@@ -171,6 +192,11 @@ impl fmt::Display for RunSummary {
             s.log_failures, s.callbacks_ok, s.callbacks_err, s.acked_writes, s.writes_ok,
             s.chunk_files_removed
         )?;
+        Ok(())
+    }
+
+    /// The faults fired, the final digest and the violation.
+    fn fmt_end(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let fired: Vec<String> = fault_fields(&self.faults)
             .iter()
             .filter(|(_, n)| *n > 0)

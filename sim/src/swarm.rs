@@ -181,6 +181,7 @@ impl fmt::Display for SwarmReport {
         self.fmt_reopens_and_faults(f)?;
         self.fmt_opens(f)?;
         self.fmt_damage(f)?;
+        self.fmt_latent_and_rot(f)?;
         self.fmt_violations(f)?;
         self.fmt_timing(f)
     }
@@ -246,7 +247,7 @@ impl SwarmReport {
         Ok(())
     }
 
-    /// Quarantines, at-rest faults, latent sector errors, undecidable losses, rot.
+    /// Quarantines and at-rest faults.
     fn fmt_damage(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.stats;
         row(f, "quarantine files made", s.quarantine_files)?;
@@ -278,6 +279,12 @@ impl SwarmReport {
             "  latent sector errors in the tail",
             s.at_rest_latent_tail,
         )?;
+        Ok(())
+    }
+
+    /// Latent sector errors, undecidable losses, rot, misdirected losses, fresh disks.
+    fn fmt_latent_and_rot(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
         row(
             f,
             "latent sector outcomes (opens)",
