@@ -378,60 +378,91 @@ pub fn lost_bytes(
             .filter(|(q, _)| q.chunk_id == id)
             .map(|(q, bytes)| (q.offset_bytes, *bytes))
             .collect();
-        let mut lost: Option<Lost> = None;
-        let mut p = 0usize;
-        while p < limit {
-            // In place?
-            let end = limit.min(a.len());
-            if p < end && a[p] == b[p] {
-                p += 1 + first_difference(&a[p + 1..end], &b[p + 1..end]);
-                continue;
-            }
-            // In a quarantine file of this chunk?
-            let mut advanced = false;
-            for &(offset, q) in &ours {
-                let offset = offset as usize;
-                if offset <= p && p < offset + q.len() {
-                    let mut r = p;
-                    let q_end = limit.min(offset + q.len());
-                    while r < q_end
-                        && (q[r - offset] == b[r] || (q[r - offset] == 0 && unreadable_at(r)))
-                    {
-                        r += 1;
-                    }
-                    if r > p {
-                        p = r;
-                        advanced = true;
-                        break;
-                    }
-                }
-            }
-            if advanced {
-                continue;
-            }
-            // An unreadable byte cannot be copied: the quarantine holds a zero for it,
-            // or ends before it (trailing zeros are not copied).
-            if unreadable_at(p) {
-                p += 1;
-                continue;
-            }
-            let synced = !strays.contains(name) && (p as u64) < snap.synced_end;
-            let l = lost.get_or_insert_with(|| Lost {
-                name: name.to_string(),
-                range: p as u64..p as u64 + 1,
-                bytes: 0,
-                synced_bytes: 0,
-            });
-            if l.range.end == p as u64 && l.bytes == l.range.end - l.range.start {
-                l.range.end = p as u64 + 1;
-            }
-            l.bytes += 1;
-            l.synced_bytes += u64::from(synced);
-            p += 1;
-        }
-        out.extend(lost);
+        out.extend(scan_lost(
+            name,
+            snap,
+            a,
+            limit,
+            &ours,
+            strays.contains(name),
+        ));
     }
     out
+}
+
+/// The bytes of chunk file `name` (as `snap` saw it before the open, `a` after it)
+/// below `limit` that are neither in place nor in one of its quarantine files
+/// `ours` (offset, bytes); `stray`: a file the simulator placed (never synced data).
+fn scan_lost(
+    name: &str,
+    snap: &FileSnap,
+    a: &[u8],
+    limit: usize,
+    ours: &[(u64, &Arc<Vec<u8>>)],
+    stray: bool,
+) -> Option<Lost> {
+    let b = &snap.bytes[..];
+    let unreadable_at = |p: usize| snap.unreadable.iter().any(|r| r.contains(&(p as u64)));
+    let mut lost: Option<Lost> = None;
+    let mut p = 0usize;
+    while p < limit {
+        // In place?
+        let end = limit.min(a.len());
+        if p < end && a[p] == b[p] {
+            p += 1 + first_difference(&a[p + 1..end], &b[p + 1..end]);
+            continue;
+        }
+        // In a quarantine file of this chunk?
+        if let Some(r) = quarantined_to(p, limit, ours, b, &unreadable_at) {
+            p = r;
+            continue;
+        }
+        // An unreadable byte cannot be copied: the quarantine holds a zero for it,
+        // or ends before it (trailing zeros are not copied).
+        if unreadable_at(p) {
+            p += 1;
+            continue;
+        }
+        let synced = !stray && (p as u64) < snap.synced_end;
+        let l = lost.get_or_insert_with(|| Lost {
+            name: name.to_string(),
+            range: p as u64..p as u64 + 1,
+            bytes: 0,
+            synced_bytes: 0,
+        });
+        if l.range.end == p as u64 && l.bytes == l.range.end - l.range.start {
+            l.range.end = p as u64 + 1;
+        }
+        l.bytes += 1;
+        l.synced_bytes += u64::from(synced);
+        p += 1;
+    }
+    lost
+}
+
+/// How far from `p` (below `limit`) a quarantine file of `ours` holds the bytes `b`
+/// (an unreadable byte as a zero), if it holds the byte at `p`.
+fn quarantined_to(
+    p: usize,
+    limit: usize,
+    ours: &[(u64, &Arc<Vec<u8>>)],
+    b: &[u8],
+    unreadable_at: &impl Fn(usize) -> bool,
+) -> Option<usize> {
+    for &(offset, q) in ours {
+        let offset = offset as usize;
+        if offset <= p && p < offset + q.len() {
+            let mut r = p;
+            let q_end = limit.min(offset + q.len());
+            while r < q_end && (q[r - offset] == b[r] || (q[r - offset] == 0 && unreadable_at(r))) {
+                r += 1;
+            }
+            if r > p {
+                return Some(r);
+            }
+        }
+    }
+    None
 }
 
 fn describe_lost(lost: &[&Lost]) -> String {
