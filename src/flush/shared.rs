@@ -231,8 +231,7 @@ impl<T: Types> Shared<T> {
             let now = self.queued_bytes.fetch_add(len, Ordering::SeqCst) + len;
             self.queued_bytes_peak.fetch_max(now, Ordering::Relaxed);
         }
-        let queued_at = if len > 0 { self.metrics.now() } else { None };
-        Self::queue_batch(&mut queue, batch, queued_at);
+        Self::queue_batch(&mut queue, batch, &self.metrics);
         then(&mut queue);
         if wake {
             self.work_ready.notify_one();
@@ -241,12 +240,8 @@ impl<T: Types> Shared<T> {
     }
 
     /// Appends `batch` to the mergeable queued write if it continues it, else queues it
-    /// as a new write.
-    fn queue_batch(
-        queue: &mut Queue<T>,
-        batch: Option<BatchBytes<'_>>,
-        queued_at: Option<std::time::Instant>,
-    ) {
+    /// as a new write (stamped with `metrics`' clock: a merge reads no clock).
+    fn queue_batch(queue: &mut Queue<T>, batch: Option<BatchBytes<'_>>, metrics: &FlushMetrics) {
         if let Some(batch) = batch {
             let merged = match queue.mergeable_write {
                 Some(at) => match &mut queue.jobs[at] {
@@ -293,7 +288,7 @@ impl<T: Types> Shared<T> {
                     file_offset: batch.file_offset,
                     bytes,
                     batch_header_positions: vec![batch.batch_header_pos],
-                    queued_at,
+                    queued_at: metrics.now(),
                 });
             }
         }
