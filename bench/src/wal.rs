@@ -99,11 +99,15 @@ pub trait Wal: Sized {
 /// The payload of entry `index`: `size` bytes, different for each index, cheap to
 /// build, so that a mix-up of entries is caught by [`verify`].
 pub fn payload(index: u64, size: usize) -> String {
-    // Built with one allocation and a memset: the harness must cost little next to the
-    // logs it measures (a char-by-char fill showed as a quarter of the profile).
-    use std::io::Write as _;
+    // Built with one allocation, 16 table lookups and a memset: the harness must cost
+    // little next to the logs it measures (a char-by-char fill showed as a quarter of
+    // the profile, and `write!("{index:016x}")` as 37% of the pipelined writer's time).
+    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = Vec::with_capacity(size.max(17));
-    write!(bytes, "{index:016x}:").expect("write to a Vec");
+    for shift in (0..16).rev() {
+        bytes.push(HEX_DIGITS[((index >> (shift * 4)) & 0xf) as usize]);
+    }
+    bytes.push(b':');
     bytes.resize(size, b'a' + (index % 26) as u8);
     String::from_utf8(bytes).expect("ASCII")
 }
