@@ -22,8 +22,10 @@ pub enum Error {
     Io {
         /// What was being done ("write", "sync_data", "open", ...).
         op: &'static str,
-        /// The file (or directory) it was done to: a chunk's file name, or the path
-        /// the caller gave for the directory.
+        /// The file (or directory) it was done to: on the filesystem
+        /// ([`crate::StdStorage`]) the log directory joined with the file's name;
+        /// on another [`crate::Storage`] what its [`crate::Storage::path_of`] gives
+        /// (by default the file's name).
         path: std::path::PathBuf,
         /// The OS error (part of this error's `Display`, not its `source()`).
         error: Arc<io::Error>,
@@ -331,6 +333,25 @@ impl Error {
             op,
             path: path.into(),
             error: Arc::new(source),
+        }
+    }
+
+    /// This error with an [`Error::Io`]'s path, a name within `storage` (`""` for its
+    /// directory), replaced by the path [`Storage::path_of`] gives for it. Call once,
+    /// where an error built from names leaves the code that works on names (recovery,
+    /// the dump, the listing of chunks).
+    pub(crate) fn in_storage(self, storage: &dyn crate::storage::Storage) -> Self {
+        match self {
+            Error::Io { op, path, error } => {
+                debug_assert!(
+                    path.components().count() <= 1,
+                    "an Io error's path is located once: {}",
+                    path.display()
+                );
+                let path = storage.path_of(&path.to_string_lossy());
+                Error::Io { op, path, error }
+            }
+            other => other,
         }
     }
 

@@ -34,6 +34,40 @@ fn an_io_error_names_its_path_and_says_its_cause_once() {
     assert!(err.source().is_none(), "the cause is in the Display only");
 }
 
+/// On the filesystem, an I/O error about a chunk file names its full path (the log
+/// directory joined with the file name), from the open's recovery as from the dump.
+#[test]
+fn a_chunk_file_error_names_the_full_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("log");
+    {
+        let mut log = Log::open(Arc::new(Config::new(&dir))).unwrap();
+        log.append(entries(1, 0, 3)).unwrap();
+        flush_wait(&mut log).unwrap();
+    }
+    // The next chunk's name taken by a directory: opening it for writing fails.
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".wal"))
+        .collect();
+    assert_eq!(names, ["00000000000000000000.wal"]);
+    let chunk = dir.join(&names[0]);
+    std::fs::remove_file(&chunk).unwrap();
+    std::fs::create_dir(&chunk).unwrap();
+
+    let err = Log::open(Arc::new(Config::new(&dir))).unwrap_err();
+    let Error::Io { op, path, .. } = &err else {
+        panic!("expected an I/O error, got {err:?}");
+    };
+    assert_eq!(*op, "open");
+    assert_eq!(path, &chunk, "the full path, not the name alone");
+    assert!(
+        err.to_string().starts_with(&format!("open {}: ", chunk.display())),
+        "{err}"
+    );
+}
+
 /// A failed log's error includes the first failure's text, once, and has no source.
 #[test]
 fn a_failed_log_says_what_failed_first() {
@@ -146,4 +180,25 @@ fn the_setters_set_their_field() {
     assert_eq!(plain.chunk_max_records(), 1 << 20);
     assert_eq!(plain.chunk_max_size(), 1 << 30);
     assert_eq!(plain.worker_mode, WorkerMode::Thread);
+}
+
+/// A chunk file moved to another disk and linked back by a symlink is part of the log:
+/// the open follows the link and keeps every entry (the listing does not skip what is
+/// not a regular file).
+#[test]
+fn a_symlinked_chunk_file_is_part_of_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("log");
+    {
+        let mut log = Log::open(Arc::new(Config::new(&dir))).unwrap();
+        log.append(entries(1, 0, 3)).unwrap();
+        flush_wait(&mut log).unwrap();
+    }
+    let chunk = dir.join("00000000000000000000.wal");
+    let moved = tmp.path().join("elsewhere.wal");
+    std::fs::rename(&chunk, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &chunk).unwrap();
+
+    let log = Log::open(Arc::new(Config::new(&dir))).unwrap();
+    assert_eq!(log.read(0, 3).count(), 3, "{:?}", log.log_state());
 }

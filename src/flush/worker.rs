@@ -194,7 +194,7 @@ impl<T: Types> Worker<T> {
         let (_, file) = self.current.as_ref().expect("current chunk");
         let started = self.shared.metrics().now();
         if let Err(e) = file.write_at(file_offset, &bytes) {
-            self.fail(Error::io("write", chunk_file_name(chunk_id), e));
+            self.fail(Error::io("write", self.storage.path_of(&chunk_file_name(chunk_id)), e));
             return;
         }
         self.shared
@@ -219,7 +219,10 @@ impl<T: Types> Worker<T> {
                 other => other,
             };
             if let Err(e) = removed.and_then(|()| self.storage.sync_dir()) {
-                log::warn!("raftwal: could not remove purged chunk {name}: {e}; retrying at the next purge or open");
+                log::warn!(
+                    "raftwal: could not remove purged chunk {}: {e}; retrying at the next purge or open",
+                    self.storage.path_of(&name).display()
+                );
                 return;
             }
             self.shared.remove_file(chunk_id);
@@ -298,12 +301,12 @@ impl<T: Types> Worker<T> {
         let name = chunk_file_name(chunk_id);
         let file = match self.storage.create(&name) {
             Ok(file) => file,
-            Err(e) => return self.fail(Error::io("create", name, e)),
+            Err(e) => return self.fail(Error::io("create", self.storage.path_of(&name), e)),
         };
         self.shared.add_file(chunk_id, file.clone());
         if !self.config.is_mutant(Mutant::SkipSyncDirOnCreate) {
             if let Err(e) = self.storage.sync_dir() {
-                return self.fail(Error::io("sync_dir", name, e));
+                return self.fail(Error::io("sync_dir", self.storage.path_of(""), e));
             }
         }
         self.current = Some((chunk_id, file));
@@ -329,7 +332,7 @@ impl<T: Types> Worker<T> {
                 // while reads still show them (fsyncgate); the open rewrites them
                 // before it trusts them (see `log::recovery`).
                 let name = chunk_file_name(*chunk_id);
-                return self.fail(Error::io("sync_data", name, e));
+                return self.fail(Error::io("sync_data", self.storage.path_of(&name), e));
             }
             self.dirty = false;
             self.shared.metrics().synced(started);

@@ -181,7 +181,10 @@ impl<'a, T: Types> Dump<'a, T> {
     pub fn visit(&self, mut visit: impl FnMut(DumpItem<T>)) {
         let ids = match crate::log::list_chunk_ids(self.storage) {
             Ok(ids) => ids,
-            Err(error) => return visit(DumpItem::Error { name: None, error }),
+            Err(error) => {
+                let error = error.in_storage(self.storage);
+                return visit(DumpItem::Error { name: None, error });
+            }
         };
         let progress = self.progress.map(|hook| {
             let len = |id| {
@@ -196,7 +199,7 @@ impl<'a, T: Types> Dump<'a, T> {
             let file = match self.storage.open_read_only(&name) {
                 Ok(file) => file,
                 Err(e) => {
-                    let error = Error::io("open", &name, e);
+                    let error = Error::io("open", self.storage.path_of(&name), e);
                     visit(DumpItem::Error {
                         name: Some(name),
                         error,
@@ -231,7 +234,7 @@ impl<'a, T: Types> Dump<'a, T> {
                 Err(error) => {
                     visit(DumpItem::Error {
                         name: Some(name),
-                        error,
+                        error: error.in_storage(self.storage),
                     });
                     continue;
                 }

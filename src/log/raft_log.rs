@@ -197,7 +197,8 @@ impl<T: Types> RaftLog<T> {
             files,
             end,
             report,
-        } = recovery::recover::<T>(storage.as_ref(), &config, mode, progress)?;
+        } = recovery::recover::<T>(storage.as_ref(), &config, mode, progress)
+            .map_err(|e| e.in_storage(storage.as_ref()))?;
         let current = chunks
             .last()
             .map(|c| (c.chunk_id, files[&c.chunk_id].clone()));
@@ -254,12 +255,12 @@ impl<T: Types> RaftLog<T> {
     pub fn load_chunk_ids(config: &Config) -> Result<Vec<u64>, Error> {
         let storage =
             StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
-        recovery::list_chunk_ids(&storage)
+        recovery::list_chunk_ids(&storage).map_err(|e| e.in_storage(&storage))
     }
 
     /// The sorted chunk ids in `storage`.
     pub fn load_chunk_ids_with(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
-        recovery::list_chunk_ids(storage)
+        recovery::list_chunk_ids(storage).map_err(|e| e.in_storage(storage))
     }
 
     /// What this open dropped from the log and moved to the quarantine, and the

@@ -119,7 +119,7 @@ impl<T: Types> Reader<'_, T> {
             })?;
             self.buf.resize((end - offset) as usize, 0);
             file.read_at(offset - chunk.chunk_id, &mut self.buf)
-                .map_err(|e| Error::io("read", name(), e))
+                .map_err(|e| Error::io("read", log.storage.path_of(&name()), e))
                 .inspect_err(|_| self.buf.clear())?;
             self.buf_offset = offset;
         }

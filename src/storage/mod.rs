@@ -8,6 +8,7 @@ pub use std_fs::StdStorage;
 
 use std::any::Any;
 use std::io;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A directory of files, seen by the engine as a flat namespace of names.
@@ -37,7 +38,10 @@ pub trait Storage: Send + Sync + 'static {
     /// (this process or another) has it.
     fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>>;
 
-    /// Lists the names of all files in the directory, in no particular order.
+    /// Lists the names of all entries in the directory (files, and anything else
+    /// under a name: a directory or a symlink in a chunk file's place must be listed,
+    /// so that the open refuses it rather than open the log without it), in no
+    /// particular order.
     fn list(&self) -> io::Result<Vec<String>>;
 
     /// Creates a new empty file; fails with [`io::ErrorKind::AlreadyExists`] if the name
@@ -59,6 +63,18 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Makes every create and remove issued before this call durable.
     fn sync_dir(&self) -> io::Result<()>;
+
+    /// The path that errors about file `name` show (`""` for the directory itself). The
+    /// default is the name alone (`"."` for the directory), for a backend that is not
+    /// a directory of the filesystem; [`StdStorage`] gives the directory joined with
+    /// the name, so an [`Error::Io`](crate::Error::Io) names the full path.
+    fn path_of(&self, name: &str) -> PathBuf {
+        if name.is_empty() {
+            PathBuf::from(".")
+        } else {
+            PathBuf::from(name)
+        }
+    }
 }
 
 /// One open file. All methods take `&self`: positional reads may run concurrently with

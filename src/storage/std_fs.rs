@@ -180,12 +180,13 @@ impl Storage for StdStorage {
 
     fn list(&self) -> io::Result<Vec<String>> {
         let mut names = Vec::new();
+        // Every entry, not only regular files: a symlink or a directory under a
+        // chunk's name must reach the open (which opens it, or refuses it), never be
+        // skipped, or the log would open without that chunk's entries. A name that is
+        // not UTF-8 is no name the log uses.
         for entry in fs::read_dir(&self.dir)? {
-            let entry = entry?;
-            if entry.file_type()?.is_file() {
-                if let Some(name) = entry.file_name().to_str() {
-                    names.push(name.to_string());
-                }
+            if let Some(name) = entry?.file_name().to_str() {
+                names.push(name.to_string());
             }
         }
         Ok(names)
@@ -219,6 +220,14 @@ impl Storage for StdStorage {
 
     fn sync_dir(&self) -> io::Result<()> {
         File::open(&self.dir)?.sync_all()
+    }
+
+    fn path_of(&self, name: &str) -> PathBuf {
+        if name.is_empty() {
+            self.dir.clone()
+        } else {
+            self.dir.join(name)
+        }
     }
 }
 

@@ -119,7 +119,7 @@ pub(crate) fn apply(
     };
     let mut names: BTreeSet<String> = storage
         .list()
-        .map_err(|e| Error::io("list", "log directory", e))?
+        .map_err(|e| Error::io("list", "", e))?
         .into_iter()
         .collect();
 
@@ -225,7 +225,7 @@ fn cut(file: &dyn StorageFile, name: &str, to: u64) -> Result<(), Error> {
 pub(crate) fn sync_dir(storage: &dyn Storage) -> Result<(), Error> {
     storage
         .sync_dir()
-        .map_err(|e| Error::io("sync_dir", "log directory", e))
+        .map_err(|e| Error::io("sync_dir", "", e))
 }
 
 /// Rewrites the bytes `[proven, valid_end)` of the last kept chunk (`chunk_id`): those

@@ -81,7 +81,7 @@ impl<T: Types> Recovered<T> {
 pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
     let names = storage
         .list()
-        .map_err(|e| Error::io("list", "log directory", e))?;
+        .map_err(|e| Error::io("list", "", e))?;
     let mut ids = Vec::new();
     for name in names {
         match parse_chunk_file_name(&name) {
