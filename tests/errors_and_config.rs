@@ -63,7 +63,8 @@ fn a_chunk_file_error_names_the_full_path() {
     assert_eq!(*op, "open");
     assert_eq!(path, &chunk, "the full path, not the name alone");
     assert!(
-        err.to_string().starts_with(&format!("open {}: ", chunk.display())),
+        err.to_string()
+            .starts_with(&format!("open {}: ", chunk.display())),
         "{err}"
     );
 }

@@ -194,7 +194,11 @@ impl<T: Types> Worker<T> {
         let (_, file) = self.current.as_ref().expect("current chunk");
         let started = self.shared.metrics().now();
         if let Err(e) = file.write_at(file_offset, &bytes) {
-            self.fail(Error::io("write", self.storage.path_of(&chunk_file_name(chunk_id)), e));
+            self.fail(Error::io(
+                "write",
+                self.storage.path_of(&chunk_file_name(chunk_id)),
+                e,
+            ));
             return;
         }
         self.shared

@@ -223,9 +223,7 @@ fn cut(file: &dyn StorageFile, name: &str, to: u64) -> Result<(), Error> {
 
 /// Makes the directory's creates and removes durable.
 pub(crate) fn sync_dir(storage: &dyn Storage) -> Result<(), Error> {
-    storage
-        .sync_dir()
-        .map_err(|e| Error::io("sync_dir", "", e))
+    storage.sync_dir().map_err(|e| Error::io("sync_dir", "", e))
 }
 
 /// Rewrites the bytes `[proven, valid_end)` of the last kept chunk (`chunk_id`): those

@@ -79,9 +79,7 @@ impl<T: Types> Recovered<T> {
 /// The sorted chunk ids in `storage`; quarantine files and the lock are skipped, other
 /// foreign files are reported and skipped.
 pub(crate) fn list_chunk_ids(storage: &dyn Storage) -> Result<Vec<u64>, Error> {
-    let names = storage
-        .list()
-        .map_err(|e| Error::io("list", "", e))?;
+    let names = storage.list().map_err(|e| Error::io("list", "", e))?;
     let mut ids = Vec::new();
     for name in names {
         match parse_chunk_file_name(&name) {
