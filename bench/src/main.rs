@@ -8,6 +8,8 @@
 //!   cargo run --release --manifest-path bench/Cargo.toml -- --quick        quick mode
 //!   RAFTWAL_BENCH_QUICK=1 cargo run --release --manifest-path bench/Cargo.toml
 //!   cargo run --release --manifest-path bench/Cargo.toml -- --rounds 7 sync pipelined
+//!   cargo run --release --manifest-path bench/Cargo.toml -- --load 2 pipelined bulk-4k
+//!     (every row beside 2 threads that spin: a machine with other work on its cores)
 //!
 //! Each workload runs several rounds; every round runs raftwal, raft-log,
 //! raft-engine, okaywal, then raw, each in a fresh directory. The table gives each
@@ -36,6 +38,7 @@
 mod benchdir;
 mod bulk;
 mod child;
+mod cpu_load;
 mod framing;
 mod grow;
 mod harness;
@@ -73,12 +76,19 @@ fn main() {
 
     let mut quick = std::env::var("RAFTWAL_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
     let mut rounds = None;
+    let mut load_threads = 0;
     let mut only = Vec::new();
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--quick" => quick = true,
             "--rounds" => rounds = it.next().and_then(|n| n.parse().ok()),
+            "--load" => {
+                load_threads = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--load takes a number of spinning threads")
+            }
             "--bench" => {} // passed by `cargo bench`
             x if x.starts_with("--") => panic!("unknown option {x}; see bench/src/main.rs"),
             _ => only.push(a),
@@ -97,6 +107,12 @@ fn main() {
         s.rounds,
         base.display()
     );
+    // Other work on the machine for the whole run (`--load N`): every row is then a
+    // loaded row (`sync-loaded` adds its own threads on top).
+    let _load = (load_threads > 0).then(|| {
+        println!("load: {load_threads} spinning threads for the whole run");
+        cpu_load::CpuLoad::start(load_threads)
+    });
     if benchdir::is_ram_fs(&fstype) {
         println!("WARNING: {fstype} keeps data in RAM: fdatasync is free there, figures are not disk figures");
     }

@@ -12,56 +12,16 @@
 //! flush thread and back (see the wake-up line under the table). raft-log is not run.
 //! Each op is `append` + [`Wal::sync_one`].
 
+use crate::cpu_load::CpuLoad;
 use crate::harness::{Metric, Scale, Side, Workload};
 use crate::rawfile;
 use crate::wal::{payload, reopen_and_verify, LogCfg, Wal};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Instant;
 
 /// Busy threads during the `sync-loaded` run.
 pub const LOAD_THREADS: usize = 2;
-
-/// Threads that keep a core each busy (integer arithmetic, no memory traffic) until
-/// dropped.
-struct CpuLoad {
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<u64>>,
-}
-
-impl CpuLoad {
-    fn start(count: usize) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let threads = (0..count)
-            .map(|i| {
-                let stop = stop.clone();
-                std::thread::spawn(move || {
-                    let mut x = i as u64 + 1;
-                    while !stop.load(Ordering::Relaxed) {
-                        for _ in 0..1_000 {
-                            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                        }
-                        x = std::hint::black_box(x);
-                    }
-                    x
-                })
-            })
-            .collect();
-        Self { stop, threads }
-    }
-}
-
-impl Drop for CpuLoad {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
-    }
-}
 
 /// A fresh subdirectory `name` of `dir`.
 fn subdir(dir: &Path, name: &str) -> std::path::PathBuf {
