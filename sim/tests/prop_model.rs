@@ -117,7 +117,7 @@ fn read_all(log: &RaftLog<SimTypes>) -> Vec<((u64, u64), String)> {
 
 fn assert_matches(log: &RaftLog<SimTypes>, m: &Model, after: &str) {
     assert!(
-        m.state_matches(&log.log_state()),
+        m.state_matches(log.log_state()),
         "after {after}: log {:?}, model {}",
         log.log_state(),
         m.describe()
