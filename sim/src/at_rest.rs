@@ -649,6 +649,31 @@ fn stray_id(rng: &mut ChaCha8Rng, place: StrayPlace, files: &[(u64, String, u64)
     }
 }
 
+/// Random bytes, one to two sectors of them, starting with the chunk magic three times
+/// in ten.
+fn garbage(rng: &mut ChaCha8Rng, sector_size_bytes: usize) -> Vec<u8> {
+    let len = rng.gen_range(1..=2 * sector_size_bytes);
+    let mut bytes: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+    if rng.gen_bool(0.3) && len >= 8 {
+        bytes[..8].copy_from_slice(&layout::CHUNK_MAGIC);
+    }
+    bytes
+}
+
+/// Where chunk id `id` lies against the chunk files `files` (sorted by id).
+fn place_of(id: u64, files: &[(u64, String, u64)]) -> StrayPlace {
+    let end = files.last().map_or(0, |(id, _, len)| id + len);
+    if id < files.first().map_or(0, |f| f.0) {
+        StrayPlace::BeforeFirst
+    } else if id < end {
+        StrayPlace::Inside
+    } else if id == end {
+        StrayPlace::AtEnd
+    } else {
+        StrayPlace::PastEnd
+    }
+}
+
 fn stray_file(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Option<Injected> {
     let files = chunk_files(cx.disk);
     let taken = |id: u64| files.iter().any(|f| f.0 == id);
@@ -686,27 +711,10 @@ fn stray_file(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Option<Injected> {
         }
     }
     if content == StrayContent::Garbage {
-        let ss = cx.disk.sector_size_bytes() as usize;
-        let len = rng.gen_range(1..=2 * ss);
-        bytes = (0..len).map(|_| rng.gen()).collect();
-        if rng.gen_bool(0.3) && len >= 8 {
-            bytes[..8].copy_from_slice(&layout::CHUNK_MAGIC);
-        }
+        bytes = garbage(rng, cx.disk.sector_size_bytes() as usize);
     }
     let (id, place) = match own_name {
-        Some(id) => {
-            let end = files.last().map_or(0, |(id, _, len)| id + len);
-            let place = if id < files.first().map_or(0, |f| f.0) {
-                StrayPlace::BeforeFirst
-            } else if id < end {
-                StrayPlace::Inside
-            } else if id == end {
-                StrayPlace::AtEnd
-            } else {
-                StrayPlace::PastEnd
-            };
-            (id, place)
-        }
+        Some(id) => (id, place_of(id, &files)),
         None => {
             let place = match rng.gen_range(0..4) {
                 0 => StrayPlace::Inside,

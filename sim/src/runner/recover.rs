@@ -62,8 +62,6 @@ impl Runner {
         Ok(out)
     }
 
-    /// Checks the state a successful open recovered against the history, then makes
-    /// it the model's new base.
     /// Counts the outcome of latent sector errors present at the open (`lost`: the
     /// recovery lost acknowledged writes).
     fn count_latent(&mut self, latent: LatentView, lost: bool) {
@@ -78,22 +76,49 @@ impl Runner {
         }
     }
 
+    /// What the log holds after an open, read back through its API.
+    fn read_recovered(&mut self) -> Result<Model, Breach> {
+        let state = self.world.log().log_state().clone();
+        let first = self.world.log().first_index();
+        let entries = self.read_back()?;
+        Model::from_parts(state, first, entries).map_err(|e| {
+            breach(
+                "recovery",
+                "entries [first_index, next_index) read back in order",
+                e,
+            )
+        })
+    }
+
+    /// Counts and traces a loss excused as undecidable: `rot` (rot in the last synced
+    /// write), else the at-rest fault `at_rest` names, else a latent sector error.
+    fn excuse_undecidable_loss(&mut self, rot: bool, at_rest: Option<&'static str>) {
+        if rot {
+            self.stats.undecidable_rot += 1;
+        } else if let Some(cause) = at_rest {
+            self.stats.count_undecidable(cause);
+        }
+        self.trace.line(|| {
+            format!(
+                "         undecidable loss: {}",
+                if rot {
+                    "rot in the last synced write"
+                } else {
+                    at_rest.unwrap_or("latent sector error in the last synced write")
+                }
+            )
+        });
+    }
+
+    /// Checks the state a successful open recovered against the history, then makes
+    /// it the model's new base.
     pub(super) fn check_recovery(
         &mut self,
         excuses: &Excuses,
         latent: LatentView,
         counted: bool,
     ) -> Result<(), Breach> {
-        let state = self.world.log().log_state().clone();
-        let first = self.world.log().first_index();
-        let entries = self.read_back()?;
-        let recovered = Model::from_parts(state, first, entries).map_err(|e| {
-            breach(
-                "recovery",
-                "entries [first_index, next_index) read back in order",
-                e,
-            )
-        })?;
+        let recovered = self.read_recovered()?;
         let verdict = self.history.judge(&recovered);
         let (acked, issued) = (self.history.acked(), self.history.issued());
         self.trace.line(|| {
@@ -120,22 +145,7 @@ impl Runner {
                 self.stats.recoveries_dropping_unacked += u64::from(k < issued);
             }
             Verdict::LostAcked { .. } | Verdict::NoPrefix if undecidable => {
-                if rot_undecidable {
-                    self.stats.undecidable_rot += 1;
-                } else if let Some(cause) = at_rest_undecidable {
-                    self.stats.count_undecidable(cause);
-                }
-                self.trace.line(|| {
-                    format!(
-                        "         undecidable loss: {}",
-                        if rot_undecidable {
-                            "rot in the last synced write"
-                        } else {
-                            at_rest_undecidable
-                                .unwrap_or("latent sector error in the last synced write")
-                        }
-                    )
-                });
+                self.excuse_undecidable_loss(rot_undecidable, at_rest_undecidable)
             }
             Verdict::LostAcked { .. } | Verdict::NoPrefix if excuses.misdirected => {
                 self.stats.misdirected_losses += 1
