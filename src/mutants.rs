@@ -3,32 +3,28 @@
 //! **and** the config was made with `Config::with_mutant` naming it; a normal build
 //! cannot reach one (without the feature this module is private and every check of a
 //! mutant is a constant `false`).
+//!
+//! Only bugs no `Storage` can express live here. A bug that is a lie of the storage
+//! (an fsync that does not sync, a skipped directory sync, a swallowed sync error) is
+//! the simulator's: a wrapper around its simulated disk (`raftwal-sim`'s
+//! `mutant_storage`), with the engine unchanged.
 
 /// A deliberate bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Mutant {
-    /// Report a flush as done before `sync_data`.
-    AckBeforeSync,
-    /// Do not `sync_dir` after creating a chunk file.
-    SkipSyncDirOnCreate,
     /// Do not verify checksums when reading entries back or replaying.
     SkipCrcCheck,
     /// Write a vote before checking it against the saved vote.
     WriteBeforeValidate,
     /// Evict cached payloads that are not durable yet.
     EvictUnsynced,
-    /// Treat a failed `sync_data` as success.
-    IgnoreSyncFailure,
 }
 
 impl Mutant {
     /// Every variant.
-    pub const ALL: [Mutant; 6] = [
-        Mutant::AckBeforeSync,
-        Mutant::SkipSyncDirOnCreate,
+    pub const ALL: [Mutant; 3] = [
         Mutant::SkipCrcCheck,
         Mutant::WriteBeforeValidate,
         Mutant::EvictUnsynced,
-        Mutant::IgnoreSyncFailure,
     ];
 }

@@ -1,13 +1,13 @@
 //! The command line: `run` one seed, or `swarm` many.
 
 use crate::config::FaultKind;
+use crate::mutant::Mutant;
 use crate::names::{mutant_name, parse_mutant, without_names};
 use crate::run::{run_ops, run_seed_without, RunOptions};
 use crate::shrink::shrink;
 use crate::summary::RunSummary;
 use crate::swarm::{swarm, SwarmOptions};
 use clap::{Parser, Subcommand};
-use raftwal::mutants::Mutant;
 use std::time::Duration;
 
 /// Seeded crash and disk-fault simulator for raftwal: runs random op sequences with

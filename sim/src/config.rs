@@ -1,8 +1,8 @@
 //! Everything a run is a function of, besides its op list: drawn from the seed.
 
 use crate::at_rest::AtRestFaults;
+use crate::mutant::Mutant;
 use crate::ops::OpMix;
-use raftwal::mutants::Mutant;
 use raftwal::{Config, WorkerMode};
 use raftwal_simdisk::FaultConfig;
 use rand::{Rng, SeedableRng};
@@ -55,7 +55,8 @@ impl EngineLimits {
         }
     }
 
-    /// The engine config: these limits, the worker driven by hand, and `mutant`.
+    /// The engine config: these limits, the worker driven by hand, and `mutant` if it
+    /// is an engine mutant (a storage mutant is the world's: see [`Mutant::storage`]).
     pub fn config(&self, mutant: Option<Mutant>) -> Config {
         let mut config = Config::new("sim");
         config.chunk_max_records = self.chunk_max_records;
@@ -65,7 +66,7 @@ impl EngineLimits {
         config.batch_max_bytes = self.batch_max_bytes;
         config.chunk_preallocate_size = self.chunk_preallocate_size;
         config.worker_mode = WorkerMode::Manual;
-        config.with_mutant(mutant)
+        config.with_mutant(mutant.and_then(Mutant::engine))
     }
 }
 
@@ -228,7 +229,7 @@ pub struct RunConfig {
     pub mix: OpMix,
     /// The seed of the (first) simulated disk.
     pub disk_seed: u64,
-    /// The deliberately broken engine variant, if any.
+    /// The deliberately broken variant (of the engine or of its storage), if any.
     pub mutant: Option<Mutant>,
     /// Fault kinds switched off on top of the seed's mix.
     pub without: Vec<FaultKind>,

@@ -12,7 +12,9 @@
 //! - [`ledger`]: the byte ranges each file made durable;
 //! - [`observations`]: run counters and fault counts, each field listed once;
 //! - [`summary`], [`trace`]: what a run reports; [`cli`]: the command line;
-//!   [`names`]: mutant and fault-kind names.
+//!   [`names`]: mutant and fault-kind names;
+//! - [`mutant`]: the deliberate bugs the mutant tests run, of the engine or of its
+//!   storage ([`mutant_storage`]: a lying wrapper around the simulated disk).
 
 #![warn(missing_docs)]
 
@@ -23,6 +25,8 @@ pub mod generator;
 pub mod layout;
 pub mod ledger;
 pub mod model;
+pub mod mutant;
+pub mod mutant_storage;
 pub mod names;
 pub mod observations;
 pub mod ops;
@@ -37,6 +41,7 @@ pub mod types;
 pub mod world;
 
 pub use config::RunConfig;
+pub use mutant::Mutant;
 pub use run::{run_ops, run_seed, RunOptions, RunOutcome};
 pub use summary::{RunSummary, Violation};
 pub use swarm::{swarm, SwarmOptions, SwarmReport};

@@ -4,7 +4,7 @@
 //! module, so that reports need not depend on the command line.
 
 use crate::config::FaultKind;
-use raftwal::mutants::Mutant;
+use crate::mutant::Mutant;
 
 /// The command-line name of a mutant.
 pub fn mutant_name(m: Mutant) -> &'static str {

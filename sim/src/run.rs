@@ -5,11 +5,11 @@
 
 use crate::config::{FaultKind, RunConfig};
 use crate::generator::Generator;
+use crate::mutant::Mutant;
 use crate::ops::Op;
 use crate::oracle::breach;
 use crate::runner::Runner;
 use crate::summary::{RunSummary, Violation};
-use raftwal::mutants::Mutant;
 use rand_chacha::ChaCha8Rng;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;

@@ -2,11 +2,11 @@
 //! decide which seed runs where. Totals are summed in seed order.
 
 use crate::config::FaultKind;
+use crate::mutant::Mutant;
 use crate::observations::{fault_fields, RunStats};
 use crate::run::{run_seed_without, RunOptions};
 use crate::summary::RunSummary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use raftwal::mutants::Mutant;
 use raftwal_simdisk::FaultCounts;
 use std::fmt;
 use std::io::IsTerminal;

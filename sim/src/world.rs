@@ -3,8 +3,9 @@
 //! policy (the runner does).
 
 use crate::config::RunConfig;
+use crate::mutant_storage::{MutantStorage, StorageMutant};
 use crate::types::SimTypes;
-use raftwal::{Config, Error, RaftLog};
+use raftwal::{Config, Error, RaftLog, Storage};
 use raftwal_simdisk::{FaultCounts, SimDisk};
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ use std::sync::Arc;
 pub struct World {
     /// The engine's configuration (shared by every open).
     pub engine_config: Arc<Config>,
+    /// The storage mutant the engine sees the disk through, if any.
+    pub storage_mutant: Option<StorageMutant>,
     /// The current disk.
     pub disk: SimDisk,
     /// How many disks were replaced by fresh ones.
@@ -27,6 +30,7 @@ impl World {
     pub fn new(config: &RunConfig) -> Self {
         World {
             engine_config: Arc::new(config.limits.config(config.mutant)),
+            storage_mutant: config.mutant.and_then(|m| m.storage()),
             disk: SimDisk::new(config.disk_seed(0), config.faults.clone()),
             generation: 0,
             log: None,
@@ -39,9 +43,14 @@ impl World {
         self.log.as_ref().expect("the log is open between ops")
     }
 
-    /// Opens a log on the disk (the caller keeps it if it opened).
+    /// Opens a log on the disk (the caller keeps it if it opened), through the storage
+    /// mutant if there is one.
     pub fn open(&self) -> Result<RaftLog<SimTypes>, Error> {
-        RaftLog::<SimTypes>::open_with(Arc::new(self.disk.clone()), self.engine_config.clone())
+        let storage: Arc<dyn Storage> = match self.storage_mutant {
+            Some(mutant) => Arc::new(MutantStorage::new(self.disk.clone(), mutant)),
+            None => Arc::new(self.disk.clone()),
+        };
+        RaftLog::<SimTypes>::open_with(storage, self.engine_config.clone())
     }
 
     /// Some file has writes not yet synced.

@@ -5,7 +5,6 @@ use super::{deliver, CALLBACK_PANICKED};
 use crate::config::Config;
 use crate::error::Error;
 use crate::format::{chunk_file_name, BatchHeader};
-use crate::mutants::Mutant;
 use crate::storage::{Storage, StorageFile};
 use crate::types::Types;
 use std::collections::VecDeque;
@@ -122,14 +121,6 @@ impl<T: Types> Worker<T> {
                     for callback in callbacks {
                         // The log has failed already: a panic changes nothing more.
                         let _ = deliver(callback, Err(failure.clone()));
-                    }
-                } else if self.config.is_mutant(Mutant::AckBeforeSync) {
-                    let panicked = callbacks
-                        .into_iter()
-                        .filter_map(|callback| deliver(callback, Ok(())).err())
-                        .last();
-                    if let Some(message) = panicked {
-                        self.fail(callback_panicked(message));
                     }
                 } else {
                     self.waiting.append(&mut callbacks);
@@ -308,10 +299,9 @@ impl<T: Types> Worker<T> {
             Err(e) => return self.fail(Error::io("create", self.storage.path_of(&name), e)),
         };
         self.shared.add_file(chunk_id, file.clone());
-        if !self.config.is_mutant(Mutant::SkipSyncDirOnCreate) {
-            if let Err(e) = self.storage.sync_dir() {
-                return self.fail(Error::io("sync_dir", self.storage.path_of(""), e));
-            }
+        // A failed directory sync names the file whose creation it was to make durable.
+        if let Err(e) = self.storage.sync_dir() {
+            return self.fail(Error::io("sync_dir", self.storage.path_of(&name), e));
         }
         self.current = Some((chunk_id, file));
         self.file_len_bytes = Some(0);
@@ -326,12 +316,7 @@ impl<T: Types> Worker<T> {
                 .as_ref()
                 .expect("dirty implies a current chunk");
             let started = self.shared.metrics().now();
-            let synced = file.sync_data();
-            let synced = match synced {
-                Err(_) if self.config.is_mutant(Mutant::IgnoreSyncFailure) => Ok(()),
-                other => other,
-            };
-            if let Err(e) = synced {
+            if let Err(e) = file.sync_data() {
                 // The bytes since the last good sync may now be gone from the disk
                 // while reads still show them (fsyncgate); the open rewrites them
                 // before it trusts them (see `log::recovery`).
