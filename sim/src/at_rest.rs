@@ -4,9 +4,9 @@
 //! closed chunk, the tail).
 //!
 //! Each kind is on or off per run with its own probability per reopen
-//! ([`AtRestFaults::swarm`], drawn from a side stream of the seed, so that switching
-//! these faults on moved no other draw of a seed). The choices at a reopen (whether,
-//! where, what) come from the runner's own side RNG, never from the disk's, and every
+//! ([`AtRestFaults::swarm`], drawn from the seed's `at-rest` stream, see
+//! [`crate::streams`]). The choices at a reopen (whether, where, what) come from the
+//! seed's `at-rest-injection` stream (the runner's), never from the disk's, and every
 //! fault is applied through a [`SimDisk`] method that draws nothing.
 //!
 //! Every fault records what it needs to be undone: after an open refused because of

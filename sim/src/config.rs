@@ -3,9 +3,10 @@
 use crate::at_rest::AtRestFaults;
 use crate::mutant::Mutant;
 use crate::ops::OpMix;
+use crate::streams::{Concern, Streams};
 use raftwal::{Config, WorkerMode};
 use raftwal_simdisk::FaultConfig;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
 
@@ -35,23 +36,26 @@ fn log_uniform(rng: &mut impl Rng, lo: u64, hi: u64) -> u64 {
 }
 
 impl EngineLimits {
-    /// Random limits.
-    pub fn swarm(rng: &mut (impl Rng + Clone)) -> Self {
-        // Drawn from a side stream so that adding this limit left every other draw of
-        // a seed (and the runs kept as regressions) as it was.
-        let mut side = ChaCha8Rng::seed_from_u64(rng.clone().gen::<u64>() ^ 0x5EED_A110_CA7E);
-        let chunk_preallocate_size = Some(if side.gen_bool(0.3) {
+    /// Random limits, drawn from the seed's [`Concern::Limits`] stream (a new limit
+    /// is drawn after the others).
+    pub fn swarm(rng: &mut impl Rng) -> Self {
+        let chunk_max_records = rng.gen_bool(0.75).then(|| rng.gen_range(2..=64));
+        let chunk_max_size = rng.gen_bool(0.5).then(|| log_uniform(rng, 256, 64 << 10));
+        let cache_max_items = rng.gen_bool(0.65).then(|| rng.gen_range(0..=32));
+        let cache_max_bytes = rng.gen_bool(0.4).then(|| log_uniform(rng, 16, 16 << 10));
+        let batch_max_bytes = rng.gen_bool(0.5).then(|| log_uniform(rng, 64, 16 << 10));
+        let chunk_preallocate_size = Some(if rng.gen_bool(0.3) {
             0
         } else {
-            log_uniform(&mut side, 16, 64 << 10)
+            log_uniform(rng, 16, 64 << 10)
         });
         EngineLimits {
+            chunk_max_records,
+            chunk_max_size,
+            cache_max_items,
+            cache_max_bytes,
+            batch_max_bytes,
             chunk_preallocate_size,
-            chunk_max_records: rng.gen_bool(0.75).then(|| rng.gen_range(2..=64)),
-            chunk_max_size: rng.gen_bool(0.5).then(|| log_uniform(rng, 256, 64 << 10)),
-            cache_max_items: rng.gen_bool(0.65).then(|| rng.gen_range(0..=32)),
-            cache_max_bytes: rng.gen_bool(0.4).then(|| log_uniform(rng, 16, 16 << 10)),
-            batch_max_bytes: rng.gen_bool(0.5).then(|| log_uniform(rng, 64, 16 << 10)),
         }
     }
 
@@ -221,13 +225,15 @@ pub struct RunConfig {
     pub faults: FaultConfig,
     /// The at-rest fault mix (operators, upgrades, aimed damage).
     pub at_rest: AtRestFaults,
-    /// The seed of the RNG that decides the at-rest faults at each reopen.
+    /// The seed of the RNG that decides the at-rest faults at each reopen (that of
+    /// the seed's [`Concern::AtRestInjection`] stream).
     pub at_rest_seed: u64,
     /// The engine's limits.
     pub limits: EngineLimits,
     /// The op mix.
     pub mix: OpMix,
-    /// The seed of the (first) simulated disk.
+    /// The seed of the (first) simulated disk (that of the seed's [`Concern::Disk`]
+    /// stream).
     pub disk_seed: u64,
     /// The deliberately broken variant (of the engine or of its storage), if any.
     pub mutant: Option<Mutant>,
@@ -248,34 +254,42 @@ impl RunConfig {
         mutant: Option<Mutant>,
         without: &[FaultKind],
     ) -> (Self, ChaCha8Rng) {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut faults = FaultConfig::swarm(&mut rng);
-        // A side stream: adding the at-rest faults moved no other draw of a seed.
-        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0xA74E_57F4_u64.rotate_left(17));
-        let mut at_rest = AtRestFaults::swarm(&mut side);
-        let at_rest_seed = side.gen();
+        let mut streams = Streams::new(seed);
+        let config = Self::from_streams(seed, ops, mutant, without, &mut streams);
+        (config, streams.ops)
+    }
+
+    /// The configuration of seed `seed` drawn from `streams` (those of
+    /// [`Streams::new`]`(seed)`, or, in a test, the same after a few extra draws):
+    /// each part from its own concern's stream, so that a part drawing more or fewer
+    /// values moves no other part.
+    pub fn from_streams(
+        seed: u64,
+        ops: usize,
+        mutant: Option<Mutant>,
+        without: &[FaultKind],
+        streams: &mut Streams,
+    ) -> Self {
+        let mut faults = FaultConfig::swarm(&mut streams.faults);
+        let mut at_rest = AtRestFaults::swarm(&mut streams.at_rest);
         let mut without = without.to_vec();
         without.sort();
         without.dedup();
         for kind in &without {
             kind.switch_off(&mut faults, &mut at_rest);
         }
-        let limits = EngineLimits::swarm(&mut rng);
-        let mix = OpMix::swarm(&mut rng);
-        let disk_seed = rng.gen();
-        let config = RunConfig {
+        RunConfig {
             seed,
             ops,
             faults,
             at_rest,
-            at_rest_seed,
-            limits,
-            mix,
-            disk_seed,
+            at_rest_seed: Concern::AtRestInjection.seed(seed),
+            limits: EngineLimits::swarm(&mut streams.limits),
+            mix: OpMix::swarm(&mut streams.op_mix),
+            disk_seed: Concern::Disk.seed(seed),
             mutant,
             without,
-        };
-        (config, rng)
+        }
     }
 
     /// The seed of the `generation`-th disk of the run (a fresh disk replaces one the

@@ -6,7 +6,7 @@ use crate::model::Model;
 use crate::ops::{Kind, Op, OpMix, WriteOp};
 use crate::types::{LogId, Payload, SimTypes, Vote};
 use raftwal::RaftLogState;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 /// What the generator may look at.
@@ -24,8 +24,8 @@ pub struct Generator {
     rot_probability: f64,
     /// The current leader term used for appends.
     term: u64,
-    /// Which flushes become syncs: a stream of its own (so that adding syncs moved no
-    /// other draw of a seed) and the share, per mille.
+    /// Which flushes become syncs: the seed's `syncs` stream (see [`crate::streams`])
+    /// and the share, per mille.
     syncs: Option<(Box<ChaCha8Rng>, u32)>,
 }
 
@@ -50,16 +50,16 @@ impl Generator {
         }
     }
 
-    /// Turns a share of the flushes into syncs, drawn from `seed`'s own stream: none
-    /// in about a third of the seeds, 5% to 50% of the flushes in the others.
-    pub fn with_syncs(mut self, seed: u64) -> Self {
-        let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0x5_1C_0F_F1_u64.rotate_left(29));
-        let per_mille = if side.gen_bool(0.35) {
+    /// Turns a share of the flushes into syncs, drawn from `syncs` (the seed's
+    /// [`crate::streams::Concern::Syncs`] stream): none in about a third of the seeds,
+    /// 5% to 50% of the flushes in the others.
+    pub fn with_syncs(mut self, mut syncs: ChaCha8Rng) -> Self {
+        let per_mille = if syncs.gen_bool(0.35) {
             0
         } else {
-            side.gen_range(50..=500)
+            syncs.gen_range(50..=500)
         };
-        self.syncs = Some((Box::new(side), per_mille));
+        self.syncs = Some((Box::new(syncs), per_mille));
         self
     }
 
@@ -126,9 +126,12 @@ impl Generator {
         }
     }
 
+    /// A power loss, with rot or not: one draw whatever the rot probability, so that
+    /// the fault mix (another concern) does not move the ops stream.
     fn power_loss(&self, rng: &mut impl Rng) -> Op {
+        let x: f64 = rng.gen();
         Op::PowerLoss {
-            rot: self.rot_probability > 0.0 && rng.gen_bool(self.rot_probability.min(1.0)),
+            rot: x < self.rot_probability,
         }
     }
 

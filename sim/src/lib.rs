@@ -2,7 +2,8 @@
 //! the real `raftwal` engine on the simulated disk, and checks every op result, every
 //! read, every flush callback and every recovery against a model.
 //!
-//! - [`config`]: what a seed decides (fault mix, engine limits, op mix);
+//! - [`config`]: what a seed decides (fault mix, engine limits, op mix), each part
+//!   from its own [`streams`] stream;
 //! - [`ops`]: the ops (plain data); [`generator`]: draws them; [`model`]: the oracle;
 //! - [`world`]: the disk and the log (open, crash, power loss, fresh disk);
 //! - [`run`]: the run loop; [`runner`]: one run, op by op; [`oracle`]: the rules, one file
@@ -34,6 +35,7 @@ pub mod oracle;
 pub mod run;
 pub mod runner;
 pub mod shrink;
+pub mod streams;
 pub mod summary;
 pub mod swarm;
 pub mod trace;

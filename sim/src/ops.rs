@@ -224,32 +224,43 @@ pub struct OpMix {
     pub max_log_len: u64,
 }
 
+impl Kind {
+    /// How [`OpMix::swarm`] draws this kind's weight: `(on, lo, hi)`, the kind is on
+    /// with probability `on`, then weighted uniformly in `lo..=hi` (0 when off).
+    pub fn weight_range(self) -> (f64, u32, u32) {
+        match self {
+            Kind::Append => (1.0, 150, 400),
+            Kind::Vote => (0.7, 5, 60),
+            Kind::Commit => (0.85, 20, 150),
+            Kind::Truncate => (0.7, 5, 40),
+            Kind::Purge => (0.8, 5, 50),
+            Kind::UserData => (0.6, 5, 30),
+            Kind::UpdateState => (0.6, 5, 30),
+            Kind::Flush => (1.0, 40, 200),
+            Kind::Read => (0.85, 20, 120),
+            Kind::Steps => (1.0, 80, 300),
+            Kind::Drain => (0.6, 5, 40),
+            Kind::Crash => (0.8, 3, 20),
+            Kind::PowerLoss => (0.9, 3, 20),
+            Kind::CleanReopen => (0.5, 1, 8),
+        }
+    }
+}
+
 impl OpMix {
-    /// A random mix.
+    /// A random mix, drawn from the seed's [`crate::streams::Concern::OpMix`] stream:
+    /// each kind's weight (see [`Kind::weight_range`]) in [`Kind::ALL`] order, then the
+    /// other knobs.
     pub fn swarm(rng: &mut impl Rng) -> Self {
-        let mut w = |on: f64, lo: u32, hi: u32| {
-            if rng.gen_bool(on) {
+        let mut weights = [0; Kind::ALL.len()];
+        for kind in Kind::ALL {
+            let (on, lo, hi) = kind.weight_range();
+            weights[kind as usize] = if rng.gen_bool(on) {
                 rng.gen_range(lo..=hi)
             } else {
                 0
-            }
-        };
-        let weights = [
-            w(1.0, 150, 400), // append
-            w(0.7, 5, 60),    // vote
-            w(0.85, 20, 150), // commit
-            w(0.7, 5, 40),    // truncate
-            w(0.8, 5, 50),    // purge
-            w(0.6, 5, 30),    // user_data
-            w(0.6, 5, 30),    // update_state
-            w(1.0, 40, 200),  // flush
-            w(0.85, 20, 120), // read
-            w(1.0, 80, 300),  // steps
-            w(0.6, 5, 40),    // drain
-            w(0.8, 3, 20),    // crash
-            w(0.9, 3, 20),    // power loss
-            w(0.5, 1, 8),     // clean reopen
-        ];
+            };
+        }
         let mut mix = OpMix {
             weights,
             invalid_percent: if rng.gen_bool(0.8) {

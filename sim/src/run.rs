@@ -9,6 +9,7 @@ use crate::mutant::Mutant;
 use crate::ops::Op;
 use crate::oracle::breach;
 use crate::runner::Runner;
+use crate::streams::Streams;
 use crate::summary::{RunSummary, Violation};
 use rand_chacha::ChaCha8Rng;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -137,12 +138,27 @@ pub fn run_seed_without(
     without: &[FaultKind],
     options: RunOptions,
 ) -> RunOutcome {
-    let (config, rng) = RunConfig::from_seed_without(seed, ops, mutant, without);
+    run_streams(seed, ops, mutant, without, Streams::new(seed), options)
+}
+
+/// Runs seed `seed` drawn from `streams` (see [`RunConfig::from_streams`]): those of
+/// [`Streams::new`]`(seed)`, or, to prove that the concerns are independent, the same
+/// after extra draws from some of them.
+pub fn run_streams(
+    seed: u64,
+    ops: usize,
+    mutant: Option<Mutant>,
+    without: &[FaultKind],
+    mut streams: Streams,
+    options: RunOptions,
+) -> RunOutcome {
+    let config = RunConfig::from_streams(seed, ops, mutant, without, &mut streams);
+    let rng = streams.ops;
     let generator = Generator::new(
         config.mix.clone(),
         config.faults.bit_rot_before_reopen_probability,
     )
-    .with_syncs(seed);
+    .with_syncs(streams.syncs);
     execute(
         config,
         Source::Generate {

@@ -68,7 +68,8 @@ pub struct Runner {
     ledger: Ledger,
     /// Chunk files on the disk after the last observation.
     file_count: usize,
-    /// Decides the at-rest faults at each reopen (a stream of its own).
+    /// Decides the at-rest faults at each reopen (the seed's `at-rest-injection`
+    /// stream).
     at_rest_rng: ChaCha8Rng,
     /// Every quarantine file an open made on this disk, as it made it.
     quarantines: BTreeMap<String, Arc<Vec<u8>>>,

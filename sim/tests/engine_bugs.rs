@@ -1,5 +1,8 @@
 //! Engine bugs found by the simulator, each as a minimal deterministic test, kept as
-//! regressions: each failed before its fix (see the seeds in each doc comment).
+//! regressions: each failed before its fix (see the seeds in each doc comment). The
+//! tests draw no seed of the simulator; the seeds named are those of the single random
+//! stream the simulator had then, before one stream per concern (`streams.rs`), and
+//! no longer replay those runs.
 
 use raftwal::{Config, ErrorKind, RaftLog, RaftLogWriter, WorkerMode};
 use raftwal_sim::types::SimTypes;
