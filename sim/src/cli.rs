@@ -148,35 +148,7 @@ pub fn main_with(cli: Cli) -> i32 {
             no_shrink,
             mutant,
             without,
-        } => {
-            let outcome = run_seed_without(
-                seed,
-                ops,
-                mutant,
-                &without,
-                RunOptions {
-                    trace,
-                    inspect: false,
-                },
-            );
-            if trace {
-                print!("{}", outcome.trace);
-            }
-            println!("{}", outcome.summary);
-            println!(
-                "ops/s: {:.0} ({:.3}s)",
-                outcome.summary.ops_per_sec(),
-                outcome.summary.elapsed.as_secs_f64()
-            );
-            if outcome.summary.violation.is_some() {
-                println!("replay: {}", replay_command(&outcome.summary));
-                if !no_shrink {
-                    shrink_and_print(&outcome.summary);
-                }
-                return 1;
-            }
-            0
-        }
+        } => run_command(seed, ops, trace, no_shrink, mutant, &without),
         Command::Swarm {
             seeds,
             start,
@@ -196,39 +168,85 @@ pub fn main_with(cli: Cli) -> i32 {
             options.mutant = mutant;
             options.without = without;
             options.progress = true;
-            let report = swarm(&options);
-            println!("{report}");
-            if report.violations.is_empty() {
-                return 0;
-            }
-            println!();
-            if list {
-                for summary in &report.violations {
-                    if let Some(v) = &summary.violation {
-                        println!(
-                            "violating seed {} ({}) at op #{}: {}",
-                            summary.config.seed, v.category, v.op_index, v.op
-                        );
-                    }
-                }
-            }
-            for summary in report.violations.iter().take(20) {
-                if let Some(v) = &summary.violation {
-                    println!("seed {}: {v}", summary.config.seed);
-                    println!("  replay: {}", replay_command(summary));
-                }
-            }
-            if report.violations.len() > 20 {
-                println!(
-                    "... and {} more violating seeds",
-                    report.violations.len() - 20
-                );
-            }
-            for summary in report.violations.iter().take(shrink) {
-                println!();
-                shrink_and_print(summary);
-            }
-            1
+            swarm_command(&options, list, shrink)
         }
     }
+}
+
+/// `run`: one seed, its trace if asked, its summary; a violation is replayed and shrunk
+/// (unless `no_shrink`). Returns the exit status.
+fn run_command(
+    seed: u64,
+    ops: usize,
+    trace: bool,
+    no_shrink: bool,
+    mutant: Option<Mutant>,
+    without: &[FaultKind],
+) -> i32 {
+    let outcome = run_seed_without(
+        seed,
+        ops,
+        mutant,
+        without,
+        RunOptions {
+            trace,
+            inspect: false,
+        },
+    );
+    if trace {
+        print!("{}", outcome.trace);
+    }
+    println!("{}", outcome.summary);
+    println!(
+        "ops/s: {:.0} ({:.3}s)",
+        outcome.summary.ops_per_sec(),
+        outcome.summary.elapsed.as_secs_f64()
+    );
+    if outcome.summary.violation.is_none() {
+        return 0;
+    }
+    println!("replay: {}", replay_command(&outcome.summary));
+    if !no_shrink {
+        shrink_and_print(&outcome.summary);
+    }
+    1
+}
+
+/// `swarm`: the report, then the violating seeds (all of them with `list`), the
+/// replay commands of the first 20, and the first `shrink` shrunk. Returns the exit
+/// status.
+fn swarm_command(options: &SwarmOptions, list: bool, shrink: usize) -> i32 {
+    let report = swarm(options);
+    println!("{report}");
+    if report.violations.is_empty() {
+        return 0;
+    }
+    println!();
+    if list {
+        for summary in &report.violations {
+            if let Some(v) = &summary.violation {
+                println!(
+                    "violating seed {} ({}) at op #{}: {}",
+                    summary.config.seed, v.category, v.op_index, v.op
+                );
+            }
+        }
+    }
+    for summary in report.violations.iter().take(20) {
+        if let Some(v) = &summary.violation {
+            println!("seed {}: {v}", summary.config.seed);
+            println!("  replay: {}", replay_command(summary));
+        }
+    }
+    if report.violations.len() > 20 {
+        println!(
+            "... and {} more violating seeds",
+            report.violations.len() - 20
+        );
+    }
+    for summary in report.violations.iter().take(shrink) {
+        println!();
+        shrink_and_print(summary);
+    }
+    1
 }
