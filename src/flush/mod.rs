@@ -11,8 +11,8 @@
 //! # The protocol
 //!
 //! The log and the worker meet only in [`Shared`], whose fields are private. Forward,
-//! the log queues [`Job`]s: writes of closed batches (a write at file offset 0 starts
-//! a new chunk), flushes carrying callbacks, and removals of purged chunks; a full
+//! the log queues [`Job`]s: chunk starts (a new chunk's file, then its first batch),
+//! writes of closed batches, flushes carrying callbacks, and removals of purged chunks; a full
 //! queue blocks the submitter (back-pressure, `Config::flush_queue_max_bytes`). Back,
 //! the worker publishes four things the log reads without waiting for it:
 //! - the *durable offset*: every byte before it is synced (the payload cache evicts

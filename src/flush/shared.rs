@@ -40,29 +40,48 @@ pub(crate) struct BatchBytes<'a> {
     pub(crate) file_offset: u64,
     pub(crate) bytes: &'a mut Vec<u8>,
     pub(crate) batch_header_pos: usize,
+    /// The batch begins chunk `chunk_id` (its bytes start with the chunk header): it
+    /// is queued as a [`Job::StartChunk`].
+    pub(crate) starts_chunk: bool,
+}
+
+/// Bytes for the worker to write: `bytes` at `file_offset` of chunk `chunk_id`,
+/// holding whole batches whose headers start at `batch_header_positions`. The worker
+/// seals each batch (record and payload checksums, and the durable offset it knows
+/// when it writes).
+pub(crate) struct QueuedWrite {
+    pub(crate) chunk_id: u64,
+    pub(crate) file_offset: u64,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) batch_header_positions: Vec<usize>,
+    /// When the job was queued (`None`: the log measures no durations).
+    pub(crate) queued_at: Option<std::time::Instant>,
 }
 
 /// A unit of work for the worker.
 pub(crate) enum Job<T: Types> {
-    /// Write `bytes` at `file_offset` of chunk `chunk_id`. A write at file offset 0
-    /// starts the chunk: the worker closes the current chunk (cuts its reserved space,
-    /// syncs it), creates the new file and syncs the directory first; any other write
-    /// continues the current chunk. `bytes` holds whole batches whose headers start at
-    /// `batch_header_positions`; the worker seals each batch (record and payload
-    /// checksums, and the durable offset it knows when it writes).
-    Write {
-        chunk_id: u64,
-        file_offset: u64,
-        bytes: Vec<u8>,
-        batch_header_positions: Vec<usize>,
-        /// When the job was queued (`None`: the log measures no durations).
-        queued_at: Option<std::time::Instant>,
-    },
+    /// Start the write's chunk, then write its first bytes (at file offset 0, the
+    /// chunk header first): the worker closes the current chunk (cuts its reserved
+    /// space, syncs it, reports to the waiting callbacks), creates the new chunk's file
+    /// and syncs the directory.
+    StartChunk(QueuedWrite),
+    /// Write more of the current chunk.
+    Write(QueuedWrite),
     /// Report to these callbacks once everything before is durable (none: a flush
     /// without callback still asks for the sync). Consecutive flushes share one job.
     Flush(Vec<T::Callback>),
     /// Remove these chunks, oldest first, once everything before is durable.
     Remove(Vec<u64>),
+}
+
+impl<T: Types> Job<T> {
+    /// The bytes this job holds for writing (they count against the queue's limit).
+    pub(crate) fn queued_bytes(&self) -> u64 {
+        match self {
+            Job::StartChunk(write) | Job::Write(write) => write.bytes.len() as u64,
+            Job::Flush(_) | Job::Remove(_) => 0,
+        }
+    }
 }
 
 /// The queue and the worker's busy flag, under one lock.
@@ -245,17 +264,17 @@ impl<T: Types> Shared<T> {
         if let Some(batch) = batch {
             let merged = match queue.mergeable_write {
                 Some(at) => match &mut queue.jobs[at] {
-                    Job::Write {
-                        chunk_id,
-                        file_offset,
-                        bytes,
-                        batch_header_positions,
-                        ..
-                    } if *chunk_id == batch.chunk_id
-                        && *file_offset + bytes.len() as u64 == batch.file_offset
-                        && bytes.len() < MERGED_WRITE_BYTES_MAX =>
+                    Job::StartChunk(write) | Job::Write(write)
+                        if !batch.starts_chunk
+                            && write.chunk_id == batch.chunk_id
+                            && write.file_offset + write.bytes.len() as u64
+                                == batch.file_offset
+                            && write.bytes.len() < MERGED_WRITE_BYTES_MAX =>
                     {
-                        batch_header_positions.push(bytes.len() + batch.batch_header_pos);
+                        let bytes = &mut write.bytes;
+                        write
+                            .batch_header_positions
+                            .push(bytes.len() + batch.batch_header_pos);
                         bytes.extend_from_slice(batch.bytes);
                         batch.bytes.clear();
                         true
@@ -282,13 +301,23 @@ impl<T: Types> Shared<T> {
                         spare.unwrap_or_else(|| Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
                     std::mem::replace(batch.bytes, spare)
                 };
-                queue.mergeable_write = Some(queue.jobs.len());
-                queue.jobs.push_back(Job::Write {
+                debug_assert_eq!(
+                    batch.starts_chunk,
+                    batch.file_offset == 0,
+                    "a chunk starts at file offset 0, and only there"
+                );
+                let write = QueuedWrite {
                     chunk_id: batch.chunk_id,
                     file_offset: batch.file_offset,
                     bytes,
                     batch_header_positions: vec![batch.batch_header_pos],
                     queued_at: metrics.now(),
+                };
+                queue.mergeable_write = Some(queue.jobs.len());
+                queue.jobs.push_back(if batch.starts_chunk {
+                    Job::StartChunk(write)
+                } else {
+                    Job::Write(write)
                 });
             }
         }
@@ -375,8 +404,7 @@ impl<T: Types> Shared<T> {
         for job in queue.jobs.drain(..) {
             match job {
                 Job::Flush(more) => callbacks.extend(more),
-                Job::Write { bytes, .. } => dropped_bytes += bytes.len() as u64,
-                Job::Remove(_) => {}
+                other => dropped_bytes += other.queued_bytes(),
             }
         }
         self.queued_bytes.fetch_sub(dropped_bytes, Ordering::SeqCst);

@@ -1,6 +1,6 @@
 //! The worker state machine.
 
-use super::shared::{Job, Shared};
+use super::shared::{Job, QueuedWrite, Shared};
 use super::{deliver, CALLBACK_PANICKED};
 use crate::config::Config;
 use crate::error::Error;
@@ -102,18 +102,26 @@ impl<T: Types> Worker<T> {
 
     fn process(&mut self, job: Job<T>) {
         match job {
-            Job::Write {
-                chunk_id,
-                file_offset,
-                bytes,
-                batch_header_positions,
-                queued_at,
-            } => {
-                let len = bytes.len() as u64;
-                self.shared.metrics().dequeued(queued_at);
-                self.write(chunk_id, file_offset, bytes, batch_header_positions);
-                // Written, or dropped after a failure: either way no longer queued.
-                self.shared.dequeued(len);
+            Job::StartChunk(write) => {
+                if self.failure.is_none() {
+                    debug_assert_ne!(
+                        self.current.as_ref().map(|c| c.0),
+                        Some(write.chunk_id),
+                        "chunk {} started twice",
+                        write.chunk_id
+                    );
+                    self.switch_chunk(write.chunk_id);
+                }
+                self.write_queued(write);
+            }
+            Job::Write(write) => {
+                debug_assert!(
+                    self.failure.is_some()
+                        || self.current.as_ref().map(|c| c.0) == Some(write.chunk_id),
+                    "a write to chunk {}, which is not the current one",
+                    write.chunk_id
+                );
+                self.write_queued(write);
             }
             Job::Flush(mut callbacks) => {
                 self.sync_requested = true;
@@ -138,7 +146,21 @@ impl<T: Types> Worker<T> {
         }
     }
 
-    /// Seals the batches of a queued write and writes it (unless the log failed).
+    /// Writes a queued write to the current chunk (unless the log failed); either way
+    /// its bytes are no longer queued.
+    fn write_queued(&mut self, write: QueuedWrite) {
+        let len = write.bytes.len() as u64;
+        self.shared.metrics().dequeued(write.queued_at);
+        self.write(
+            write.chunk_id,
+            write.file_offset,
+            write.bytes,
+            write.batch_header_positions,
+        );
+        self.shared.dequeued(len);
+    }
+
+    /// Seals the batches of a write and writes it (unless the log failed).
     fn write(
         &mut self,
         chunk_id: u64,
@@ -148,26 +170,6 @@ impl<T: Types> Worker<T> {
     ) {
         if self.failure.is_some() {
             return;
-        }
-        // A write at file offset 0 starts its chunk (its bytes begin with the chunk
-        // header); every other write continues the current chunk.
-        let current_chunk_id = self.current.as_ref().map(|c| c.0);
-        if file_offset == 0 {
-            debug_assert_ne!(
-                current_chunk_id,
-                Some(chunk_id),
-                "chunk {chunk_id} started twice"
-            );
-            self.switch_chunk(chunk_id);
-            if self.failure.is_some() {
-                return;
-            }
-        } else {
-            debug_assert_eq!(
-                current_chunk_id,
-                Some(chunk_id),
-                "a write to a chunk not started"
-            );
         }
         // Writes are contiguous: each continues exactly where the last one ended (a
         // new chunk starts at its id, which is the global end of the one before).
@@ -378,8 +380,7 @@ impl<T: Types> Drop for Worker<T> {
         for job in std::mem::take(&mut self.round) {
             match job {
                 Job::Flush(more) => callbacks.extend(more),
-                Job::Write { bytes, .. } => self.shared.dequeued(bytes.len() as u64),
-                Job::Remove(_) => {}
+                other => self.shared.dequeued(other.queued_bytes()),
             }
         }
         callbacks.extend(self.shared.abandon());

@@ -14,6 +14,8 @@ pub(crate) struct BatchWriter {
     file_offset: u64,
     /// Where the open batch's header is in `buf`.
     batch_header_pos: Option<usize>,
+    /// `buf` begins a chunk (its header first, from [`BatchWriter::start_chunk`]).
+    starts_chunk: bool,
 }
 
 impl BatchWriter {
@@ -24,6 +26,7 @@ impl BatchWriter {
             chunk_id,
             file_offset,
             batch_header_pos: None,
+            starts_chunk: false,
         }
     }
 
@@ -43,6 +46,7 @@ impl BatchWriter {
         debug_assert_eq!(chunk_id, self.global_end());
         self.chunk_id = chunk_id;
         self.file_offset = 0;
+        self.starts_chunk = true;
         format::encode_chunk_header(&mut self.buf, chunk_id);
     }
 
@@ -85,6 +89,7 @@ impl BatchWriter {
             file_offset,
             bytes: &mut self.buf,
             batch_header_pos,
+            starts_chunk: std::mem::take(&mut self.starts_chunk),
         })
     }
 }
