@@ -34,17 +34,20 @@ fn an_io_error_names_its_path_and_says_its_cause_once() {
     assert!(err.source().is_none(), "the cause is in the Display only");
 }
 
+/// Writes a log of three durable entries in `dir`.
+fn write_three_entries(dir: &std::path::Path) {
+    let mut log = Log::open(Arc::new(Config::new(dir))).unwrap();
+    log.append(entries(1, 0, 3)).unwrap();
+    flush_wait(&mut log).unwrap();
+}
+
 /// On the filesystem, an I/O error about a chunk file names its full path (the log
 /// directory joined with the file name), from the open's recovery as from the dump.
 #[test]
 fn a_chunk_file_error_names_the_full_path() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("log");
-    {
-        let mut log = Log::open(Arc::new(Config::new(&dir))).unwrap();
-        log.append(entries(1, 0, 3)).unwrap();
-        flush_wait(&mut log).unwrap();
-    }
+    write_three_entries(&dir);
     // The next chunk's name taken by a directory: opening it for writing fails.
     let names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -190,11 +193,7 @@ fn the_setters_set_their_field() {
 fn a_symlinked_chunk_file_is_part_of_the_log() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("log");
-    {
-        let mut log = Log::open(Arc::new(Config::new(&dir))).unwrap();
-        log.append(entries(1, 0, 3)).unwrap();
-        flush_wait(&mut log).unwrap();
-    }
+    write_three_entries(&dir);
     let chunk = dir.join("00000000000000000000.wal");
     let moved = tmp.path().join("elsewhere.wal");
     std::fs::rename(&chunk, &moved).unwrap();

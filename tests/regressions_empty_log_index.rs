@@ -9,29 +9,8 @@
 mod common;
 
 use common::*;
-use raftwal::{Config, Error, RaftLog, RaftLogWriter, WorkerMode};
+use raftwal::RaftLogWriter;
 use raftwal_simdisk::{FaultConfig, SimDisk};
-use std::sync::Arc;
-
-/// Two entries per chunk, the worker driven by hand.
-fn two_entry_chunks() -> Arc<Config> {
-    Arc::new(
-        Config::new("sim")
-            .with_chunk_max_records(2)
-            .with_worker_mode(WorkerMode::Manual),
-    )
-}
-
-fn open_two_entry_chunks(disk: &SimDisk) -> Result<Log, Error> {
-    RaftLog::open_with(Arc::new(disk.clone()), two_entry_chunks())
-}
-
-/// Appends entries `[from, to)` of `term`, one `append` each.
-fn append_one_by_one(log: &mut Log, term: u64, from: u64, to: u64) {
-    for i in from..to {
-        log.append([((term, i), format!("entry {i}"))]).unwrap();
-    }
-}
 
 /// Found by `raftwal-sim swarm` (seeds 31, 34, ... of 0..1000; seed 31 fails at its
 /// fourth op).

@@ -10,50 +10,11 @@
 mod common;
 
 use common::*;
-use raftwal::{Config, Error, ErrorKind, RaftLog, RaftLogWriter, Storage, WorkerMode};
+use raftwal::{ErrorKind, RaftLog, RaftLogWriter, Storage};
 use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::sync::Arc;
 
 const CHUNK_0: &str = "00000000000000000000.wal";
-
-/// Two entries per chunk, the worker driven by hand.
-fn two_entry_chunks() -> Arc<Config> {
-    Arc::new(
-        Config::new("sim")
-            .with_chunk_max_records(2)
-            .with_worker_mode(WorkerMode::Manual),
-    )
-}
-
-fn open_two_entry_chunks(disk: &SimDisk) -> Result<Log, Error> {
-    RaftLog::open_with(Arc::new(disk.clone()), two_entry_chunks())
-}
-
-/// Appends entries `[from, to)` of `term`, one `append` each.
-fn append_one_by_one(log: &mut Log, term: u64, from: u64, to: u64) {
-    for i in from..to {
-        log.append([((term, i), format!("entry {i}"))]).unwrap();
-    }
-}
-
-/// No space reserved ahead of the writes (file lengths are the bytes written).
-fn no_reservation() -> Arc<Config> {
-    Arc::new(
-        Config::new("sim")
-            .with_worker_mode(WorkerMode::Manual)
-            .with_chunk_preallocate_size(0),
-    )
-}
-
-fn disk_512() -> SimDisk {
-    SimDisk::new(
-        11,
-        FaultConfig {
-            sector_size_bytes: 512,
-            ..FaultConfig::none()
-        },
-    )
-}
 
 fn fail_sync_dir() -> FaultConfig {
     FaultConfig {

@@ -6,30 +6,10 @@
 mod common;
 
 use common::*;
-use raftwal::{Config, RaftLog, RaftLogWriter, Storage, WorkerMode};
-use raftwal_simdisk::{FaultConfig, SimDisk};
+use raftwal::{RaftLog, RaftLogWriter, Storage};
 use std::sync::Arc;
 
 const CHUNK_0: &str = "00000000000000000000.wal";
-
-/// No space reserved ahead of the writes (file lengths are the bytes written).
-fn no_reservation() -> Arc<Config> {
-    Arc::new(
-        Config::new("sim")
-            .with_worker_mode(WorkerMode::Manual)
-            .with_chunk_preallocate_size(0),
-    )
-}
-
-fn disk_512() -> SimDisk {
-    SimDisk::new(
-        11,
-        FaultConfig {
-            sector_size_bytes: 512,
-            ..FaultConfig::none()
-        },
-    )
-}
 
 /// Seeds 52, 180, 310, 349, ... (54 "synced bytes lost" and 20 "dropped without
 /// quarantine" of 10,000): the quarantine copy of a torn tail trimmed its trailing

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use raftwal::{Config, Error, RaftLog, RaftLogWriter, Storage, Types, WorkerMode};
+use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -63,4 +64,45 @@ pub fn read_all(log: &Log) -> Vec<((u64, u64), String)> {
     log.read(log.first_index(), log.log_state().next_index())
         .collect::<Result<_, _>>()
         .expect("read")
+}
+
+/// Two entries per chunk, the worker driven by hand.
+pub fn two_entry_chunks() -> Arc<Config> {
+    Arc::new(
+        Config::new("sim")
+            .with_chunk_max_records(2)
+            .with_worker_mode(WorkerMode::Manual),
+    )
+}
+
+pub fn open_two_entry_chunks(disk: &SimDisk) -> Result<Log, Error> {
+    RaftLog::open_with(Arc::new(disk.clone()), two_entry_chunks())
+}
+
+/// Appends entries `[from, to)` of `term`, one `append` each.
+pub fn append_one_by_one(log: &mut Log, term: u64, from: u64, to: u64) {
+    for i in from..to {
+        log.append([((term, i), format!("entry {i}"))]).unwrap();
+    }
+}
+
+/// No space reserved ahead of the writes (file lengths are the bytes written), the
+/// worker driven by hand.
+pub fn no_reservation() -> Arc<Config> {
+    Arc::new(
+        Config::new("sim")
+            .with_worker_mode(WorkerMode::Manual)
+            .with_chunk_preallocate_size(0),
+    )
+}
+
+/// A simulated disk of 512-byte sectors, no fault.
+pub fn disk_512() -> SimDisk {
+    SimDisk::new(
+        11,
+        FaultConfig {
+            sector_size_bytes: 512,
+            ..FaultConfig::none()
+        },
+    )
 }
