@@ -90,6 +90,10 @@ impl Storage for MutantStorage {
         }
         self.disk.sync_dir()
     }
+
+    fn path_of(&self, name: &str) -> std::path::PathBuf {
+        self.disk.path_of(name)
+    }
 }
 
 /// A file of a [`MutantStorage`].
