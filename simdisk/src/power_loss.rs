@@ -121,96 +121,13 @@ pub(super) fn resolve_file(
     let max_len = lens.iter().copied().max().unwrap_or(durable_len);
     let sectors: Vec<Range<u64>> = ops.iter().map(|op| op_sectors(op, max_len, ss)).collect();
 
-    // 1. Which pieces of which operation were chosen, and whose size was kept.
-    let mut kept: Vec<Kept> = Vec::with_capacity(ops.len());
-    let mut size_kept: Vec<bool> = Vec::with_capacity(ops.len());
-    if mode.reorder_writes {
-        for (op, range) in ops.iter().zip(&sectors) {
-            match op {
-                PendingOp::Write { .. } => {
-                    let fate = if mode.tear_writes {
-                        rng.gen_range(0..3u8)
-                    } else {
-                        rng.gen_range(0..2u8)
-                    };
-                    match fate {
-                        0 => {
-                            kept.push(Kept::All);
-                            size_kept.push(true);
-                        }
-                        1 => {
-                            kept.push(Kept::Nothing);
-                            size_kept.push(false);
-                        }
-                        _ => {
-                            let n = (range.end - range.start) as usize;
-                            kept.push(Kept::Some((0..n).map(|_| rng.gen_bool(0.5)).collect()));
-                            size_kept.push(rng.gen_bool(0.5));
-                        }
-                    }
-                }
-                PendingOp::SetLen { .. } => {
-                    let applied = rng.gen_bool(0.5);
-                    kept.push(if applied { Kept::All } else { Kept::Nothing });
-                    size_kept.push(applied);
-                }
-            }
-        }
+    let (kept, size_kept) = if mode.reorder_writes {
+        kept_in_any_order(&ops, &sectors, rng, mode.tear_writes)
     } else {
-        let counts: Vec<u64> = ops
-            .iter()
-            .zip(&sectors)
-            .map(|(op, r)| piece_count(op, r))
-            .collect();
-        let total: u64 = counts.iter().sum();
-        let cut = if mode.tear_writes {
-            rng.gen_range(0..=total)
-        } else {
-            let whole_ops = rng.gen_range(0..=ops.len());
-            counts[..whole_ops].iter().sum()
-        };
-        let mut start = 0u64;
-        for count in &counts {
-            let end = start + count;
-            if end <= cut {
-                kept.push(Kept::All);
-                size_kept.push(true);
-            } else if start >= cut {
-                kept.push(Kept::Nothing);
-                size_kept.push(false);
-            } else {
-                let n = *count as usize;
-                let keep = (cut - start) as usize;
-                kept.push(Kept::Some((0..n).map(|i| i < keep).collect()));
-                size_kept.push(rng.gen_bool(0.5));
-            }
-            start = end;
-        }
-    }
-
-    // 2. Each sector's snapshot: the number of operations applied to it.
-    let mut snapshot: BTreeMap<u64, usize> = BTreeMap::new();
-    for (i, range) in sectors.iter().enumerate() {
-        match &kept[i] {
-            Kept::Nothing => {}
-            Kept::All => {
-                for s in range.clone() {
-                    let e = snapshot.entry(s).or_insert(0);
-                    *e = (*e).max(i + 1);
-                }
-            }
-            Kept::Some(v) => {
-                for (k, s) in range.clone().enumerate() {
-                    if v[k] {
-                        let e = snapshot.entry(s).or_insert(0);
-                        *e = (*e).max(i + 1);
-                    }
-                }
-            }
-        }
-    }
-
-    // 3. The length snapshot.
+        kept_in_order(&ops, &sectors, rng, mode.tear_writes)
+    };
+    let snapshot = sector_snapshots(&sectors, &kept);
+    // The length snapshot: the last operation whose size change was kept.
     let length_ops = (0..ops.len())
         .filter(|&i| size_kept[i] && lens[i + 1] != lens[i])
         .map(|i| i + 1)
@@ -218,9 +135,141 @@ pub(super) fn resolve_file(
         .unwrap_or(0);
     let final_len = lens[length_ops];
 
-    // 4. Build the medium: each sector gets its prefix of operations.
     let mut work = std::mem::take(&mut file.durable);
     work.resize(max_len as usize, 0);
+    apply_snapshots(&mut work, &ops, &sectors, &snapshot, ss, max_len);
+    if mode.garbage_on_lost_sectors {
+        let lost = (durable_len, final_len);
+        outcome.garbage_sectors =
+            fill_lost_sectors(&mut work, &ops, &sectors, &snapshot, ss, lost, rng);
+    }
+    count_write_fates(&ops, &sectors, &snapshot, &mut outcome);
+
+    work.truncate(final_len as usize);
+    file.durable = work;
+    file.volatile = Arc::new(file.durable.clone());
+    file.drop_latent_past(ss, final_len);
+    outcome
+}
+
+/// Which pieces of each operation were kept, and whose size change was kept, when the
+/// disk may persist them in any order: each write is kept whole, lost, or (`tear`)
+/// kept sector by sector at random; each `set_len` is applied or not.
+fn kept_in_any_order(
+    ops: &[PendingOp],
+    sectors: &[Range<u64>],
+    rng: &mut ChaCha8Rng,
+    tear: bool,
+) -> (Vec<Kept>, Vec<bool>) {
+    let mut kept: Vec<Kept> = Vec::with_capacity(ops.len());
+    let mut size_kept: Vec<bool> = Vec::with_capacity(ops.len());
+    for (op, range) in ops.iter().zip(sectors) {
+        match op {
+            PendingOp::Write { .. } => {
+                let fate = if tear {
+                    rng.gen_range(0..3u8)
+                } else {
+                    rng.gen_range(0..2u8)
+                };
+                match fate {
+                    0 => {
+                        kept.push(Kept::All);
+                        size_kept.push(true);
+                    }
+                    1 => {
+                        kept.push(Kept::Nothing);
+                        size_kept.push(false);
+                    }
+                    _ => {
+                        let n = (range.end - range.start) as usize;
+                        kept.push(Kept::Some((0..n).map(|_| rng.gen_bool(0.5)).collect()));
+                        size_kept.push(rng.gen_bool(0.5));
+                    }
+                }
+            }
+            PendingOp::SetLen { .. } => {
+                let applied = rng.gen_bool(0.5);
+                kept.push(if applied { Kept::All } else { Kept::Nothing });
+                size_kept.push(applied);
+            }
+        }
+    }
+    (kept, size_kept)
+}
+
+/// Which pieces of each operation were kept, and whose size change was kept, when
+/// the disk persists them in order: a prefix of the pieces (of whole operations,
+/// unless `tear`) survives.
+fn kept_in_order(
+    ops: &[PendingOp],
+    sectors: &[Range<u64>],
+    rng: &mut ChaCha8Rng,
+    tear: bool,
+) -> (Vec<Kept>, Vec<bool>) {
+    let counts: Vec<u64> = ops
+        .iter()
+        .zip(sectors)
+        .map(|(op, r)| piece_count(op, r))
+        .collect();
+    let total: u64 = counts.iter().sum();
+    let cut = if tear {
+        rng.gen_range(0..=total)
+    } else {
+        let whole_ops = rng.gen_range(0..=ops.len());
+        counts[..whole_ops].iter().sum()
+    };
+    let mut kept: Vec<Kept> = Vec::with_capacity(ops.len());
+    let mut size_kept: Vec<bool> = Vec::with_capacity(ops.len());
+    let mut start = 0u64;
+    for count in &counts {
+        let end = start + count;
+        if end <= cut {
+            kept.push(Kept::All);
+            size_kept.push(true);
+        } else if start >= cut {
+            kept.push(Kept::Nothing);
+            size_kept.push(false);
+        } else {
+            let n = *count as usize;
+            let keep = (cut - start) as usize;
+            kept.push(Kept::Some((0..n).map(|i| i < keep).collect()));
+            size_kept.push(rng.gen_bool(0.5));
+        }
+        start = end;
+    }
+    (kept, size_kept)
+}
+
+/// Each sector's snapshot: the number of operations applied to it (a sector not in
+/// the map keeps its durable bytes).
+fn sector_snapshots(sectors: &[Range<u64>], kept: &[Kept]) -> BTreeMap<u64, usize> {
+    let mut snapshot: BTreeMap<u64, usize> = BTreeMap::new();
+    for (i, range) in sectors.iter().enumerate() {
+        let applied = |k: usize| match &kept[i] {
+            Kept::Nothing => false,
+            Kept::All => true,
+            Kept::Some(v) => v[k],
+        };
+        for (k, s) in range.clone().enumerate() {
+            if applied(k) {
+                let e = snapshot.entry(s).or_insert(0);
+                *e = (*e).max(i + 1);
+            }
+        }
+    }
+    snapshot
+}
+
+/// Builds the medium in `work` (`max_len` bytes): each sector gets its prefix of
+/// operations, per `snapshot`.
+fn apply_snapshots(
+    work: &mut [u8],
+    ops: &[PendingOp],
+    sectors: &[Range<u64>],
+    snapshot: &BTreeMap<u64, usize>,
+    ss: u64,
+    max_len: u64,
+) {
     for (i, op) in ops.iter().enumerate() {
         match op {
             PendingOp::Write {
@@ -253,27 +302,47 @@ pub(super) fn resolve_file(
             }
         }
     }
+}
 
-    // 5. Allocated but never written sectors.
-    if mode.garbage_on_lost_sectors {
-        let mut allocated: BTreeSet<u64> = BTreeSet::new();
-        for (op, range) in ops.iter().zip(&sectors) {
-            if matches!(op, PendingOp::Write { .. }) {
-                allocated.extend(range.clone());
-            }
-        }
-        for s in allocated {
-            let lo = s * ss;
-            if lo < durable_len || lo >= final_len || snapshot.contains_key(&s) {
-                continue;
-            }
-            let hi = ((s + 1) * ss).min(final_len);
-            rng.fill(&mut work[lo as usize..hi as usize]);
-            outcome.garbage_sectors += 1;
+/// Fills with random bytes the sectors a write allocated (past the durable length
+/// and before the final one, `lost` = (durable, final) lengths) but that received none
+/// of its bytes. Returns how many.
+fn fill_lost_sectors(
+    work: &mut [u8],
+    ops: &[PendingOp],
+    sectors: &[Range<u64>],
+    snapshot: &BTreeMap<u64, usize>,
+    ss: u64,
+    (durable_len, final_len): (u64, u64),
+    rng: &mut ChaCha8Rng,
+) -> u64 {
+    let mut allocated: BTreeSet<u64> = BTreeSet::new();
+    for (op, range) in ops.iter().zip(sectors) {
+        if matches!(op, PendingOp::Write { .. }) {
+            allocated.extend(range.clone());
         }
     }
+    let mut filled = 0;
+    for s in allocated {
+        let lo = s * ss;
+        if lo < durable_len || lo >= final_len || snapshot.contains_key(&s) {
+            continue;
+        }
+        let hi = ((s + 1) * ss).min(final_len);
+        rng.fill(&mut work[lo as usize..hi as usize]);
+        filled += 1;
+    }
+    filled
+}
 
-    // 6. Count what happened to the writes.
+/// Counts what happened to the writes: torn (some sectors kept), lost (none), and
+/// whether a later write persisted where an earlier one was lost (reordered).
+fn count_write_fates(
+    ops: &[PendingOp],
+    sectors: &[Range<u64>],
+    snapshot: &BTreeMap<u64, usize>,
+    outcome: &mut FileOutcome,
+) {
     let mut seen_lost = false;
     for (i, op) in ops.iter().enumerate() {
         if !matches!(op, PendingOp::Write { .. }) {
@@ -299,10 +368,4 @@ pub(super) fn resolve_file(
             _ => {}
         }
     }
-
-    work.truncate(final_len as usize);
-    file.durable = work;
-    file.volatile = Arc::new(file.durable.clone());
-    file.drop_latent_past(ss, final_len);
-    outcome
 }
