@@ -179,15 +179,42 @@ pub(crate) fn encode_state<T: Types>(state: &RaftLogState<T>, out: &mut Vec<u8>)
     state.user_data.encode(out);
 }
 
+/// Why a record whose frame (length and checksum) is valid does not decode: a record
+/// its writer could not have written, which the open refuses rather than drops.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RecordDecodeError {
+    /// The record has no kind byte.
+    #[error("empty record")]
+    Empty,
+    /// The kind byte names no record kind.
+    #[error("unknown record kind {0}")]
+    UnknownKind(u8),
+    /// The body does not decode as the kind's fields.
+    #[error("{kind:?} record: {error}")]
+    Body {
+        /// The record's kind.
+        kind: RecordKind,
+        /// What the codec found.
+        error: DecodeError,
+    },
+    /// The body holds bytes after the kind's fields.
+    #[error("{kind:?} record: {count} trailing bytes")]
+    TrailingBytes {
+        /// The record's kind.
+        kind: RecordKind,
+        /// How many.
+        count: usize,
+    },
+}
+
 /// Decodes a record's kind + body (as returned by [`verify_record_frame`]). The
 /// payload of an append is decoded only if `with_payload`.
 pub(crate) fn decode_record<T: Types>(
     content: &[u8],
     with_payload: bool,
-) -> Result<Record<T>, String> {
-    let (&kind_byte, mut body) = content.split_first().ok_or("empty record")?;
-    let kind = RecordKind::from_byte(kind_byte)
-        .ok_or_else(|| format!("unknown record kind {kind_byte}"))?;
+) -> Result<Record<T>, RecordDecodeError> {
+    let (&kind_byte, mut body) = content.split_first().ok_or(RecordDecodeError::Empty)?;
+    let kind = RecordKind::from_byte(kind_byte).ok_or(RecordDecodeError::UnknownKind(kind_byte))?;
     let input = &mut body;
     let decoded: Result<Record<T>, DecodeError> = (|| {
         Ok(match kind {
@@ -211,9 +238,12 @@ pub(crate) fn decode_record<T: Types>(
             RecordKind::UserData => Record::UserData(Codec::decode(input)?),
         })
     })();
-    let record = decoded.map_err(|e| format!("{kind:?} record: {e}"))?;
+    let record = decoded.map_err(|error| RecordDecodeError::Body { kind, error })?;
     if !input.is_empty() {
-        return Err(format!("{kind:?} record: {} trailing bytes", input.len()));
+        return Err(RecordDecodeError::TrailingBytes {
+            kind,
+            count: input.len(),
+        });
     }
     Ok(record)
 }

@@ -285,7 +285,9 @@ fn visit_batch<T: Types>(visit: &mut impl FnMut(DumpItem<T>), batch: &ScannedBat
         let offset = batch.offset + (format::BATCH_HEADER_SIZE + at) as u64;
         let record = format::verify_record_frame(&batch.payload[at..at + size], Checksums::Verify)
             .map_err(|damage| damage.to_string())
-            .and_then(|(_, content)| format::decode_record::<T>(content, true))
+            .and_then(|(_, content)| {
+                format::decode_record::<T>(content, true).map_err(|e| e.to_string())
+            })
             .and_then(DumpRecord::try_from);
         visit(DumpItem::Record {
             offset,

@@ -131,7 +131,7 @@ impl<T: Types> Reader<'_, T> {
             format::verify_record_frame(&self.buf[at..at + size as usize], log.checksums)
                 .map_err(|damage| corrupt(damage, String::new()))?;
         match format::decode_record::<T>(content, true)
-            .map_err(|reason| corrupt(DamageKind::InvalidRecord, reason))?
+            .map_err(|e| corrupt(DamageKind::InvalidRecord, e.to_string()))?
         {
             Record::Append(log_id, Some(payload)) if &log_id == entry.log_id => {
                 Ok((log_id, payload))

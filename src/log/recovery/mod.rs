@@ -385,7 +385,7 @@ fn replay_batch<T: Types>(
             format::verify_record_frame(&batch.payload[at..at + size], Checksums::Skip)
                 .map_err(|damage| corrupt(damage, String::new()))?;
         let record = format::decode_record::<T>(content, false)
-            .map_err(|reason| corrupt(DamageKind::InvalidRecord, reason))?;
+            .map_err(|e| corrupt(DamageKind::InvalidRecord, e.to_string()))?;
         let is_state = matches!(record, Record::State(_));
         let leading = info.records_count == 0;
         if leading && !is_state {
