@@ -455,6 +455,7 @@ mod tests {
     use super::*;
     use openraft::impls::leader_id_adv::LeaderId;
     use openraft::impls::Vote;
+    use openraft::vote::RaftLeaderId;
     use openraft::LogId;
 
     type Leader = LeaderId<u64, u64>;
