@@ -71,10 +71,7 @@ impl Connection {
     fn peer(&self) -> Result<Raft, Unreachable<TypeConfig>> {
         let peer = self.router.nodes.lock().get(&self.target).cloned();
         peer.ok_or_else(|| {
-            Unreachable::new(&io::Error::other(format!(
-                "node {} is down",
-                self.target
-            )))
+            Unreachable::new(&io::Error::other(format!("node {} is down", self.target)))
         })
     }
 }

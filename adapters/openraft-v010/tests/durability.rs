@@ -37,7 +37,13 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn log_id(term: u64, node: NodeId, index: u64) -> LogIdOf<TypeConfig> {
-    LogId::new(LeaderId { term, node_id: node }, index)
+    LogId::new(
+        LeaderId {
+            term,
+            node_id: node,
+        },
+        index,
+    )
 }
 
 fn blank(term: u64, index: u64) -> EntryOf<TypeConfig> {
