@@ -424,8 +424,9 @@ impl<C: RaftTypeConfig> RaftLogStorage<C> for LogStore<C> {
     }
 
     /// Removes the entries after `last_log_id` (all of them for `None`). Like the
-    /// other writes, the truncation becomes durable with the next flush; raftwal never
-    /// recovers a later entry without it.
+    /// other writes, the truncation becomes durable with the next flush: a crash before
+    /// it may recover the entries it removed, but never an entry appended after it
+    /// without the truncation (raftwal recovers a prefix of the writes).
     async fn truncate_after(&mut self, last_log_id: Option<LogIdOf<C>>) -> io::Result<()> {
         let mut log = self.log.lock();
         let first = log.first_index();
