@@ -1,7 +1,7 @@
 //! What the tests and the cluster example share: the type config and a simple
 //! in-memory state machine (the Suite needs one; it is not part of the library).
 //!
-//! Included by the tests and, through `#[path]`, by `examples/cluster.rs`.
+//! Included by the tests and, through `#[path]`, by `examples/cluster_v010.rs`.
 
 use std::collections::BTreeMap;
 use std::io;

@@ -7,7 +7,7 @@
 //! nodes end with the same log, read back through their stores. Exits non-zero
 //! otherwise.
 //!
-//! Run: `cargo run -p openraft-v010-raftwal --example cluster`
+//! Run: `cargo run -p openraft-v010-raftwal --example cluster_v010`
 
 #[path = "../tests/common/mod.rs"]
 mod common;
