@@ -156,40 +156,6 @@ impl FaultKind {
         FaultKind::LatentTail,
     ];
 
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            FaultKind::Tear => "tear",
-            FaultKind::Reorder => "reorder",
-            FaultKind::Garbage => "garbage",
-            FaultKind::Fsync => "fsync",
-            FaultKind::Write => "write",
-            FaultKind::Read => "read",
-            FaultKind::SyncDir => "sync-dir",
-            FaultKind::Misdirected => "misdirected",
-            FaultKind::Latent => "latent",
-            FaultKind::Rot => "rot",
-            FaultKind::Stray => "stray",
-            FaultKind::Version => "version",
-            FaultKind::Header => "header",
-            FaultKind::Lost => "lost",
-            FaultKind::Zeroed => "zeroed",
-            FaultKind::Frame => "frame",
-            FaultKind::LatentTail => "latent-tail",
-        }
-    }
-
-    /// Parses a command-line name.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        FaultKind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown fault {s:?}; one of: {}", names.join(", "))
-            })
-    }
-
     /// Switches this kind off in `f` or `a`.
     pub fn switch_off(self, f: &mut FaultConfig, a: &mut AtRestFaults) {
         match self {

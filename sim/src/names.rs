@@ -34,6 +34,42 @@ pub fn mutant_or_none(m: Option<Mutant>) -> &'static str {
     m.map_or("none", mutant_name)
 }
 
+impl FaultKind {
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Tear => "tear",
+            FaultKind::Reorder => "reorder",
+            FaultKind::Garbage => "garbage",
+            FaultKind::Fsync => "fsync",
+            FaultKind::Write => "write",
+            FaultKind::Read => "read",
+            FaultKind::SyncDir => "sync-dir",
+            FaultKind::Misdirected => "misdirected",
+            FaultKind::Latent => "latent",
+            FaultKind::Rot => "rot",
+            FaultKind::Stray => "stray",
+            FaultKind::Version => "version",
+            FaultKind::Header => "header",
+            FaultKind::Lost => "lost",
+            FaultKind::Zeroed => "zeroed",
+            FaultKind::Frame => "frame",
+            FaultKind::LatentTail => "latent-tail",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        FaultKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown fault {s:?}; one of: {}", names.join(", "))
+            })
+    }
+}
+
 /// `a,b` or `none`.
 pub fn without_names(without: &[FaultKind]) -> String {
     if without.is_empty() {
