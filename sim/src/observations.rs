@@ -19,6 +19,12 @@ macro_rules! run_stats {
             pub fn add(&mut self, o: &RunStats) {
                 $(self.$field += o.$field;)*
             }
+
+            /// Every counter, by name, in declaration order (for the checks that a
+            /// report shows each one).
+            pub fn fields_mut(&mut self) -> Vec<(&'static str, &mut u64)> {
+                vec![$((stringify!($field), &mut self.$field),)*]
+            }
         }
     };
 }

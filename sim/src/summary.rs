@@ -218,3 +218,40 @@ impl RunSummary {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::streams::Streams;
+
+    /// Every counter of [`RunStats`] appears in the summary: a counter added to the
+    /// list and left out of the report would be counted and never seen.
+    #[test]
+    fn the_summary_shows_every_counter() {
+        let mut stats = RunStats::default();
+        let mut shown = Vec::new();
+        for (i, (name, value)) in stats.fields_mut().into_iter().enumerate() {
+            // Distinct seven-digit values, which nothing else in a summary prints.
+            *value = 9_000_000 + 1_000 * i as u64;
+            shown.push((name, *value));
+        }
+        let summary = RunSummary {
+            config: RunConfig::from_streams(0, 10, None, &[], &mut Streams::new(0)),
+            stats,
+            faults: FaultCounts::default(),
+            digest: 0,
+            violation: None,
+            elapsed: Duration::ZERO,
+        };
+        let text = summary.to_string();
+        let missing: Vec<_> = shown
+            .iter()
+            .filter(|(_, value)| !text.contains(&value.to_string()))
+            .map(|(name, _)| *name)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "not in the summary: {missing:?}\n{text}"
+        );
+    }
+}

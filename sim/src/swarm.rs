@@ -378,3 +378,36 @@ impl SwarmReport {
 fn row(f: &mut fmt::Formatter<'_>, name: &str, v: u64) -> fmt::Result {
     writeln!(f, "  {name:<44} {v:>14}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every counter of [`RunStats`] appears in the swarm's report (see the same check
+    /// of the run summary).
+    #[test]
+    fn the_report_shows_every_counter() {
+        let mut stats = RunStats::default();
+        let mut shown = Vec::new();
+        for (i, (name, value)) in stats.fields_mut().into_iter().enumerate() {
+            *value = 9_000_000 + 1_000 * i as u64;
+            shown.push((name, *value));
+        }
+        let report = SwarmReport {
+            options: SwarmOptions::new(1),
+            runs: 1,
+            stats,
+            faults: FaultCounts::default(),
+            violations: Vec::new(),
+            elapsed: Duration::ZERO,
+            run_time: Duration::ZERO,
+        };
+        let text = report.to_string();
+        let missing: Vec<_> = shown
+            .iter()
+            .filter(|(_, value)| !text.contains(&value.to_string()))
+            .map(|(name, _)| *name)
+            .collect();
+        assert!(missing.is_empty(), "not in the report: {missing:?}\n{text}");
+    }
+}
