@@ -122,156 +122,19 @@ pub(crate) fn recover<T: Types>(
     mode: Mode,
     progress: Option<ProgressHook<'_>>,
 ) -> Result<Recovered<T>, Error> {
-    let checksums = Checksums::for_config(config);
-    let mut opened = Vec::new();
-    for id in list_chunk_ids(storage)? {
-        let name = chunk_file_name(id);
-        let file = match mode {
-            Mode::Repair => storage.open(&name),
-            Mode::ReadOnly => storage.open_read_only(&name),
-        }
-        .map_err(|e| Error::io("open", &name, e))?;
-        let len = file.len().map_err(|e| Error::io("len", &name, e))?;
-        if id > CHUNK_END_MAX || len > CHUNK_END_MAX - id {
-            // No log gets near this offset; every offset sum below stays in range.
-            return Err(Error::ChunkConflict {
-                chunk: name.clone(),
-                other: name,
-                reason: format!("a chunk at offset {id} of {len} bytes lies past any log's end"),
-            });
-        }
-        let header_valid = header_is_valid(file.as_ref(), &name, id)?;
-        opened.push(Opened {
-            id,
-            file,
-            len_bytes: len,
-            header_valid,
-        });
-    }
-    let bytes_total = opened.iter().map(|c| c.len_bytes).sum();
-    let progress = progress.map(|hook| Progress::new(hook, bytes_total));
-    let mut bytes_before = 0;
-
-    let mut core: Option<LogCore<T>> = None;
-    let mut chunks = Vec::new();
-    let mut files = BTreeMap::new();
-    let mut steps = Vec::new();
-    let mut decisions = Vec::new();
-    // Skipped leading chunks, with the state their readable prefix replayed to.
-    let mut skipped: Vec<(Step, Error, Option<RaftLogState<T>>)> = Vec::new();
-    let mut end = None;
-    // The highest durable offset a batch of the last kept chunk records.
-    let mut last_durable_offset = None;
-    for (i, chunk) in opened.iter().enumerate() {
-        let name = chunk_file_name(chunk.id);
-        let place = Place {
-            next: opened.get(i + 1).map(|next| NextChunk {
-                id: next.id,
-                header_valid: next.header_valid,
-            }),
-            leading: core.is_none(),
-        };
-        let mut info = ChunkInfo::new(chunk.id);
-        if let Some(progress) = &progress {
-            progress.start_chunk(chunk.id, bytes_before);
-        }
-        let mut reader = ChunkReader::with_progress(chunk.file.as_ref(), &name, progress.as_ref())?;
-        let scan = scan_chunk(&mut reader, chunk.id, checksums, |batch| {
-            replay_batch(&mut core, &mut info, &name, chunk.id, batch)
-        })?;
-        if let Some(progress) = &progress {
-            progress.end_chunk(chunk.len_bytes);
-        }
-        bytes_before += chunk.len_bytes;
-        let verdict = classify(&scan, chunk.id, place);
-        let action = decide(verdict, chunk.id, place);
-        log::debug!("raftwal: {name}: {verdict:?} -> {action:?}");
-        let kept_len = match &action {
-            Action::Refuse(error) => return Err(error.clone()),
-            Action::SkipIfPurged(_) | Action::RemoveBlank | Action::QuarantineFile { .. } => None,
-            Action::Keep => Some(scan.valid_end),
-            Action::Cut { to } => Some(*to),
-            Action::QuarantineTail { from, .. } => Some(*from),
-        };
-        decisions.push(ChunkDecision {
-            chunk: name.clone(),
-            len_bytes: scan.len_bytes,
-            valid_end: scan.valid_end,
-            records: scan.records,
-            finding: format!("{verdict:?}"),
-            action: act::public_action(&action),
-        });
-        let step = Step {
-            chunk_id: chunk.id,
-            file: chunk.file.clone(),
-            action,
-        };
-        if let Action::SkipIfPurged(error) = &step.action {
-            debug_assert!(place.leading);
-            log::warn!("raftwal: leaving {name} out of the replay for now: {error}");
-            // Replay starts again from the next chunk's leading state record.
-            let prefix = core.take().map(|c| c.state);
-            skipped.push((step.clone(), error.clone(), prefix));
-            continue;
-        }
-        match kept_len {
-            Some(len) => {
-                last_durable_offset = scan.durable_offset_max;
-                debug_assert!(len >= CHUNK_HEADER_SIZE as u64 && info.records_count > 0);
-                info.size_bytes = len;
-                chunks.push(info);
-                files.insert(chunk.id, chunk.file.clone());
-                end = Some(chunk.id + len);
-            }
-            None => {
-                debug_assert_eq!(info.records_count, 0, "a dropped chunk replayed nothing");
-                end = Some(end.unwrap_or(chunk.id));
-            }
-        }
-        steps.push(step);
-    }
-
-    let mut core = match core {
-        Some(core) => core,
-        // Nothing after the skipped chunks was replayed: nothing shows that they hold
-        // only purged entries.
-        None if !skipped.is_empty() => return Err(skipped.swap_remove(0).1),
-        None => LogCore::new(),
-    };
-    if let Some((first, next)) = core.finish_replay() {
-        if let Some((_, error, _)) = skipped.into_iter().next() {
-            return Err(error);
-        }
-        let name = chunk_file_name(opened.first().map_or(0, |c| c.id));
-        return Err(Error::corrupt(
-            name,
-            0,
-            DamageKind::MissingEntries,
-            format!("entries [{first}, {next}) are missing: a chunk before this one was lost"),
-        ));
-    }
-
-    if let Some((_, error, _)) = skipped
-        .iter()
-        .find(|(_, _, prefix)| !supersedes(&core.state, prefix.as_ref()))
-    {
-        return Err(error.clone());
-    }
-    // Every entry of the skipped leading chunks is purged (the replay found nothing
-    // missing): they hold nothing the log needs, but their bytes are kept aside.
-    let skipped_steps: Vec<Step> = skipped
-        .into_iter()
-        .map(|(step, error, _)| {
-            let damage = match error {
-                Error::Corrupt { damage, .. } => damage,
-                _ => DamageKind::CutShort,
-            };
-            Step {
-                action: Action::QuarantineFile { damage },
-                ..step
-            }
-        })
-        .collect();
+    let opened = open_chunks(storage, mode)?;
+    let Replayed {
+        core,
+        mut chunks,
+        mut files,
+        steps,
+        mut decisions,
+        skipped,
+        end,
+        last_durable_offset,
+    } = replay_chunks::<T>(&opened, Checksums::for_config(config), progress)?;
+    let first_chunk_id = opened.first().map_or(0, |c| c.id);
+    let (core, skipped_steps) = settle_skipped(core, skipped, first_chunk_id)?;
     for (decision, step) in decisions.iter_mut().zip(&skipped_steps) {
         debug_assert_eq!(decision.chunk, chunk_file_name(step.chunk_id), "a prefix");
         decision.action = act::public_action(&step.action);
@@ -312,6 +175,196 @@ pub(crate) fn recover<T: Types>(
     };
     recovered.assert_consistent();
     Ok(recovered)
+}
+
+/// Opens every chunk file of `storage` (for reading only in `Mode::ReadOnly`), in
+/// chunk id order, with its length and whether its header is valid.
+fn open_chunks(storage: &dyn Storage, mode: Mode) -> Result<Vec<Opened>, Error> {
+    let mut opened = Vec::new();
+    for id in list_chunk_ids(storage)? {
+        let name = chunk_file_name(id);
+        let file = match mode {
+            Mode::Repair => storage.open(&name),
+            Mode::ReadOnly => storage.open_read_only(&name),
+        }
+        .map_err(|e| Error::io("open", &name, e))?;
+        let len = file.len().map_err(|e| Error::io("len", &name, e))?;
+        if id > CHUNK_END_MAX || len > CHUNK_END_MAX - id {
+            // No log gets near this offset; every offset sum below stays in range.
+            return Err(Error::ChunkConflict {
+                chunk: name.clone(),
+                other: name,
+                reason: format!("a chunk at offset {id} of {len} bytes lies past any log's end"),
+            });
+        }
+        let header_valid = header_is_valid(file.as_ref(), &name, id)?;
+        opened.push(Opened {
+            id,
+            file,
+            len_bytes: len,
+            header_valid,
+        });
+    }
+    Ok(opened)
+}
+
+/// What the replay of the chunks found and decided, before anything is done.
+struct Replayed<T: Types> {
+    /// The state and index replayed (`None`: no chunk replayed).
+    core: Option<LogCore<T>>,
+    /// The chunks kept, and their files.
+    chunks: Vec<ChunkInfo>,
+    files: BTreeMap<u64, Arc<dyn StorageFile>>,
+    /// What to do with each chunk not skipped.
+    steps: Vec<Step>,
+    /// Every chunk's decision, for the report.
+    decisions: Vec<ChunkDecision>,
+    /// Skipped leading chunks, with the state their readable prefix replayed to.
+    skipped: Vec<(Step, Error, Option<RaftLogState<T>>)>,
+    /// The global end of the log kept.
+    end: Option<u64>,
+    /// The highest durable offset a batch of the last kept chunk records.
+    last_durable_offset: Option<u64>,
+}
+
+/// Scans and replays `opened` in order, and classifies and decides each chunk (see
+/// [`classify`], [`decide`]); a refusal ends the replay.
+fn replay_chunks<T: Types>(
+    opened: &[Opened],
+    checksums: Checksums,
+    progress: Option<ProgressHook<'_>>,
+) -> Result<Replayed<T>, Error> {
+    let bytes_total = opened.iter().map(|c| c.len_bytes).sum();
+    let progress = progress.map(|hook| Progress::new(hook, bytes_total));
+    let mut bytes_before = 0;
+    let mut out = Replayed {
+        core: None,
+        chunks: Vec::new(),
+        files: BTreeMap::new(),
+        steps: Vec::new(),
+        decisions: Vec::new(),
+        skipped: Vec::new(),
+        end: None,
+        last_durable_offset: None,
+    };
+    for (i, chunk) in opened.iter().enumerate() {
+        let name = chunk_file_name(chunk.id);
+        let place = Place {
+            next: opened.get(i + 1).map(|next| NextChunk {
+                id: next.id,
+                header_valid: next.header_valid,
+            }),
+            leading: out.core.is_none(),
+        };
+        let mut info = ChunkInfo::new(chunk.id);
+        if let Some(progress) = &progress {
+            progress.start_chunk(chunk.id, bytes_before);
+        }
+        let mut reader = ChunkReader::with_progress(chunk.file.as_ref(), &name, progress.as_ref())?;
+        let scan = scan_chunk(&mut reader, chunk.id, checksums, |batch| {
+            replay_batch(&mut out.core, &mut info, &name, chunk.id, batch)
+        })?;
+        if let Some(progress) = &progress {
+            progress.end_chunk(chunk.len_bytes);
+        }
+        bytes_before += chunk.len_bytes;
+        let verdict = classify(&scan, chunk.id, place);
+        let action = decide(verdict, chunk.id, place);
+        log::debug!("raftwal: {name}: {verdict:?} -> {action:?}");
+        let kept_len = match &action {
+            Action::Refuse(error) => return Err(error.clone()),
+            Action::SkipIfPurged(_) | Action::RemoveBlank | Action::QuarantineFile { .. } => None,
+            Action::Keep => Some(scan.valid_end),
+            Action::Cut { to } => Some(*to),
+            Action::QuarantineTail { from, .. } => Some(*from),
+        };
+        out.decisions.push(ChunkDecision {
+            chunk: name.clone(),
+            len_bytes: scan.len_bytes,
+            valid_end: scan.valid_end,
+            records: scan.records,
+            finding: format!("{verdict:?}"),
+            action: act::public_action(&action),
+        });
+        let step = Step {
+            chunk_id: chunk.id,
+            file: chunk.file.clone(),
+            action,
+        };
+        if let Action::SkipIfPurged(error) = &step.action {
+            debug_assert!(place.leading);
+            log::warn!("raftwal: leaving {name} out of the replay for now: {error}");
+            // Replay starts again from the next chunk's leading state record.
+            let prefix = out.core.take().map(|c| c.state);
+            out.skipped.push((step.clone(), error.clone(), prefix));
+            continue;
+        }
+        match kept_len {
+            Some(len) => {
+                out.last_durable_offset = scan.durable_offset_max;
+                debug_assert!(len >= CHUNK_HEADER_SIZE as u64 && info.records_count > 0);
+                info.size_bytes = len;
+                out.chunks.push(info);
+                out.files.insert(chunk.id, chunk.file.clone());
+                out.end = Some(chunk.id + len);
+            }
+            None => {
+                debug_assert_eq!(info.records_count, 0, "a dropped chunk replayed nothing");
+                out.end = Some(out.end.unwrap_or(chunk.id));
+            }
+        }
+        out.steps.push(step);
+    }
+    Ok(out)
+}
+
+/// Ends the replay: the replayed core must miss no entry, and every skipped leading
+/// chunk must hold only entries the replayed state purged (else its error refuses the
+/// open). Returns the core and the skipped chunks' steps: their bytes are kept aside
+/// (quarantined whole), as they hold nothing the log needs.
+fn settle_skipped<T: Types>(
+    core: Option<LogCore<T>>,
+    mut skipped: Vec<(Step, Error, Option<RaftLogState<T>>)>,
+    first_chunk_id: u64,
+) -> Result<(LogCore<T>, Vec<Step>), Error> {
+    let mut core = match core {
+        Some(core) => core,
+        // Nothing after the skipped chunks was replayed: nothing shows that they hold
+        // only purged entries.
+        None if !skipped.is_empty() => return Err(skipped.swap_remove(0).1),
+        None => LogCore::new(),
+    };
+    if let Some((first, next)) = core.finish_replay() {
+        if let Some((_, error, _)) = skipped.into_iter().next() {
+            return Err(error);
+        }
+        return Err(Error::corrupt(
+            chunk_file_name(first_chunk_id),
+            0,
+            DamageKind::MissingEntries,
+            format!("entries [{first}, {next}) are missing: a chunk before this one was lost"),
+        ));
+    }
+    if let Some((_, error, _)) = skipped
+        .iter()
+        .find(|(_, _, prefix)| !supersedes(&core.state, prefix.as_ref()))
+    {
+        return Err(error.clone());
+    }
+    let steps = skipped
+        .into_iter()
+        .map(|(step, error, _)| {
+            let damage = match error {
+                Error::Corrupt { damage, .. } => damage,
+                _ => DamageKind::CutShort,
+            };
+            Step {
+                action: Action::QuarantineFile { damage },
+                ..step
+            }
+        })
+        .collect();
+    Ok((core, steps))
 }
 
 /// Does the replayed `state` prove that a skipped leading chunk, whose readable prefix
