@@ -7,7 +7,7 @@ use crate::exit;
 use crate::explain::{self, Refusal};
 use crate::scan;
 use crate::show;
-use raftwal::{ChunkAction, RaftLog, Types};
+use raftwal::{ChunkAction, ChunkDecision, RaftLog, RecoveryReport, Types};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -95,12 +95,24 @@ fn opened_log<T: Types>(
     out: &mut String,
 ) -> u8 {
     let report = log.recovery_report();
-    let applied = report.applied;
     let dropping = !report.dropped.is_empty();
     let code = match (mode, dropping) {
         (Mode::RepairApply, _) | (_, false) => exit::OK,
         (_, true) => exit::DAMAGED,
     };
+    if json {
+        opened_json(dir, log, mode, code, out);
+    } else {
+        opened_text(dir, log, mode, code, out);
+    }
+    code
+}
+
+/// The JSON report of an opened log (`verify --json`, `repair --json`).
+fn opened_json<T: Types>(dir: &LogDir, log: &RaftLog<T>, mode: Mode, code: u8, out: &mut String) {
+    let report = log.recovery_report();
+    let applied = report.applied;
+    let dropping = !report.dropped.is_empty();
     let status = match (mode, dropping) {
         (Mode::RepairApply, true) => "repaired",
         (Mode::RepairApply, false) => "opened",
@@ -109,49 +121,52 @@ fn opened_log<T: Types>(
     };
     let raft = explain::raft_note(report, log.log_state());
     let dropped_of = |chunk: &str| report.dropped.iter().find(|d| d.chunk == chunk);
+    let problems: Vec<Value> = report
+        .decisions
+        .iter()
+        .filter(|d| explain::drops(d.action))
+        .map(|d| {
+            let mut value = dropped_of(&d.chunk)
+                .map_or_else(|| json!({"file": d.chunk}), explain::dropped_json);
+            value["dropped_bytes"] = json!(explain::dropped_bytes(d));
+            value["action"] = explain::action_json(d.action);
+            value["open"] = json!(explain::action_text(d, applied));
+            value["finding"] = json!(d.finding);
+            value
+        })
+        .collect();
+    let value = json!({
+        "command": mode.command(),
+        "dir": dir.display(),
+        "applied": applied,
+        "status": status,
+        "exit_code": code,
+        "format_version": raftwal::FORMAT_VERSION,
+        "chunks": report.decisions.iter().map(|d| json!({
+            "file": d.chunk,
+            "len_bytes": d.len_bytes,
+            "valid_end": d.valid_end,
+            "records": d.records,
+            "finding": d.finding,
+            "action": explain::action_json(d.action),
+        })).collect::<Vec<_>>(),
+        "problems": problems,
+        "dropped_bytes": report.decisions.iter().map(explain::dropped_bytes).sum::<u64>(),
+        "blank_files_removed": report.blank_files_removed,
+        "garbage_cut_bytes": report.garbage_cut_bytes,
+        "state": common::state_json(log),
+        "raft": raft.as_ref().map(|r| r.json()),
+        "refusal": Value::Null,
+    });
+    let _ = writeln!(out, "{value:#}");
+}
 
-    if json {
-        let problems: Vec<Value> = report
-            .decisions
-            .iter()
-            .filter(|d| explain::drops(d.action))
-            .map(|d| {
-                let mut value = dropped_of(&d.chunk)
-                    .map_or_else(|| json!({"file": d.chunk}), explain::dropped_json);
-                value["dropped_bytes"] = json!(explain::dropped_bytes(d));
-                value["action"] = explain::action_json(d.action);
-                value["open"] = json!(explain::action_text(d, applied));
-                value["finding"] = json!(d.finding);
-                value
-            })
-            .collect();
-        let value = json!({
-            "command": mode.command(),
-            "dir": dir.display(),
-            "applied": applied,
-            "status": status,
-            "exit_code": code,
-            "format_version": raftwal::FORMAT_VERSION,
-            "chunks": report.decisions.iter().map(|d| json!({
-                "file": d.chunk,
-                "len_bytes": d.len_bytes,
-                "valid_end": d.valid_end,
-                "records": d.records,
-                "finding": d.finding,
-                "action": explain::action_json(d.action),
-            })).collect::<Vec<_>>(),
-            "problems": problems,
-            "dropped_bytes": report.decisions.iter().map(explain::dropped_bytes).sum::<u64>(),
-            "blank_files_removed": report.blank_files_removed,
-            "garbage_cut_bytes": report.garbage_cut_bytes,
-            "state": common::state_json(log),
-            "raft": raft.as_ref().map(|r| r.json()),
-            "refusal": Value::Null,
-        });
-        let _ = writeln!(out, "{value:#}");
-        return code;
-    }
-
+/// The text report of an opened log: the head line, each problem, the notes, the
+/// state kept, and what to do next.
+fn opened_text<T: Types>(dir: &LogDir, log: &RaftLog<T>, mode: Mode, code: u8, out: &mut String) {
+    let report = log.recovery_report();
+    let applied = report.applied;
+    let dropping = !report.dropped.is_empty();
     let head = match (mode, dropping) {
         (Mode::Verify, false) => "healthy".to_string(),
         (Mode::Verify, true) => "damaged; open would recover it".to_string(),
@@ -187,53 +202,7 @@ fn opened_log<T: Types>(
     let mut number = 0;
     for d in report.decisions.iter().filter(|d| explain::drops(d.action)) {
         number += 1;
-        let (offset, damage) = match d.action {
-            ChunkAction::QuarantineTail { from, damage } => (from, damage),
-            ChunkAction::QuarantineFile { damage } => (0, damage),
-            _ => continue,
-        };
-        let _ = writeln!(
-            out,
-            "problem {number}: {} at offset {offset}: {damage}",
-            d.chunk
-        );
-        if matches!(d.action, ChunkAction::QuarantineTail { .. }) {
-            let _ = writeln!(out, "  {}", scan::proven_text(false));
-        }
-        let _ = writeln!(out, "  scan: {}", d.finding);
-        match dropped_of(&d.chunk) {
-            Some(dropped) => {
-                let kept = match dropped.last_index_kept {
-                    Some(index) => format!(
-                        "entries after index {index} that were in these bytes (the log keeps entries up to {index})"
-                    ),
-                    None => "any entry in these bytes (the log keeps no entry)".to_string(),
-                };
-                let _ = writeln!(
-                    out,
-                    "  affects: {kept}; the file loses {} B",
-                    explain::dropped_bytes(d)
-                );
-                if dropped.unreadable_bytes > 0 {
-                    let _ = writeln!(
-                        out,
-                        "  unreadable: {} B (copied as zeros)",
-                        dropped.unreadable_bytes
-                    );
-                }
-                let _ = writeln!(out, "  {open}: {}", explain::action_text(d, applied));
-                if applied {
-                    let _ = writeln!(
-                        out,
-                        "  the bytes are now in: {} ({} B)",
-                        dropped.quarantine_file, dropped.size_bytes
-                    );
-                }
-            }
-            None => {
-                let _ = writeln!(out, "  {open}: {}", explain::action_text(d, applied));
-            }
-        }
+        problem_text(report, d, number, out);
     }
     for d in report.decisions.iter().filter(|d| {
         matches!(
@@ -264,9 +233,67 @@ fn opened_log<T: Types>(
         );
         common::state_text(log, out);
     }
-    if let Some(raft) = &raft {
+    if let Some(raft) = &explain::raft_note(report, log.log_state()) {
         raft.text(out);
     }
+    next_step_text(dir, mode, dropping, out);
+}
+
+/// Problem `number` of the text report: chunk `d`, whose bytes the open drops.
+fn problem_text(report: &RecoveryReport, d: &ChunkDecision, number: usize, out: &mut String) {
+    let applied = report.applied;
+    let open = if applied { "open did" } else { "open would" };
+    let (offset, damage) = match d.action {
+        ChunkAction::QuarantineTail { from, damage } => (from, damage),
+        ChunkAction::QuarantineFile { damage } => (0, damage),
+        _ => return,
+    };
+    let _ = writeln!(
+        out,
+        "problem {number}: {} at offset {offset}: {damage}",
+        d.chunk
+    );
+    if matches!(d.action, ChunkAction::QuarantineTail { .. }) {
+        let _ = writeln!(out, "  {}", scan::proven_text(false));
+    }
+    let _ = writeln!(out, "  scan: {}", d.finding);
+    match report.dropped.iter().find(|x| x.chunk == d.chunk) {
+        Some(dropped) => {
+            let kept = match dropped.last_index_kept {
+                Some(index) => format!(
+                    "entries after index {index} that were in these bytes (the log keeps entries up to {index})"
+                ),
+                None => "any entry in these bytes (the log keeps no entry)".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  affects: {kept}; the file loses {} B",
+                explain::dropped_bytes(d)
+            );
+            if dropped.unreadable_bytes > 0 {
+                let _ = writeln!(
+                    out,
+                    "  unreadable: {} B (copied as zeros)",
+                    dropped.unreadable_bytes
+                );
+            }
+            let _ = writeln!(out, "  {open}: {}", explain::action_text(d, applied));
+            if applied {
+                let _ = writeln!(
+                    out,
+                    "  the bytes are now in: {} ({} B)",
+                    dropped.quarantine_file, dropped.size_bytes
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(out, "  {open}: {}", explain::action_text(d, applied));
+        }
+    }
+}
+
+/// What the operator does next, after a report that found something to drop.
+fn next_step_text(dir: &LogDir, mode: Mode, dropping: bool, out: &mut String) {
     match (mode, dropping) {
         (Mode::Verify, true) => {
             let _ = writeln!(
@@ -290,5 +317,4 @@ fn opened_log<T: Types>(
         }
         _ => {}
     }
-    code
 }
