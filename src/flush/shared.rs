@@ -40,9 +40,6 @@ pub(crate) struct BatchBytes<'a> {
     pub(crate) file_offset: u64,
     pub(crate) bytes: &'a mut Vec<u8>,
     pub(crate) batch_header_pos: usize,
-    /// The batch begins chunk `chunk_id` (its bytes start with the chunk header): it
-    /// is queued as a [`Job::StartChunk`].
-    pub(crate) starts_chunk: bool,
 }
 
 /// Bytes for the worker to write: `bytes` at `file_offset` of chunk `chunk_id`,
@@ -265,8 +262,7 @@ impl<T: Types> Shared<T> {
             let merged = match queue.mergeable_write {
                 Some(at) => match &mut queue.jobs[at] {
                     Job::StartChunk(write) | Job::Write(write)
-                        if !batch.starts_chunk
-                            && write.chunk_id == batch.chunk_id
+                        if write.chunk_id == batch.chunk_id
                             && write.file_offset + write.bytes.len() as u64
                                 == batch.file_offset
                             && write.bytes.len() < MERGED_WRITE_BYTES_MAX =>
@@ -301,11 +297,6 @@ impl<T: Types> Shared<T> {
                         spare.unwrap_or_else(|| Vec::with_capacity(BUF_CAPACITY_INITIAL_BYTES));
                     std::mem::replace(batch.bytes, spare)
                 };
-                debug_assert_eq!(
-                    batch.starts_chunk,
-                    batch.file_offset == 0,
-                    "a chunk starts at file offset 0, and only there"
-                );
                 let write = QueuedWrite {
                     chunk_id: batch.chunk_id,
                     file_offset: batch.file_offset,
@@ -314,7 +305,9 @@ impl<T: Types> Shared<T> {
                     queued_at: metrics.now(),
                 };
                 queue.mergeable_write = Some(queue.jobs.len());
-                queue.jobs.push_back(if batch.starts_chunk {
+                // Only a chunk's first batch lies at file offset 0: the writer starts
+                // every chunk with its header there (`BatchWriter::start_chunk`).
+                queue.jobs.push_back(if batch.file_offset == 0 {
                     Job::StartChunk(write)
                 } else {
                     Job::Write(write)

@@ -14,8 +14,6 @@ pub(crate) struct BatchWriter {
     file_offset: u64,
     /// Where the open batch's header is in `buf`.
     batch_header_pos: Option<usize>,
-    /// `buf` begins a chunk (its header first, from [`BatchWriter::start_chunk`]).
-    starts_chunk: bool,
 }
 
 impl BatchWriter {
@@ -26,7 +24,6 @@ impl BatchWriter {
             chunk_id,
             file_offset,
             batch_header_pos: None,
-            starts_chunk: false,
         }
     }
 
@@ -46,7 +43,6 @@ impl BatchWriter {
         debug_assert_eq!(chunk_id, self.global_end());
         self.chunk_id = chunk_id;
         self.file_offset = 0;
-        self.starts_chunk = true;
         format::encode_chunk_header(&mut self.buf, chunk_id);
     }
 
@@ -89,7 +85,6 @@ impl BatchWriter {
             file_offset,
             bytes: &mut self.buf,
             batch_header_pos,
-            starts_chunk: std::mem::take(&mut self.starts_chunk),
         })
     }
 }

@@ -232,7 +232,6 @@ impl BatchBuf {
             file_offset,
             bytes: &mut self.buf,
             batch_header_pos: header_pos,
-            starts_chunk: file_offset == 0,
         })
     }
 }
