@@ -123,6 +123,10 @@ impl StorageFile for MutantFile {
         self.file.allocate(len_bytes)
     }
 
+    fn start_writeback(&self, offset: u64, len_bytes: u64) -> io::Result<()> {
+        self.file.start_writeback(offset, len_bytes)
+    }
+
     fn sync_data(&self) -> io::Result<()> {
         match self.mutant {
             StorageMutant::LyingSync => Ok(()),

@@ -1167,6 +1167,21 @@ impl StorageFile for SimFileHandle {
         self.with_file(|state, inode| Ok(file_mut(state, inode)?.volatile.len() as u64))
     }
 
+    /// A hint with no effect on the simulated medium (the crash model already lets
+    /// any unsynced write reach it or not). Draws nothing from the disk's RNG. It
+    /// checks its contract: a range past the file's end is a caller's bug, and panics.
+    fn start_writeback(&self, offset: u64, len_bytes: u64) -> io::Result<()> {
+        self.with_file(|state, inode| {
+            let file = state.inodes.get(&inode).ok_or_else(stale)?;
+            let len = file.volatile.len() as u64;
+            assert!(
+                offset.checked_add(len_bytes).is_some_and(|end| end <= len),
+                "start_writeback of {len_bytes} bytes at {offset}, past the end of a file of {len} bytes"
+            );
+            Ok(())
+        })
+    }
+
     fn set_len(&self, len: u64) -> io::Result<()> {
         self.with_file(|state, inode| {
             if len > MAX_FILE_LEN_BYTES {

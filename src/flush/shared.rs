@@ -261,8 +261,12 @@ impl<T: Types> Shared<T> {
         if let Some(batch) = batch {
             let merged = match queue.mergeable_write {
                 Some(at) => match &mut queue.jobs[at] {
+                    // A large batch is a write of its own: copying it into the
+                    // queued write would cost the caller a copy (and the queued write
+                    // a regrowth) for no fewer write calls worth having.
                     Job::StartChunk(write) | Job::Write(write)
-                        if write.chunk_id == batch.chunk_id
+                        if batch.bytes.len() <= SMALL_BATCH_BYTES_MAX
+                            && write.chunk_id == batch.chunk_id
                             && write.file_offset + write.bytes.len() as u64
                                 == batch.file_offset
                             && write.bytes.len() < MERGED_WRITE_BYTES_MAX =>
@@ -445,15 +449,25 @@ impl<T: Types> Shared<T> {
         self.sync_wanted.store(false, Ordering::Release);
     }
 
+    /// The worker wrote `buffer`: the writer may reuse it (a bulk load then neither
+    /// allocates nor page-faults in a fresh megabyte per batch). Handed back after each
+    /// write rather than once per round: a round of a bulk load holds up to the whole
+    /// queue, and the writer would otherwise allocate for all of it meanwhile.
+    pub(crate) fn recycle(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() > SPARE_BUFFER_CAPACITY_BYTES_MAX {
+            return;
+        }
+        let mut queue = self.queue.lock();
+        if queue.spare_buffers.len() < SPARE_BUFFERS_MAX {
+            buffer.clear();
+            queue.spare_buffers.push(buffer);
+        }
+    }
+
     /// The worker takes every job queued so far as its next round (into `round`, which
-    /// must be empty), and hands the written buffers `spent` back for the writer to
-    /// reuse. With nothing queued it marks itself idle, wakes the idle waiters and
-    /// returns false.
-    pub(crate) fn take_round(
-        &self,
-        round: &mut VecDeque<Job<T>>,
-        spent: &mut Vec<Vec<u8>>,
-    ) -> bool {
+    /// must be empty). With nothing queued it marks itself idle, wakes the idle
+    /// waiters and returns false.
+    pub(crate) fn take_round(&self, round: &mut VecDeque<Job<T>>) -> bool {
         debug_assert!(round.is_empty(), "a round taken before the last one ended");
         let mut queue = self.queue.lock();
         if queue.jobs.is_empty() {
@@ -465,14 +479,6 @@ impl<T: Types> Shared<T> {
         // Swap rather than take: the queue keeps the round's capacity, so a burst of
         // jobs does not regrow (and page-fault in) a fresh queue.
         std::mem::swap(round, &mut queue.jobs);
-        for mut buffer in spent.drain(..) {
-            if queue.spare_buffers.len() < SPARE_BUFFERS_MAX
-                && buffer.capacity() <= SPARE_BUFFER_CAPACITY_BYTES_MAX
-            {
-                buffer.clear();
-                queue.spare_buffers.push(buffer);
-            }
-        }
         queue.mergeable_write = None;
         queue.busy = true;
         true

@@ -12,6 +12,9 @@ use std::sync::Arc;
 
 /// Unsynced bytes after which a round ends with a sync even if nobody asked for it.
 const UNSYNCED_BYTES_MAX: u64 = 64 << 20;
+/// Written bytes, neither synced nor handed to writeback yet, after which the worker
+/// starts their writeback ([`StorageFile::start_writeback`]).
+const WRITEBACK_STEP_BYTES: u64 = 4 << 20;
 
 /// The flush worker. Owns the current chunk file's write side.
 pub(crate) struct Worker<T: Types> {
@@ -27,14 +30,14 @@ pub(crate) struct Worker<T: Types> {
     file_len_bytes: Option<u64>,
     /// Global offset up to which everything is durable.
     durable_offset: u64,
+    /// Global offset up to which writes were handed to writeback (or synced).
+    writeback_end: u64,
     /// Bytes were written since the last sync.
     dirty: bool,
     /// Callbacks of the round, waiting for its sync.
     waiting: Vec<T::Callback>,
     /// Purged chunks still to remove, oldest first.
     removal_backlog: Vec<u64>,
-    /// Buffers written this round, handed back to the writer at the next round.
-    spent_buffers: Vec<Vec<u8>>,
     /// A flush (with or without callback) asked for a sync.
     sync_requested: bool,
     /// Jobs of the current round not yet processed.
@@ -59,10 +62,10 @@ impl<T: Types> Worker<T> {
             written_end: durable_offset,
             file_len_bytes: None,
             durable_offset,
+            writeback_end: durable_offset,
             dirty: false,
             waiting: Vec::new(),
             sync_requested: false,
-            spent_buffers: Vec::new(),
             removal_backlog: Vec::new(),
             round: VecDeque::new(),
             failure: None,
@@ -78,10 +81,7 @@ impl<T: Types> Worker<T> {
                 self.sync_and_report();
                 return true;
             }
-            if !self
-                .shared
-                .take_round(&mut self.round, &mut self.spent_buffers)
-            {
+            if !self.shared.take_round(&mut self.round) {
                 return false;
             }
         }
@@ -199,7 +199,31 @@ impl<T: Types> Worker<T> {
             .wrote(bytes.len() as u64, batches, started);
         self.dirty = true;
         self.written_end = chunk_id + file_offset + bytes.len() as u64;
-        self.spent_buffers.push(bytes);
+        self.shared.recycle(bytes);
+        self.start_writeback_if_due();
+    }
+
+    /// Hands the written and unsynced bytes of the current chunk to writeback once
+    /// there are [`WRITEBACK_STEP_BYTES`] of them, so that a bulk load keeps the device
+    /// busy rather than leave everything to its next sync. A failure costs only speed.
+    fn start_writeback_if_due(&mut self) {
+        let from = self.writeback_end.max(self.durable_offset);
+        if self.written_end - from < WRITEBACK_STEP_BYTES {
+            return;
+        }
+        let Some((chunk_id, file)) = self.current.as_ref() else {
+            return;
+        };
+        // A chunk starts only after the one before is synced: unsynced bytes all lie
+        // in the current chunk.
+        debug_assert!(from >= *chunk_id, "unsynced bytes before the current chunk");
+        if let Err(e) = file.start_writeback(from - chunk_id, self.written_end - from) {
+            log::debug!(
+                "raftwal: could not start the writeback of {}: {e}",
+                chunk_file_name(*chunk_id)
+            );
+        }
+        self.writeback_end = self.written_end;
     }
 
     /// Removes the purged chunks of the backlog, oldest first, each removal made

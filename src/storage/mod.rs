@@ -110,6 +110,16 @@ pub trait StorageFile: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Hints that the `len_bytes` bytes written at `offset`, not yet synced, may go to
+    /// the device now, without waiting for them: the `sync_data` that follows then
+    /// finds less to write, and a bulk load keeps the device busy while its caller
+    /// produces more. This makes nothing durable and changes no byte; the range lies
+    /// inside the file. The default does nothing. A failure costs the log only speed.
+    fn start_writeback(&self, offset: u64, len_bytes: u64) -> io::Result<()> {
+        let _ = (offset, len_bytes);
+        Ok(())
+    }
+
     /// Makes every write, `set_len` and `allocate` issued before this call durable.
     fn sync_data(&self) -> io::Result<()>;
 }
