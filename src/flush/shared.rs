@@ -259,13 +259,14 @@ impl<T: Types> Shared<T> {
     /// as a new write (stamped with `metrics`' clock: a merge reads no clock).
     fn queue_batch(queue: &mut Queue<T>, batch: Option<BatchBytes<'_>>, metrics: &FlushMetrics) {
         if let Some(batch) = batch {
+            let small = batch.bytes.len() <= SMALL_BATCH_BYTES_MAX;
             let merged = match queue.mergeable_write {
                 Some(at) => match &mut queue.jobs[at] {
                     // A large batch is a write of its own: copying it into the
                     // queued write would cost the caller a copy (and the queued write
                     // a regrowth) for no fewer write calls worth having.
                     Job::StartChunk(write) | Job::Write(write)
-                        if batch.bytes.len() <= SMALL_BATCH_BYTES_MAX
+                        if small
                             && write.chunk_id == batch.chunk_id
                             && write.file_offset + write.bytes.len() as u64
                                 == batch.file_offset
@@ -285,7 +286,7 @@ impl<T: Types> Shared<T> {
             };
             if !merged {
                 let spare = queue.spare_buffers.pop();
-                let bytes = if batch.bytes.len() <= SMALL_BATCH_BYTES_MAX {
+                let bytes = if small {
                     // A small batch that later ones will likely join: copy it into a
                     // buffer with room for a whole merged write (a spare, or fresh
                     // capacity that is touched only as it fills), so the merges never
