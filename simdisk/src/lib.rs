@@ -928,7 +928,7 @@ impl SimDisk {
         }
         let mut state = self.state.lock();
         state.edit_at_rest(file_name, |file, ss| {
-            Arc::make_mut(&mut file.volatile).resize(len_bytes as usize, 0);
+            file::set_len_zeroed(Arc::make_mut(&mut file.volatile), len_bytes as usize);
             file.drop_latent_past(ss, len_bytes);
             Ok(())
         })
@@ -1189,7 +1189,7 @@ impl StorageFile for SimFileHandle {
             }
             let ss = state.faults.sector_size();
             let file = file_mut(state, inode)?;
-            Arc::make_mut(&mut file.volatile).resize(len as usize, 0);
+            file::set_len_zeroed(Arc::make_mut(&mut file.volatile), len as usize);
             file.pending.push(PendingOp::SetLen { len_bytes: len });
             file.drop_latent_past(ss, len);
             Ok(())

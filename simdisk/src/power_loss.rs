@@ -136,7 +136,7 @@ pub(super) fn resolve_file(
     let final_len = lens[length_ops];
 
     let mut work = std::mem::take(&mut file.durable);
-    work.resize(max_len as usize, 0);
+    super::file::set_len_zeroed(&mut work, max_len as usize);
     apply_snapshots(&mut work, &ops, &sectors, &snapshot, ss, max_len);
     if mode.garbage_on_lost_sectors {
         let lost = (durable_len, final_len);
