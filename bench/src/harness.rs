@@ -100,7 +100,11 @@ pub fn run_workload<W: Workload>(
 ) -> Vec<Row> {
     let mut samples: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); SIDES.len()]; W::METRICS.len()];
     for round in 0..s.rounds {
-        for (k, side) in SIDES.iter().enumerate() {
+        // Each round starts with a different side, so that no side always runs first
+        // (on a cold page cache and an idle device) or always after the same one.
+        for turn in 0..SIDES.len() {
+            let k = (round + turn) % SIDES.len();
+            let side = &SIDES[k];
             settle_disk();
             let dir = tempfile::Builder::new()
                 .prefix(&format!("{}-{}-", W::NAME, side.name()))

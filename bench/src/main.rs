@@ -12,7 +12,8 @@
 //!     (every row beside 2 threads that spin: a machine with other work on its cores)
 //!
 //! Each workload runs several rounds; every round runs raftwal, raft-log,
-//! raft-engine, okaywal, then raw, each in a fresh directory. The table gives each
+//! raft-engine, okaywal and raw, each in a fresh directory, round k starting with
+//! the k-th of them (no side always runs first). The table gives each
 //! side's median and the ratios. Every run checks afterwards that the log really holds what was written
 //! (reopening it where possible) and panics otherwise. See each workload's file
 //! for what exactly it measures. Nothing here asserts on timings.

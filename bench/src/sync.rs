@@ -34,8 +34,21 @@ const SIZE: usize = 100;
 
 pub struct Sync;
 
+/// Ops per run: 20,000 (1.5 s at 14k ops/s) keeps a round's figure within a few per
+/// cent of the next; at 5,000 the peers' rounds spread over 12k-16k ops/s and the
+/// medians' order changed from run to run.
 fn ops(s: &Scale) -> u64 {
-    s.pick(500, 5_000)
+    s.pick(500, 20_000)
+}
+
+/// Ops of a run of `W`: raft-log gets a quarter (it runs at about 750 ops/s, and its
+/// rate does not depend on the count: it syncs every op the same way).
+fn ops_of<W: Wal>(s: &Scale) -> u64 {
+    if W::NAME == "raft-log" {
+        ops(s) / 4
+    } else {
+        ops(s)
+    }
 }
 
 /// See the module documentation.
@@ -82,7 +95,7 @@ fn sync_loop(f: &std::fs::File, dir: &Path, n: u64) -> f64 {
 
 /// The log side of `sync` in `dir`: ops/s. Checks the log after.
 fn sync_log<W: Wal>(dir: &Path, s: &Scale) -> f64 {
-    let n = ops(s);
+    let n = ops_of::<W>(s);
     let cfg = LogCfg::default();
     let mut log = W::open(dir, &cfg);
     let t = Instant::now();

@@ -245,7 +245,11 @@ impl<T: Types> Shared<T> {
         }
         if len > 0 {
             let now = self.queued_bytes.fetch_add(len, Ordering::SeqCst) + len;
-            self.queued_bytes_peak.fetch_max(now, Ordering::Relaxed);
+            // Only submitters raise the peak, and they hold the queue lock: a load and
+            // a rare store, not a read-modify-write on every submit.
+            if now > self.queued_bytes_peak.load(Ordering::Relaxed) {
+                self.queued_bytes_peak.store(now, Ordering::Relaxed);
+            }
         }
         Self::queue_batch(&mut queue, batch, &self.metrics);
         then(&mut queue);
