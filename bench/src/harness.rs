@@ -1,9 +1,12 @@
 //! Rounds, alternation, medians and the result table.
 //!
-//! For each workload, every round runs each side once, in the order ours, `raft-log`,
-//! `raft-engine`, `okaywal`, raw, each in a fresh directory; alternating sides within a round spreads slow
-//! drifts of the machine (page cache, other processes, disk state) over all sides.
-//! The table shows the median of the rounds for each side and the ratios.
+//! For each workload, every round runs each side once, each in a fresh directory,
+//! round k starting with the k-th side of ours, `raft-log`, `raft-engine`, `okaywal`,
+//! raw; alternating sides within a round spreads slow drifts of the machine (page
+//! cache, other processes, disk state) over all sides. The table shows the median of
+//! the rounds for each side and the ratios; under it, raftwal over the best peer
+//! (raft-engine or okaywal) within each round, whose median and range are steadier
+//! than the ratio of medians when the disk's speed drifts from round to round.
 
 use crate::wal::Wal;
 use std::path::Path;
@@ -88,6 +91,9 @@ impl Side {
 pub struct Row {
     pub metric: &'static Metric,
     pub medians: [Option<f64>; SIDES.len()],
+    /// raftwal's figure over the best peer's (raft-engine or okaywal) of the same
+    /// round, for every round where raftwal and a peer ran: (median, lowest, highest).
+    pub per_round_best_peer: Option<(f64, f64, f64)>,
 }
 
 /// Runs `rounds` rounds of `W` over the sides and returns one row per metric.
@@ -99,7 +105,10 @@ pub fn run_workload<W: Workload>(
     run: impl Fn(Side, &Path) -> Option<Vec<f64>>,
 ) -> Vec<Row> {
     let mut samples: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); SIDES.len()]; W::METRICS.len()];
+    // [round][metric][side]
+    let mut by_round: Vec<Vec<[Option<f64>; SIDES.len()]>> = Vec::new();
     for round in 0..s.rounds {
+        by_round.push(vec![[None; SIDES.len()]; W::METRICS.len()]);
         // Each round starts with a different side, so that no side always runs first
         // (on a cold page cache and an idle device) or always after the same one.
         for turn in 0..SIDES.len() {
@@ -131,20 +140,49 @@ pub fn run_workload<W: Workload>(
             );
             for (m, v) in figs.into_iter().enumerate() {
                 samples[m][k].push(v);
+                by_round[round][m][k] = Some(v);
             }
         }
     }
     W::METRICS
         .iter()
         .zip(samples)
-        .map(|(metric, per_side)| {
+        .enumerate()
+        .map(|(m, (metric, per_side))| {
             let mut medians = [None; SIDES.len()];
             for (k, v) in per_side.into_iter().enumerate() {
                 medians[k] = median(v);
             }
-            Row { metric, medians }
+            let ratios: Vec<f64> = by_round
+                .iter()
+                .filter_map(|figs| per_round_best_peer(metric, &figs[m]))
+                .collect();
+            Row {
+                metric,
+                medians,
+                per_round_best_peer: spread(ratios),
+            }
         })
         .collect()
+}
+
+/// raftwal's figure over the best peer's in one round's `figs`, if both ran.
+fn per_round_best_peer(metric: &Metric, figs: &[Option<f64>; SIDES.len()]) -> Option<f64> {
+    let ours = figs[0]?;
+    let peers = [figs[2], figs[3]].into_iter().flatten();
+    let best = if metric.higher_is_better {
+        peers.reduce(f64::max)
+    } else {
+        peers.reduce(f64::min)
+    }?;
+    (best > 0.0).then(|| ours / best)
+}
+
+/// (median, lowest, highest) of `v`, or `None` if it is empty.
+fn spread(mut v: Vec<f64>) -> Option<(f64, f64, f64)> {
+    v.sort_by(f64::total_cmp);
+    let (&lo, &hi) = (v.first()?, v.last()?);
+    Some((median(v)?, lo, hi))
 }
 
 /// Writes back every dirty page of the machine (`sync`) before a side runs, so that
@@ -260,4 +298,13 @@ pub fn print_table(rows: &[Row]) {
         ]);
     }
     println!("(ratio columns: raftwal's median over that side's; rlog/raw: raft-log over raw)");
+    println!();
+    println!(
+        "raftwal / best peer (raft-engine or okaywal) within each round: median (lowest-highest)"
+    );
+    for r in rows {
+        if let Some((mid, lo, hi)) = r.per_round_best_peer {
+            println!("  {:<20} {mid:.2} ({lo:.2}-{hi:.2})", r.metric.name);
+        }
+    }
 }
