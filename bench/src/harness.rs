@@ -168,8 +168,11 @@ pub fn run_workload<W: Workload>(
 
 /// raftwal's figure over the best peer's in one round's `figs`, if both ran.
 fn per_round_best_peer(metric: &Metric, figs: &[Option<f64>; SIDES.len()]) -> Option<f64> {
-    let ours = figs[0]?;
-    let peers = [figs[2], figs[3]].into_iter().flatten();
+    let of = |side: Side| figs[SIDES.iter().position(|s| *s == side).expect("a side")];
+    let ours = of(Side::Ours)?;
+    let peers = [of(Side::RaftEngine), of(Side::OkayWal)]
+        .into_iter()
+        .flatten();
     let best = if metric.higher_is_better {
         peers.reduce(f64::max)
     } else {
