@@ -37,8 +37,27 @@ pub trait Types: Debug + Default + Clone + PartialEq + Eq + Send + Sync + 'stati
 /// Receives the outcome of a flush: `Ok(())` once every write issued before the flush
 /// is durable, or the error that made it impossible.
 pub trait Callback: Send + 'static {
-    /// Reports the outcome. Called exactly once per flush that returned `Ok`.
+    /// Reports the outcome. Called exactly once per flush that returned `Ok`, or once
+    /// for several if [`Callback::absorb`] folded them into this one.
     fn send(self, result: Result<(), Error>);
+
+    /// Folds `next`, the callback of the flush requested right after this one's and
+    /// reported by the same sync, into `self`, so that one [`Callback::send`] reports
+    /// both flushes (one sync, so always one outcome).
+    /// Returns `next` unchanged if it cannot be folded; the log then sends it on its
+    /// own, after `self`. Called on the thread that requests the flush, under the
+    /// flush queue's lock: keep it short, and do not panic (a panic leaves `flush`,
+    /// and that flush is then not reported).
+    ///
+    /// The default folds nothing. [`crate::FlushTracker`] folds its own clones: a
+    /// caller that requests a flush per entry then costs the flush worker one report
+    /// per sync, not one per flush.
+    fn absorb(&mut self, next: Self) -> Result<(), Self>
+    where
+        Self: Sized,
+    {
+        Err(next)
+    }
 }
 
 impl Callback for SyncSender<Result<(), Error>> {

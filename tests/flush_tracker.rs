@@ -39,3 +39,143 @@ fn a_sleeping_waiter_is_woken_by_the_last_outcome() {
         thread.join().unwrap();
     }
 }
+
+#[test]
+fn absorbs_its_own_clones_only() {
+    let tracker = FlushTracker::with_spins(0);
+    let other = FlushTracker::with_spins(0);
+    let mut first = tracker.clone();
+    for _ in 0..4 {
+        assert!(first.absorb(tracker.clone()).is_ok());
+    }
+    let refused = first.absorb(other.clone()).unwrap_err();
+    first.send(Ok(()));
+    assert_eq!(tracker.acked(), 5, "one send reports the five flushes");
+    assert_eq!(other.acked(), 0);
+    // A clone of a handle that absorbed others reports one flush, not theirs.
+    let mut folded = tracker.clone();
+    folded.absorb(tracker.clone()).unwrap();
+    folded.clone().send(Ok(()));
+    assert_eq!(tracker.acked(), 6);
+    folded.send(Ok(()));
+    assert_eq!(tracker.acked(), 8);
+    refused.send(Ok(()));
+    assert_eq!(other.acked(), 1);
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct TrackedTypes;
+
+impl raftwal::Types for TrackedTypes {
+    type LogId = (u64, u64);
+    type LogPayload = String;
+    type Vote = (u64, u64);
+    type UserData = String;
+    type Callback = FlushTracker;
+
+    fn log_index(log_id: &(u64, u64)) -> u64 {
+        log_id.1
+    }
+    fn payload_size(payload: &String) -> u64 {
+        payload.len() as u64
+    }
+}
+
+/// Flushes queued while the worker does not run join one sync; the log folds the
+/// consecutive ones of one tracker into one report, and every flush is still counted
+/// exactly once, with another tracker's flush in between kept apart.
+#[test]
+fn a_log_counts_every_flush_of_folded_trackers() {
+    use raftwal::{Config, MemStorage, RaftLog, RaftLogWriter, WorkerMode};
+    use std::sync::Arc;
+    let config = Config::new("mem").with_worker_mode(WorkerMode::Manual);
+    let storage = Arc::new(MemStorage::new());
+    let mut log = RaftLog::<TrackedTypes>::open_with(storage, Arc::new(config)).unwrap();
+    let tracker = FlushTracker::with_spins(0);
+    let other = FlushTracker::with_spins(0);
+    for i in 0..100 {
+        log.append([((1, i), format!("entry {i}"))]).unwrap();
+        log.flush(Some(tracker.clone())).unwrap();
+        if i == 50 {
+            log.flush(Some(other.clone())).unwrap();
+        }
+    }
+    assert_eq!(tracker.acked(), 0, "nothing ran the worker yet");
+    log.wait_worker_idle();
+    assert_eq!(tracker.acked(), 100);
+    assert_eq!(other.acked(), 1);
+    tracker.wait_acked(100).unwrap();
+}
+
+/// A callback that counts its sends and the flushes they report, and folds callbacks
+/// of the same counter.
+#[derive(Debug)]
+struct Counted {
+    counter: std::sync::Arc<(std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64)>,
+    flushes: u64,
+}
+
+impl Callback for Counted {
+    fn send(self, result: Result<(), Error>) {
+        use std::sync::atomic::Ordering;
+        result.unwrap();
+        self.counter.0.fetch_add(1, Ordering::SeqCst);
+        self.counter.1.fetch_add(self.flushes, Ordering::SeqCst);
+    }
+
+    fn absorb(&mut self, next: Self) -> Result<(), Self> {
+        if !std::sync::Arc::ptr_eq(&self.counter, &next.counter) {
+            return Err(next);
+        }
+        self.flushes += next.flushes;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct CountedTypes;
+
+impl raftwal::Types for CountedTypes {
+    type LogId = (u64, u64);
+    type LogPayload = String;
+    type Vote = (u64, u64);
+    type UserData = String;
+    type Callback = Counted;
+
+    fn log_index(log_id: &(u64, u64)) -> u64 {
+        log_id.1
+    }
+    fn payload_size(payload: &String) -> u64 {
+        payload.len() as u64
+    }
+}
+
+/// The log folds the consecutive callbacks one sync reports: 100 flushes of one
+/// counter with another's in the middle, queued while no worker runs, are three sends.
+#[test]
+fn a_log_folds_consecutive_callbacks_of_one_sync() {
+    use raftwal::{Config, MemStorage, RaftLog, RaftLogWriter, WorkerMode};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let config = Config::new("mem").with_worker_mode(WorkerMode::Manual);
+    let storage = Arc::new(MemStorage::new());
+    let mut log = RaftLog::<CountedTypes>::open_with(storage, Arc::new(config)).unwrap();
+    let mine = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let theirs = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let callback = |counter: &Arc<(AtomicU64, AtomicU64)>| Counted {
+        counter: counter.clone(),
+        flushes: 1,
+    };
+    for i in 0..100 {
+        log.append([((1, i), format!("entry {i}"))]).unwrap();
+        log.flush(Some(callback(&mine))).unwrap();
+        if i == 50 {
+            log.flush(Some(callback(&theirs))).unwrap();
+        }
+    }
+    log.wait_worker_idle();
+    let counts =
+        |c: &Arc<(AtomicU64, AtomicU64)>| (c.0.load(Ordering::SeqCst), c.1.load(Ordering::SeqCst));
+    assert_eq!(counts(&mine), (2, 100), "(sends, flushes reported)");
+    assert_eq!(counts(&theirs), (1, 1));
+}

@@ -14,7 +14,7 @@ use super::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use super::sync::{Condvar, Mutex, RwLock};
 use crate::error::Error;
 use crate::storage::StorageFile;
-use crate::types::Types;
+use crate::types::{Callback, Types};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
@@ -210,7 +210,18 @@ impl<T: Types> Shared<T> {
     /// end of the queue.
     fn queue_flush(callback: Option<T::Callback>) -> impl FnOnce(&mut Queue<T>) {
         move |queue| match queue.jobs.back_mut() {
-            Some(Job::Flush(callbacks)) => callbacks.extend(callback),
+            Some(Job::Flush(callbacks)) => {
+                if let Some(callback) = callback {
+                    match callbacks.last_mut() {
+                        Some(last) => {
+                            if let Err(callback) = last.absorb(callback) {
+                                callbacks.push(callback);
+                            }
+                        }
+                        None => callbacks.push(callback),
+                    }
+                }
+            }
             _ => queue
                 .jobs
                 .push_back(Job::Flush(callback.into_iter().collect())),

@@ -52,9 +52,22 @@ pub const FLUSH_TRACKER_SPINS_DEFAULT: u32 = 0;
 /// assert_eq!(tracker.acked(), 3);
 /// # Ok::<(), Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct FlushTracker {
     shared: Arc<TrackerShared>,
+    /// Flushes this handle reports when it is sent: 1, plus those of the clones it
+    /// absorbed ([`Callback::absorb`]).
+    flushes: u64,
+}
+
+/// A handle for one more flush (its own count is 1, whatever `self` absorbed).
+impl Clone for FlushTracker {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            flushes: 1,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -99,6 +112,7 @@ impl FlushTracker {
                 wake: Condvar::new(),
                 spins,
             }),
+            flushes: 1,
         }
     }
 
@@ -148,8 +162,9 @@ impl FlushTracker {
         shared.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Records one flush outcome (what [`Callback::send`] does).
+    /// Records the outcome of this handle's flushes (what [`Callback::send`] does).
     fn record(&self, result: Result<(), Error>) {
+        debug_assert!(self.flushes >= 1, "a tracker handle reports no flush");
         let shared = &*self.shared;
         if let Err(e) = result {
             let mut first = shared.first_error.lock();
@@ -158,7 +173,7 @@ impl FlushTracker {
                 shared.failed.store(true, Ordering::Release);
             }
         }
-        shared.acked.fetch_add(1, Ordering::SeqCst);
+        shared.acked.fetch_add(self.flushes, Ordering::SeqCst);
         if shared.sleepers.load(Ordering::SeqCst) > 0 {
             let _guard = shared.sleep.lock();
             shared.wake.notify_all();
@@ -169,5 +184,15 @@ impl FlushTracker {
 impl Callback for FlushTracker {
     fn send(self, result: Result<(), Error>) {
         self.record(result);
+    }
+
+    /// Folds a clone of the same tracker: its flushes are counted when `self` is sent.
+    /// A clone of another tracker is returned.
+    fn absorb(&mut self, next: Self) -> Result<(), Self> {
+        if !Arc::ptr_eq(&self.shared, &next.shared) {
+            return Err(next);
+        }
+        self.flushes += next.flushes;
+        Ok(())
     }
 }
