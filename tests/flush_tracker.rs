@@ -63,23 +63,30 @@ fn absorbs_its_own_clones_only() {
     assert_eq!(other.acked(), 1);
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct TrackedTypes;
+/// Log types whose flush callback is `$callback`.
+macro_rules! types_with_callback {
+    ($name:ident, $callback:ty) => {
+        #[derive(Debug, Default, Clone, PartialEq, Eq)]
+        struct $name;
 
-impl raftwal::Types for TrackedTypes {
-    type LogId = (u64, u64);
-    type LogPayload = String;
-    type Vote = (u64, u64);
-    type UserData = String;
-    type Callback = FlushTracker;
+        impl raftwal::Types for $name {
+            type LogId = (u64, u64);
+            type LogPayload = String;
+            type Vote = (u64, u64);
+            type UserData = String;
+            type Callback = $callback;
 
-    fn log_index(log_id: &(u64, u64)) -> u64 {
-        log_id.1
-    }
-    fn payload_size(payload: &String) -> u64 {
-        payload.len() as u64
-    }
+            fn log_index(log_id: &(u64, u64)) -> u64 {
+                log_id.1
+            }
+            fn payload_size(payload: &String) -> u64 {
+                payload.len() as u64
+            }
+        }
+    };
 }
+
+types_with_callback!(TrackedTypes, FlushTracker);
 
 /// Flushes queued while the worker does not run join one sync; the log folds the
 /// consecutive ones of one tracker into one report, and every flush is still counted
@@ -132,23 +139,7 @@ impl Callback for Counted {
     }
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct CountedTypes;
-
-impl raftwal::Types for CountedTypes {
-    type LogId = (u64, u64);
-    type LogPayload = String;
-    type Vote = (u64, u64);
-    type UserData = String;
-    type Callback = Counted;
-
-    fn log_index(log_id: &(u64, u64)) -> u64 {
-        log_id.1
-    }
-    fn payload_size(payload: &String) -> u64 {
-        payload.len() as u64
-    }
-}
+types_with_callback!(CountedTypes, Counted);
 
 /// The log folds the consecutive callbacks one sync reports: 100 flushes of one
 /// counter with another's in the middle, queued while no worker runs, are three sends.
