@@ -88,25 +88,40 @@ macro_rules! types_with_callback {
 
 types_with_callback!(TrackedTypes, FlushTracker);
 
-/// Flushes queued while the worker does not run join one sync; the log folds the
-/// consecutive ones of one tracker into one report, and every flush is still counted
-/// exactly once, with another tracker's flush in between kept apart.
-#[test]
-fn a_log_counts_every_flush_of_folded_trackers() {
+/// Opens a log of `T` in manual mode (nothing runs the worker until asked), appends
+/// 100 entries with a flush after each reporting to `mine()`, and one more flush
+/// reporting to `theirs` after entry 50, and returns the log with all of it queued:
+/// every flush then joins the worker's next sync.
+fn flush_100_around_another<T>(
+    mine: impl Fn() -> T::Callback,
+    theirs: T::Callback,
+) -> raftwal::RaftLog<T>
+where
+    T: raftwal::Types<LogId = (u64, u64), LogPayload = String>,
+{
     use raftwal::{Config, MemStorage, RaftLog, RaftLogWriter, WorkerMode};
     use std::sync::Arc;
     let config = Config::new("mem").with_worker_mode(WorkerMode::Manual);
     let storage = Arc::new(MemStorage::new());
-    let mut log = RaftLog::<TrackedTypes>::open_with(storage, Arc::new(config)).unwrap();
-    let tracker = FlushTracker::with_spins(0);
-    let other = FlushTracker::with_spins(0);
+    let mut log = RaftLog::<T>::open_with(storage, Arc::new(config)).unwrap();
+    let mut theirs = Some(theirs);
     for i in 0..100 {
         log.append([((1, i), format!("entry {i}"))]).unwrap();
-        log.flush(Some(tracker.clone())).unwrap();
+        log.flush(Some(mine())).unwrap();
         if i == 50 {
-            log.flush(Some(other.clone())).unwrap();
+            log.flush(theirs.take()).unwrap();
         }
     }
+    log
+}
+
+/// The log folds the consecutive flushes of one tracker into one report, and every
+/// flush is still counted exactly once, another tracker's kept apart.
+#[test]
+fn a_log_counts_every_flush_of_folded_trackers() {
+    let tracker = FlushTracker::with_spins(0);
+    let other = FlushTracker::with_spins(0);
+    let log = flush_100_around_another::<TrackedTypes>(|| tracker.clone(), other.clone());
     assert_eq!(tracker.acked(), 0, "nothing ran the worker yet");
     log.wait_worker_idle();
     assert_eq!(tracker.acked(), 100);
@@ -142,28 +157,18 @@ impl Callback for Counted {
 types_with_callback!(CountedTypes, Counted);
 
 /// The log folds the consecutive callbacks one sync reports: 100 flushes of one
-/// counter with another's in the middle, queued while no worker runs, are three sends.
+/// counter with another's after the 51st are three sends.
 #[test]
 fn a_log_folds_consecutive_callbacks_of_one_sync() {
-    use raftwal::{Config, MemStorage, RaftLog, RaftLogWriter, WorkerMode};
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
-    let config = Config::new("mem").with_worker_mode(WorkerMode::Manual);
-    let storage = Arc::new(MemStorage::new());
-    let mut log = RaftLog::<CountedTypes>::open_with(storage, Arc::new(config)).unwrap();
     let mine = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
     let theirs = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
     let callback = |counter: &Arc<(AtomicU64, AtomicU64)>| Counted {
         counter: counter.clone(),
         flushes: 1,
     };
-    for i in 0..100 {
-        log.append([((1, i), format!("entry {i}"))]).unwrap();
-        log.flush(Some(callback(&mine))).unwrap();
-        if i == 50 {
-            log.flush(Some(callback(&theirs))).unwrap();
-        }
-    }
+    let log = flush_100_around_another::<CountedTypes>(|| callback(&mine), callback(&theirs));
     log.wait_worker_idle();
     let counts =
         |c: &Arc<(AtomicU64, AtomicU64)>| (c.0.load(Ordering::SeqCst), c.1.load(Ordering::SeqCst));

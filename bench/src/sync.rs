@@ -44,7 +44,7 @@ fn ops(s: &Scale) -> u64 {
 /// Ops of a run of `W`: raft-log gets a quarter (it runs at about 750 ops/s, and its
 /// rate does not depend on the count: it syncs every op the same way).
 fn ops_of<W: Wal>(s: &Scale) -> u64 {
-    if W::NAME == "raft-log" {
+    if W::NAME == crate::raftlog::RaftLogWal::NAME {
         ops(s) / 4
     } else {
         ops(s)
