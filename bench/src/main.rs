@@ -56,6 +56,7 @@ mod rawfile;
 mod read_cold;
 mod reopen;
 mod reopen_rss;
+mod schedstat;
 mod sync;
 mod wakeup;
 mod wal;

@@ -5,6 +5,11 @@
 //! (in a fresh directory) while [`LOAD_THREADS`] other threads keep the cores busy
 //! (a machine where other work runs: a thread that spins while it waits, or a
 //! hand-off to another thread, then competes with them for a core).
+//! Three more rows say where an op's time goes, from the kernel's scheduler counters
+//! of the side's threads ([`crate::schedstat`]): `sync-cpu` and `sync-loaded-cpu`,
+//! microseconds per op on a CPU (user and kernel: the rest of an idle op is the
+//! disk), and `sync-loaded-wait`, microseconds per op runnable but waiting for a CPU
+//! (what the load costs a side beyond its own work).
 //!
 //! `sync-reserved`: the same against a stricter raw loop that writes into space
 //! reserved beforehand (`fallocate`), so that its `fdatasync` commits no file-size
@@ -15,6 +20,7 @@
 use crate::cpu_load::CpuLoad;
 use crate::harness::{Metric, Scale, Side, Workload};
 use crate::rawfile;
+use crate::schedstat::SchedTimes;
 use crate::wal::{payload, reopen_and_verify, LogCfg, Wal};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -67,7 +73,7 @@ impl Workload for SyncReserved {
     }
 
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
-        vec![sync_log::<W>(dir, s)]
+        vec![sync_log::<W>(dir, s).ops_per_sec]
     }
 
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>> {
@@ -76,12 +82,34 @@ impl Workload for SyncReserved {
         rustix::fs::fallocate(&f, rustix::fs::FallocateFlags::empty(), 0, n * SIZE as u64)
             .expect("raw: fallocate");
         f.sync_all().expect("raw: fsync after fallocate");
-        Some(vec![sync_loop(&f, dir, n)])
+        Some(vec![sync_loop(&f, dir, n).ops_per_sec])
     }
 }
 
-/// `n` ops of one 100 B `pwrite` + `fdatasync` on `f`; ops/s. Checks the file after.
-fn sync_loop(f: &std::fs::File, dir: &Path, n: u64) -> f64 {
+/// What one run of a synced loop measured.
+struct LoopFigures {
+    ops_per_sec: f64,
+    /// Microseconds per op the side's threads ran on a CPU (user and kernel).
+    on_cpu_us: f64,
+    /// Microseconds per op they were runnable but waited for a CPU.
+    runnable_wait_us: f64,
+}
+
+impl LoopFigures {
+    /// `ops` ops that took `secs` between scheduler counters `start` and `end`.
+    fn new(ops: u64, secs: f64, start: SchedTimes, end: SchedTimes) -> Self {
+        let (on_cpu_us, runnable_wait_us) = start.per_op_us(end, ops);
+        Self {
+            ops_per_sec: ops as f64 / secs,
+            on_cpu_us,
+            runnable_wait_us,
+        }
+    }
+}
+
+/// `n` ops of one 100 B `pwrite` + `fdatasync` on `f`. Checks the file after.
+fn sync_loop(f: &std::fs::File, dir: &Path, n: u64) -> LoopFigures {
+    let start = SchedTimes::now();
     let t = Instant::now();
     for i in 0..n {
         f.write_all_at(payload(i, SIZE).as_bytes(), i * SIZE as u64)
@@ -89,23 +117,37 @@ fn sync_loop(f: &std::fs::File, dir: &Path, n: u64) -> f64 {
         f.sync_data().expect("raw: fdatasync");
     }
     let secs = t.elapsed().as_secs_f64();
+    let end = SchedTimes::now();
     rawfile::verify(dir, n, SIZE);
-    n as f64 / secs
+    LoopFigures::new(n, secs, start, end)
 }
 
-/// The log side of `sync` in `dir`: ops/s. Checks the log after.
-fn sync_log<W: Wal>(dir: &Path, s: &Scale) -> f64 {
+/// The log side of `sync` in `dir`. Checks the log after.
+fn sync_log<W: Wal>(dir: &Path, s: &Scale) -> LoopFigures {
     let n = ops_of::<W>(s);
     let cfg = LogCfg::default();
     let mut log = W::open(dir, &cfg);
+    let start = SchedTimes::now();
     let t = Instant::now();
     for i in 0..n {
         log.append(i, payload(i, SIZE));
         log.sync_one();
     }
     let secs = t.elapsed().as_secs_f64();
+    let end = SchedTimes::now();
     reopen_and_verify(log, dir, &cfg, n, SIZE);
-    n as f64 / secs
+    LoopFigures::new(n, secs, start, end)
+}
+
+/// The `sync` rows of an idle and a loaded run, in the order of `Sync::METRICS`.
+fn sync_rows(idle: LoopFigures, loaded: LoopFigures) -> Vec<f64> {
+    vec![
+        idle.ops_per_sec,
+        loaded.ops_per_sec,
+        idle.on_cpu_us,
+        loaded.on_cpu_us,
+        loaded.runnable_wait_us,
+    ]
 }
 
 impl Workload for Sync {
@@ -121,6 +163,21 @@ impl Workload for Sync {
             unit: "ops/s",
             higher_is_better: true,
         },
+        Metric {
+            name: "sync-cpu",
+            unit: "us/op on CPU",
+            higher_is_better: false,
+        },
+        Metric {
+            name: "sync-loaded-cpu",
+            unit: "us/op on CPU",
+            higher_is_better: false,
+        },
+        Metric {
+            name: "sync-loaded-wait",
+            unit: "us/op runnable",
+            higher_is_better: false,
+        },
     ];
 
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
@@ -129,7 +186,7 @@ impl Workload for Sync {
             let _load = CpuLoad::start(LOAD_THREADS);
             sync_log::<W>(&subdir(dir, "loaded"), s)
         };
-        vec![idle, loaded]
+        sync_rows(idle, loaded)
     }
 
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>> {
@@ -141,6 +198,6 @@ impl Workload for Sync {
             let _load = CpuLoad::start(LOAD_THREADS);
             sync_loop(&rawfile::create(&loaded_dir), &loaded_dir, n)
         };
-        Some(vec![idle, loaded])
+        Some(sync_rows(idle, loaded))
     }
 }
