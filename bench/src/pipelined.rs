@@ -1,7 +1,12 @@
 //! `pipelined`: the throughput path of a Raft leader. Append one 100 B entry and
 //! request a flush with a callback, without waiting; after the last entry wait for
 //! every callback. Figure: entries/s, from the first append to the last callback.
-//! The log is free to group many flush requests into one `fdatasync`.
+//! The log is free to group many flush requests into one `fdatasync`. Two more rows
+//! say where the time goes ([`crate::schedstat`], the side's threads and the
+//! harness's): `pipelined-cpu`, nanoseconds per entry on a CPU (on a machine whose
+//! cores are all busy, throughput is the CPU share a side gets over this), and
+//! `pipelined-wait`, nanoseconds per entry runnable but waiting for a CPU (about 0
+//! on an idle machine; with `--load N`, what the load took).
 //!
 //! Raw: an ideal group commit. A producer thread appends each 100 B entry to a shared
 //! buffer; a syncer thread repeatedly takes everything buffered, writes it with one
@@ -9,6 +14,7 @@
 
 use crate::harness::{Metric, Scale, Workload};
 use crate::rawfile;
+use crate::schedstat::SchedTimes;
 use crate::wal::{payload, reopen_and_verify, LogCfg, Wal};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -25,16 +31,29 @@ fn entries(s: &Scale) -> u64 {
 
 impl Workload for Pipelined {
     const NAME: &'static str = "pipelined";
-    const METRICS: &'static [Metric] = &[Metric {
-        name: "pipelined",
-        unit: "entries/s",
-        higher_is_better: true,
-    }];
+    const METRICS: &'static [Metric] = &[
+        Metric {
+            name: "pipelined",
+            unit: "entries/s",
+            higher_is_better: true,
+        },
+        Metric {
+            name: "pipelined-cpu",
+            unit: "ns/entry on CPU",
+            higher_is_better: false,
+        },
+        Metric {
+            name: "pipelined-wait",
+            unit: "ns/entry runnable",
+            higher_is_better: false,
+        },
+    ];
 
     fn log<W: Wal>(dir: &Path, s: &Scale) -> Vec<f64> {
         let n = entries(s);
         let cfg = LogCfg::default();
         let mut log = W::open(dir, &cfg);
+        let start = SchedTimes::now();
         let t = Instant::now();
         for i in 0..n {
             log.append(i, payload(i, SIZE));
@@ -42,13 +61,15 @@ impl Workload for Pipelined {
         }
         log.wait_flushed(n as usize);
         let secs = t.elapsed().as_secs_f64();
+        let end = SchedTimes::now();
         reopen_and_verify(log, dir, &cfg, n, SIZE);
-        vec![n as f64 / secs]
+        figures(n, secs, start, end)
     }
 
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>> {
         let n = entries(s);
         let f = rawfile::create(dir);
+        let start = SchedTimes::now();
         // (bytes not yet written, producer finished)
         let shared = Arc::new((Mutex::new((Vec::<u8>::new(), false)), Condvar::new()));
         let t = Instant::now();
@@ -65,7 +86,8 @@ impl Workload for Pipelined {
                             g = cv.wait(g).unwrap();
                         }
                         if g.0.is_empty() {
-                            return; // finished and everything synced
+                            // Finished and everything synced.
+                            return SchedTimes::this_thread();
                         }
                         std::mem::swap(&mut g.0, &mut mine);
                     }
@@ -84,9 +106,18 @@ impl Workload for Pipelined {
         }
         lock.lock().unwrap().1 = true;
         cv.notify_one();
-        syncer.join().expect("raw: syncer thread");
+        let syncer_times = syncer.join().expect("raw: syncer thread");
         let secs = t.elapsed().as_secs_f64();
+        // The syncer is gone from the process's threads: its own counters are added.
+        let end = SchedTimes::now().plus(syncer_times);
         rawfile::verify(dir, n, SIZE);
-        Some(vec![n as f64 / secs])
+        Some(figures(n, secs, start, end))
     }
+}
+
+/// The rows of a run of `n` entries in `secs`, between scheduler counters `start`
+/// and `end`, in the order of `METRICS`.
+fn figures(n: u64, secs: f64, start: SchedTimes, end: SchedTimes) -> Vec<f64> {
+    let (on_cpu_us, runnable_wait_us) = start.per_op_us(end, n);
+    vec![n as f64 / secs, on_cpu_us * 1e3, runnable_wait_us * 1e3]
 }

@@ -4,7 +4,8 @@
 //! ([`crate::cpu_load`], named [`LOAD_THREAD_NAME`]), so a side's figure counts its
 //! own threads (raftwal's flush thread, raft-engine's and okaywal's) and the
 //! harness thread that drives it. A thread that exits during the measured span is
-//! not counted; none of the measured loops ends a thread.
+//! not counted unless it reports its own ([`SchedTimes::this_thread`]); no log's
+//! thread ends during a measured loop.
 
 use std::fs;
 
@@ -35,14 +36,36 @@ impl SchedTimes {
             if comm.trim_end() == LOAD_THREAD_NAME {
                 continue;
             }
-            let mut fields = stat.split_whitespace().map(|f| {
-                f.parse::<u64>()
-                    .expect("schedstat holds decimal nanoseconds")
-            });
-            sum.on_cpu_ns += fields.next().expect("schedstat run time");
-            sum.runnable_wait_ns += fields.next().expect("schedstat wait time");
+            sum = sum.plus(Self::parse(&stat));
         }
         sum
+    }
+
+    /// The calling thread's counters (for a thread that ends before the span does).
+    pub fn this_thread() -> Self {
+        let stat = fs::read_to_string("/proc/thread-self/schedstat")
+            .expect("read /proc/thread-self/schedstat");
+        Self::parse(&stat)
+    }
+
+    /// Both counters added.
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            on_cpu_ns: self.on_cpu_ns + other.on_cpu_ns,
+            runnable_wait_ns: self.runnable_wait_ns + other.runnable_wait_ns,
+        }
+    }
+
+    /// A schedstat line: run nanoseconds, wait nanoseconds, timeslices.
+    fn parse(stat: &str) -> Self {
+        let mut fields = stat.split_whitespace().map(|f| {
+            f.parse::<u64>()
+                .expect("schedstat holds decimal nanoseconds")
+        });
+        Self {
+            on_cpu_ns: fields.next().expect("schedstat run time"),
+            runnable_wait_ns: fields.next().expect("schedstat wait time"),
+        }
     }
 
     /// Microseconds per op of each counter between `self` (the start) and `end`,
