@@ -28,109 +28,26 @@ pub(crate) fn run<T: Types>(
     out: &mut dyn Write,
 ) -> Result<u8, Failure> {
     let dir = LogDir::open(path)?;
-    let mut code = exit::OK;
-    let mut write_error: Option<io::Error> = None;
-    let mut file = String::new();
-    // A batch line waits for its first record that is shown.
-    let mut pending_batch: Option<(String, Value)> = None;
-    let max = (!options.full).then_some(TEXT_PAYLOAD_MAX);
-    let shown_index = |index: u64| {
-        options.from.is_none_or(|from| index >= from) && options.to.is_none_or(|to| index <= to)
+    let mut listing = Listing {
+        options,
+        dir_name: dir.display(),
+        file: String::new(),
+        pending_batch: None,
+        code: exit::OK,
     };
+    let mut write_error: Option<io::Error> = None;
     Dump::<T>::of_storage(dir.storage.as_ref()).visit(|item| {
         if write_error.is_some() {
             return;
         }
-        let mut emit = |text: String, value: Value| -> io::Result<()> {
+        let mut emit = |line: Line| -> io::Result<()> {
             if options.json {
-                writeln!(out, "{value}")
+                writeln!(out, "{}", line.value)
             } else {
-                writeln!(out, "{text}")
+                writeln!(out, "{}", line.text)
             }
         };
-        let result = match item {
-            DumpItem::Chunk { name, chunk_id } => {
-                file = name;
-                pending_batch = None;
-                emit(
-                    format!("{file} (chunk id {chunk_id})"),
-                    json!({"type": "chunk", "file": file, "chunk_id": chunk_id}),
-                )
-            }
-            DumpItem::Batch {
-                offset,
-                payload_bytes,
-                durable_offset,
-            } => {
-                pending_batch = Some((
-                    format!("  batch @{offset}: {payload_bytes} B of records, durable up to {durable_offset}"),
-                    json!({
-                        "type": "batch",
-                        "file": file,
-                        "offset": offset,
-                        "payload_bytes": payload_bytes,
-                        "durable_offset": durable_offset,
-                    }),
-                ));
-                Ok(())
-            }
-            DumpItem::Record {
-                offset,
-                size_bytes,
-                record,
-            } => {
-                let show_it = match &record {
-                    Ok(DumpRecord::Append(log_id, _)) => shown_index(T::log_index(log_id)),
-                    _ => !options.entries_only,
-                };
-                if !show_it {
-                    return;
-                }
-                let (text, mut value) = describe::<T>(record, max);
-                value["type"] = json!("record");
-                value["file"] = json!(file);
-                value["offset"] = json!(offset);
-                value["size"] = json!(size_bytes);
-                let batch = pending_batch.take();
-                batch
-                    .map_or(Ok(()), |(text, value)| emit(text, value))
-                    .and_then(|()| emit(format!("    @{offset} {size_bytes} B {text}"), value))
-            }
-            DumpItem::ChunkEnd {
-                len_bytes,
-                valid_end,
-                header,
-                stop,
-            } => {
-                let header_words = match header {
-                    DumpHeader::Valid => String::new(),
-                    other => format!("header {}; ", scan::header_text(other)),
-                };
-                emit(
-                    format!(
-                        "  end: {len_bytes} B; {header_words}{}",
-                        scan::stop_text(stop, len_bytes, valid_end)
-                    ),
-                    json!({
-                        "type": "chunk_end",
-                        "file": file,
-                        "len_bytes": len_bytes,
-                        "valid_end": valid_end,
-                        "header": format!("{header:?}"),
-                        "stop": stop_json(stop),
-                    }),
-                )
-            }
-            DumpItem::Error { name, error } => {
-                code = exit::CANNOT;
-                let name = name.unwrap_or_else(|| dir.display());
-                emit(
-                    format!("{name}: error: {error}"),
-                    json!({"type": "error", "file": name, "error": error.to_string()}),
-                )
-            }
-        };
-        if let Err(e) = result {
+        if let Err(e) = listing.item::<T>(item, &mut emit) {
             write_error = Some(e);
         }
     });
@@ -146,7 +63,132 @@ pub(crate) fn run<T: Types>(
         }
         None => {}
     }
-    Ok(code)
+    Ok(listing.code)
+}
+
+/// One line of the listing, as text and as JSON (`--json`).
+struct Line {
+    text: String,
+    value: Value,
+}
+
+/// The listing's state between the items of the scan.
+struct Listing<'a> {
+    options: &'a Options,
+    /// The directory, for errors that name no file.
+    dir_name: String,
+    /// The chunk file being listed.
+    file: String,
+    /// A batch line waits for its first record that is shown.
+    pending_batch: Option<Line>,
+    /// The exit code: [`exit::CANNOT`] once the scan reported an error.
+    code: u8,
+}
+
+impl Listing<'_> {
+    /// Emits the lines of `item`.
+    fn item<T: Types>(
+        &mut self,
+        item: DumpItem<T>,
+        emit: &mut impl FnMut(Line) -> io::Result<()>,
+    ) -> io::Result<()> {
+        match item {
+            DumpItem::Chunk { name, chunk_id } => {
+                self.file = name;
+                self.pending_batch = None;
+                emit(Line {
+                    text: format!("{} (chunk id {chunk_id})", self.file),
+                    value: json!({"type": "chunk", "file": self.file, "chunk_id": chunk_id}),
+                })
+            }
+            DumpItem::Batch {
+                offset,
+                payload_bytes,
+                durable_offset,
+            } => {
+                self.pending_batch = Some(Line {
+                    text: format!("  batch @{offset}: {payload_bytes} B of records, durable up to {durable_offset}"),
+                    value: json!({
+                        "type": "batch",
+                        "file": self.file,
+                        "offset": offset,
+                        "payload_bytes": payload_bytes,
+                        "durable_offset": durable_offset,
+                    }),
+                });
+                Ok(())
+            }
+            DumpItem::Record {
+                offset,
+                size_bytes,
+                record,
+            } => {
+                if !self.shows::<T>(&record) {
+                    return Ok(());
+                }
+                let max = (!self.options.full).then_some(TEXT_PAYLOAD_MAX);
+                let (text, mut value) = describe::<T>(record, max);
+                value["type"] = json!("record");
+                value["file"] = json!(self.file);
+                value["offset"] = json!(offset);
+                value["size"] = json!(size_bytes);
+                if let Some(batch) = self.pending_batch.take() {
+                    emit(batch)?;
+                }
+                emit(Line {
+                    text: format!("    @{offset} {size_bytes} B {text}"),
+                    value,
+                })
+            }
+            DumpItem::ChunkEnd {
+                len_bytes,
+                valid_end,
+                header,
+                stop,
+            } => {
+                let header_words = match header {
+                    DumpHeader::Valid => String::new(),
+                    other => format!("header {}; ", scan::header_text(other)),
+                };
+                emit(Line {
+                    text: format!(
+                        "  end: {len_bytes} B; {header_words}{}",
+                        scan::stop_text(stop, len_bytes, valid_end)
+                    ),
+                    value: json!({
+                        "type": "chunk_end",
+                        "file": self.file,
+                        "len_bytes": len_bytes,
+                        "valid_end": valid_end,
+                        "header": format!("{header:?}"),
+                        "stop": stop_json(stop),
+                    }),
+                })
+            }
+            DumpItem::Error { name, error } => {
+                self.code = exit::CANNOT;
+                let name = name.unwrap_or_else(|| self.dir_name.clone());
+                emit(Line {
+                    text: format!("{name}: error: {error}"),
+                    value: json!({"type": "error", "file": name, "error": error.to_string()}),
+                })
+            }
+        }
+    }
+
+    /// Whether the listing shows `record`: an entry inside `--from`/`--to`, any other
+    /// record unless `--entries-only`.
+    fn shows<T: Types>(&self, record: &Result<DumpRecord<T>, String>) -> bool {
+        let options = self.options;
+        match record {
+            Ok(DumpRecord::Append(log_id, _)) => {
+                let index = T::log_index(log_id);
+                options.from.is_none_or(|from| index >= from)
+                    && options.to.is_none_or(|to| index <= to)
+            }
+            _ => !options.entries_only,
+        }
+    }
 }
 
 fn stop_json(stop: DumpStop) -> Value {

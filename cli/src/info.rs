@@ -12,7 +12,7 @@ use crate::dir::{environment_failure, Failure, LogDir};
 use crate::exit;
 use crate::explain;
 use crate::show;
-use raftwal::{ChunkAction, RaftLog, Types};
+use raftwal::{ChunkAction, ChunkDecision, RaftLog, Types};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,7 +21,12 @@ pub(crate) fn run<T: Types>(path: &Path, json: bool, out: &mut String) -> Result
     let dir = LogDir::open(path)?;
     match common::open_read_only::<T>(&dir, "info") {
         Ok(log) => {
-            opened(&dir, &log, json, out);
+            let summary = OpenedSummary::of(&log);
+            if json {
+                opened_json(&dir, &log, &summary, out);
+            } else {
+                opened_text(&dir, &log, &summary, out);
+            }
             Ok(exit::OK)
         }
         Err(error) => {
@@ -30,48 +35,58 @@ pub(crate) fn run<T: Types>(path: &Path, json: bool, out: &mut String) -> Result
             }
             let refusal = explain::refusal::<T>(&dir, error);
             if json {
-                let value = json!({
-                    "dir": dir.display(),
-                    "format_version": raftwal::FORMAT_VERSION,
-                    "opens": false,
-                    "refusal": {"kind": refusal.kind(), "message": refusal.error.to_string()},
-                    "chunks": (0..refusal.files.len()).map(|i| explain::file_json(&refusal.files, i)).collect::<Vec<_>>(),
-                    "state": Value::Null,
-                    "quarantine_files": quarantine_json(&dir),
-                    "other_files": dir.others,
-                    "totals": totals_json(&dir, refusal.files.iter().map(|f| f.records).sum(), None, None),
-                });
-                let _ = writeln!(out, "{value:#}");
+                refused_json(&dir, &refusal, out);
             } else {
-                let _ = writeln!(out, "log directory: {}", dir.display());
-                let _ = writeln!(
-                    out,
-                    "format version: this build reads {}",
-                    raftwal::FORMAT_VERSION
-                );
-                let _ = writeln!(
-                    out,
-                    "chunk files: {} ({} B), as scanned (open refuses, so it decided nothing):",
-                    dir.chunks.len(),
-                    dir.chunk_bytes()
-                );
-                explain::files_table(&refusal.files, out);
-                let _ = writeln!(
-                    out,
-                    "state: not available: open refuses: {} ({})",
-                    refusal.error,
-                    refusal.kind()
-                );
-                let _ = writeln!(
-                    out,
-                    "  `raftwal verify {}` says what it affects and what to look at.",
-                    dir.display()
-                );
-                others_text(&dir, out);
+                refused_text(&dir, &refusal, out);
             }
             Ok(exit::REFUSED)
         }
     }
+}
+
+/// `info --json` of a directory whose open refuses: the files as scanned.
+fn refused_json(dir: &LogDir, refusal: &explain::Refusal, out: &mut String) {
+    let value = json!({
+        "dir": dir.display(),
+        "format_version": raftwal::FORMAT_VERSION,
+        "opens": false,
+        "refusal": {"kind": refusal.kind(), "message": refusal.error.to_string()},
+        "chunks": (0..refusal.files.len()).map(|i| explain::file_json(&refusal.files, i)).collect::<Vec<_>>(),
+        "state": Value::Null,
+        "quarantine_files": quarantine_json(dir),
+        "other_files": dir.others,
+        "totals": totals_json(dir, refusal.files.iter().map(|f| f.records).sum(), None, None),
+    });
+    let _ = writeln!(out, "{value:#}");
+}
+
+/// `info` of a directory whose open refuses: the files as scanned, and why.
+fn refused_text(dir: &LogDir, refusal: &explain::Refusal, out: &mut String) {
+    let _ = writeln!(out, "log directory: {}", dir.display());
+    let _ = writeln!(
+        out,
+        "format version: this build reads {}",
+        raftwal::FORMAT_VERSION
+    );
+    let _ = writeln!(
+        out,
+        "chunk files: {} ({} B), as scanned (open refuses, so it decided nothing):",
+        dir.chunks.len(),
+        dir.chunk_bytes()
+    );
+    explain::files_table(&refusal.files, out);
+    let _ = writeln!(
+        out,
+        "state: not available: open refuses: {} ({})",
+        refusal.error,
+        refusal.kind()
+    );
+    let _ = writeln!(
+        out,
+        "  `raftwal verify {}` says what it affects and what to look at.",
+        dir.display()
+    );
+    others_text(dir, out);
 }
 
 /// Per chunk file: the first and last index of the log's entries whose records lie
@@ -92,72 +107,122 @@ fn entries_by_chunk<T: Types>(log: &RaftLog<T>, ids: &[u64]) -> Vec<Option<(u64,
     ranges
 }
 
-fn opened<T: Types>(dir: &LogDir, log: &RaftLog<T>, json: bool, out: &mut String) {
-    let report = log.recovery_report();
-    let ids: Vec<u64> = report
-        .decisions
-        .iter()
-        .map(|d| chunk_id(&d.chunk))
-        .collect();
-    let ranges = entries_by_chunk(log, &ids);
-    let after_end = |d: &raftwal::ChunkDecision| {
-        let bytes = d.len_bytes - d.valid_end.min(d.len_bytes);
-        let what = match d.action {
-            _ if bytes == 0 => "",
-            ChunkAction::Keep => "zeros (reserved space)",
-            ChunkAction::CutGarbage { .. } => "garbage (open cuts it)",
-            ChunkAction::QuarantineTail { .. } => "damaged (open quarantines it)",
-            ChunkAction::QuarantineFile { .. } => "unusable (open quarantines the file)",
-            ChunkAction::RemoveBlank => "blank (open removes the file)",
-        };
-        (bytes, what)
-    };
-    let reserved: u64 = report
-        .decisions
-        .iter()
-        .filter(|d| d.action == ChunkAction::Keep)
-        .map(|d| d.len_bytes - d.valid_end.min(d.len_bytes))
-        .sum();
-    let records: u64 = report.decisions.iter().map(|d| d.records).sum();
-    let entries = log.log_state().next_index() - log.first_index();
+/// What `info` says of one chunk file of a log that opens.
+struct ChunkSummary<'a> {
+    decision: &'a ChunkDecision,
+    chunk_id: u64,
+    /// The first and last index of the entries whose records lie in the chunk.
+    entries: Option<(u64, u64)>,
+    /// Bytes after the chunk's valid end, and what they are.
+    after_valid_end_bytes: u64,
+    after_valid_end: &'static str,
+}
 
-    if json {
-        let chunks: Vec<Value> = report
-            .decisions
+/// What `info` says of a log that opens, computed once for the text and the JSON.
+struct OpenedSummary<'a> {
+    chunks: Vec<ChunkSummary<'a>>,
+    /// Zeros after the valid end of the chunks the open keeps (reserved space).
+    reserved_bytes: u64,
+    records: u64,
+    entries: u64,
+    /// Bytes the open drops into the quarantine.
+    dropped_bytes: u64,
+}
+
+impl<'a> OpenedSummary<'a> {
+    fn of<T: Types>(log: &'a RaftLog<T>) -> Self {
+        let decisions = &log.recovery_report().decisions;
+        let ids: Vec<u64> = decisions.iter().map(|d| chunk_id(&d.chunk)).collect();
+        let ranges = entries_by_chunk(log, &ids);
+        let chunks: Vec<ChunkSummary<'a>> = decisions
             .iter()
-            .zip(&ids)
-            .zip(&ranges)
-            .map(|((d, id), range)| {
-                let (bytes, what) = after_end(d);
-                json!({
-                    "file": d.chunk,
-                    "chunk_id": id,
-                    "len_bytes": d.len_bytes,
-                    "valid_end": d.valid_end,
-                    "after_valid_end_bytes": bytes,
-                    "after_valid_end": what,
-                    "records": d.records,
-                    "entries": range.map(|(a, b)| json!({"first": a, "last": b})),
-                    "open_action": explain::action_json(d.action),
-                })
+            .zip(ids)
+            .zip(ranges)
+            .map(|((decision, chunk_id), entries)| {
+                let bytes = decision.len_bytes - decision.valid_end.min(decision.len_bytes);
+                ChunkSummary {
+                    decision,
+                    chunk_id,
+                    entries,
+                    after_valid_end_bytes: bytes,
+                    after_valid_end: after_valid_end(decision.action, bytes),
+                }
             })
             .collect();
-        let value = json!({
-            "dir": dir.display(),
-            "format_version": raftwal::FORMAT_VERSION,
-            "opens": true,
-            "refusal": Value::Null,
-            "chunks": chunks,
-            "state": common::state_json(log),
-            "open_would_drop_bytes": report.decisions.iter().map(explain::dropped_bytes).sum::<u64>(),
-            "quarantine_files": quarantine_json(dir),
-            "other_files": dir.others,
-            "totals": totals_json(dir, records, Some(entries), Some(reserved)),
-        });
-        let _ = writeln!(out, "{value:#}");
-        return;
+        Self {
+            reserved_bytes: chunks
+                .iter()
+                .filter(|c| c.decision.action == ChunkAction::Keep)
+                .map(|c| c.after_valid_end_bytes)
+                .sum(),
+            records: decisions.iter().map(|d| d.records).sum(),
+            entries: log.log_state().next_index() - log.first_index(),
+            dropped_bytes: decisions.iter().map(explain::dropped_bytes).sum(),
+            chunks,
+        }
     }
+}
 
+/// What the `bytes` after a chunk's valid end are, given what the open does with it.
+fn after_valid_end(action: ChunkAction, bytes: u64) -> &'static str {
+    match action {
+        _ if bytes == 0 => "",
+        ChunkAction::Keep => "zeros (reserved space)",
+        ChunkAction::CutGarbage { .. } => "garbage (open cuts it)",
+        ChunkAction::QuarantineTail { .. } => "damaged (open quarantines it)",
+        ChunkAction::QuarantineFile { .. } => "unusable (open quarantines the file)",
+        ChunkAction::RemoveBlank => "blank (open removes the file)",
+    }
+}
+
+/// `info --json` of a log that opens.
+fn opened_json<T: Types>(
+    dir: &LogDir,
+    log: &RaftLog<T>,
+    summary: &OpenedSummary,
+    out: &mut String,
+) {
+    let chunks: Vec<Value> = summary
+        .chunks
+        .iter()
+        .map(|c| {
+            let d = c.decision;
+            json!({
+                "file": d.chunk,
+                "chunk_id": c.chunk_id,
+                "len_bytes": d.len_bytes,
+                "valid_end": d.valid_end,
+                "after_valid_end_bytes": c.after_valid_end_bytes,
+                "after_valid_end": c.after_valid_end,
+                "records": d.records,
+                "entries": c.entries.map(|(a, b)| json!({"first": a, "last": b})),
+                "open_action": explain::action_json(d.action),
+            })
+        })
+        .collect();
+    let value = json!({
+        "dir": dir.display(),
+        "format_version": raftwal::FORMAT_VERSION,
+        "opens": true,
+        "refusal": Value::Null,
+        "chunks": chunks,
+        "state": common::state_json(log),
+        "open_would_drop_bytes": summary.dropped_bytes,
+        "quarantine_files": quarantine_json(dir),
+        "other_files": dir.others,
+        "totals": totals_json(dir, summary.records, Some(summary.entries), Some(summary.reserved_bytes)),
+    });
+    let _ = writeln!(out, "{value:#}");
+}
+
+/// `info` of a log that opens: a row per chunk file, the state, the other files and
+/// the totals.
+fn opened_text<T: Types>(
+    dir: &LogDir,
+    log: &RaftLog<T>,
+    summary: &OpenedSummary,
+    out: &mut String,
+) {
     let _ = writeln!(out, "log directory: {}", dir.display());
     let _ = writeln!(
         out,
@@ -167,9 +232,43 @@ fn opened<T: Types>(dir: &LogDir, log: &RaftLog<T>, json: bool, out: &mut String
     let _ = writeln!(
         out,
         "chunk files: {} ({} B)",
-        report.decisions.len(),
-        report.decisions.iter().map(|d| d.len_bytes).sum::<u64>()
+        summary.chunks.len(),
+        summary
+            .chunks
+            .iter()
+            .map(|c| c.decision.len_bytes)
+            .sum::<u64>()
     );
+    chunks_table(&summary.chunks, out);
+    let _ = writeln!(out, "state:");
+    common::state_text(log, out);
+    others_text(dir, out);
+    let _ = writeln!(
+        out,
+        "totals: {}, {} B, {} records, {} entries (indexes {}), {} B reserved, {} ({} B)",
+        show::count(summary.chunks.len(), "chunk file"),
+        dir.chunk_bytes(),
+        summary.records,
+        summary.entries,
+        show::range(entries_range(log)),
+        summary.reserved_bytes,
+        show::count(dir.quarantine.len(), "quarantine file"),
+        dir.quarantine.iter().map(|q| q.len_bytes).sum::<u64>()
+    );
+    if log.recovery_report().dropped.is_empty() {
+        let _ = writeln!(out, "open: drops nothing");
+    } else {
+        let _ = writeln!(
+            out,
+            "open: would drop {} B into the quarantine: `raftwal verify {}` says what and why",
+            summary.dropped_bytes,
+            dir.display()
+        );
+    }
+}
+
+/// The table of chunk files of `info`'s text.
+fn chunks_table(chunks: &[ChunkSummary], out: &mut String) {
     let mut rows = vec![[
         "file".to_string(),
         "id".to_string(),
@@ -180,50 +279,24 @@ fn opened<T: Types>(dir: &LogDir, log: &RaftLog<T>, json: bool, out: &mut String
         "entries".to_string(),
         "open".to_string(),
     ]];
-    for ((d, id), range) in report.decisions.iter().zip(&ids).zip(&ranges) {
-        let (bytes, what) = after_end(d);
+    for c in chunks {
+        let d = c.decision;
         rows.push([
             d.chunk.clone(),
-            id.to_string(),
+            c.chunk_id.to_string(),
             d.len_bytes.to_string(),
             d.valid_end.to_string(),
-            if bytes == 0 {
+            if c.after_valid_end_bytes == 0 {
                 "-".to_string()
             } else {
-                format!("{bytes} B {what}")
+                format!("{} B {}", c.after_valid_end_bytes, c.after_valid_end)
             },
             d.records.to_string(),
-            show::range(*range),
+            show::range(c.entries),
             explain::action_short(d.action).to_string(),
         ]);
     }
     explain::table(&rows, out);
-    let _ = writeln!(out, "state:");
-    common::state_text(log, out);
-    others_text(dir, out);
-    let _ = writeln!(
-        out,
-        "totals: {}, {} B, {records} records, {entries} entries (indexes {}), {reserved} B reserved, {} ({} B)",
-        show::count(report.decisions.len(), "chunk file"),
-        dir.chunk_bytes(),
-        show::range(entries_range(log)),
-        show::count(dir.quarantine.len(), "quarantine file"),
-        dir.quarantine.iter().map(|q| q.len_bytes).sum::<u64>()
-    );
-    if report.dropped.is_empty() {
-        let _ = writeln!(out, "open: drops nothing");
-    } else {
-        let _ = writeln!(
-            out,
-            "open: would drop {} B into the quarantine: `raftwal verify {}` says what and why",
-            report
-                .decisions
-                .iter()
-                .map(explain::dropped_bytes)
-                .sum::<u64>(),
-            dir.display()
-        );
-    }
 }
 
 fn others_text(dir: &LogDir, out: &mut String) {

@@ -413,7 +413,10 @@ impl<T: Types> Shared<T> {
                 other => dropped_bytes += other.queued_bytes(),
             }
         }
-        debug_assert!(queue.queued_bytes >= dropped_bytes, "dropped more than was queued");
+        debug_assert!(
+            queue.queued_bytes >= dropped_bytes,
+            "dropped more than was queued"
+        );
         queue.queued_bytes -= dropped_bytes;
         self.space.notify_all();
         callbacks

@@ -195,82 +195,106 @@ impl<'a, T: Types> Dump<'a, T> {
         });
         let mut bytes_before = 0;
         for chunk_id in ids {
-            let name = chunk_file_name(chunk_id);
-            let file = match self.storage.open_read_only(&name) {
-                Ok(file) => file,
-                Err(e) => {
-                    let error = Error::io("open", self.storage.path_of(&name), e);
-                    visit(DumpItem::Error {
-                        name: Some(name),
-                        error,
-                    });
-                    continue;
-                }
-            };
-            visit(DumpItem::Chunk {
-                name: name.clone(),
-                chunk_id,
-            });
-            if let Some(progress) = &progress {
-                progress.start_chunk(chunk_id, bytes_before);
+            if let Some(len_bytes) =
+                self.visit_chunk(chunk_id, bytes_before, progress.as_ref(), &mut visit)
+            {
+                bytes_before += len_bytes;
             }
-            let scanned = scan_for_dump(
-                file.as_ref(),
-                &name,
-                chunk_id,
-                self.checksums,
-                progress.as_ref(),
-                |batch| {
-                    visit_batch::<T>(&mut visit, &batch);
-                    Ok(())
-                },
-            );
-            if let (Some(progress), Ok(scan)) = (&progress, &scanned) {
-                progress.end_chunk(scan.len_bytes);
-                bytes_before += scan.len_bytes;
-            }
-            let scan = match scanned {
-                Ok(scan) => scan,
-                Err(error) => {
-                    visit(DumpItem::Error {
-                        name: Some(name),
-                        error: error.in_storage(self.storage),
-                    });
-                    continue;
-                }
-            };
-            let header = match scan.header {
-                ScannedHeader::Valid => DumpHeader::Valid,
-                ScannedHeader::Blank => DumpHeader::Blank,
-                ScannedHeader::Unreadable => DumpHeader::Unreadable,
-                ScannedHeader::Problem(problem) => match problem {
-                    HeaderProblem::CutShort => DumpHeader::CutShort,
-                    HeaderProblem::Checksum => DumpHeader::Checksum,
-                    HeaderProblem::Foreign => DumpHeader::Foreign,
-                    HeaderProblem::Version(version) => DumpHeader::Version(version),
-                    HeaderProblem::Id(id) => DumpHeader::Id(id),
-                },
-            };
-            let stop = match scan.stop {
-                ScannedStop::End => DumpStop::End,
-                ScannedStop::Zeros => DumpStop::Zeros,
-                ScannedStop::Damage {
-                    offset,
-                    damage,
-                    proven,
-                } => DumpStop::Damage {
-                    offset,
-                    damage,
-                    proven,
-                },
-            };
-            visit(DumpItem::ChunkEnd {
-                len_bytes: scan.len_bytes,
-                valid_end: scan.valid_end,
-                header,
-                stop,
-            });
         }
+    }
+
+    /// Scans chunk `chunk_id` (after `bytes_before` bytes of earlier chunks, for the
+    /// progress hook) and hands its items to `visit`; its length, if it was scanned.
+    fn visit_chunk(
+        &self,
+        chunk_id: u64,
+        bytes_before: u64,
+        progress: Option<&Progress<'_>>,
+        visit: &mut impl FnMut(DumpItem<T>),
+    ) -> Option<u64> {
+        let name = chunk_file_name(chunk_id);
+        let file = match self.storage.open_read_only(&name) {
+            Ok(file) => file,
+            Err(e) => {
+                let error = Error::io("open", self.storage.path_of(&name), e);
+                visit(DumpItem::Error {
+                    name: Some(name),
+                    error,
+                });
+                return None;
+            }
+        };
+        visit(DumpItem::Chunk {
+            name: name.clone(),
+            chunk_id,
+        });
+        if let Some(progress) = progress {
+            progress.start_chunk(chunk_id, bytes_before);
+        }
+        let scanned = scan_for_dump(
+            file.as_ref(),
+            &name,
+            chunk_id,
+            self.checksums,
+            progress,
+            |batch| {
+                visit_batch::<T>(visit, &batch);
+                Ok(())
+            },
+        );
+        let scan = match scanned {
+            Ok(scan) => scan,
+            Err(error) => {
+                visit(DumpItem::Error {
+                    name: Some(name),
+                    error: error.in_storage(self.storage),
+                });
+                return None;
+            }
+        };
+        if let Some(progress) = progress {
+            progress.end_chunk(scan.len_bytes);
+        }
+        visit(DumpItem::ChunkEnd {
+            len_bytes: scan.len_bytes,
+            valid_end: scan.valid_end,
+            header: dump_header(scan.header),
+            stop: dump_stop(scan.stop),
+        });
+        Some(scan.len_bytes)
+    }
+}
+
+/// The public face of a scanned chunk header.
+fn dump_header(header: ScannedHeader) -> DumpHeader {
+    match header {
+        ScannedHeader::Valid => DumpHeader::Valid,
+        ScannedHeader::Blank => DumpHeader::Blank,
+        ScannedHeader::Unreadable => DumpHeader::Unreadable,
+        ScannedHeader::Problem(problem) => match problem {
+            HeaderProblem::CutShort => DumpHeader::CutShort,
+            HeaderProblem::Checksum => DumpHeader::Checksum,
+            HeaderProblem::Foreign => DumpHeader::Foreign,
+            HeaderProblem::Version(version) => DumpHeader::Version(version),
+            HeaderProblem::Id(id) => DumpHeader::Id(id),
+        },
+    }
+}
+
+/// The public face of where a chunk's scan stopped.
+fn dump_stop(stop: ScannedStop) -> DumpStop {
+    match stop {
+        ScannedStop::End => DumpStop::End,
+        ScannedStop::Zeros => DumpStop::Zeros,
+        ScannedStop::Damage {
+            offset,
+            damage,
+            proven,
+        } => DumpStop::Damage {
+            offset,
+            damage,
+            proven,
+        },
     }
 }
 

@@ -10,6 +10,7 @@
 //! - [`recovery`]: the state an open recovers, against the history of the model;
 //! - [`excuses`]: what the injected faults allow a reopen to refuse or lose.
 
+mod dir_snapshot;
 pub mod excuses;
 pub mod failure;
 pub mod files;

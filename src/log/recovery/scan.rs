@@ -79,11 +79,10 @@ pub(crate) fn scan_chunk(
     reader: &mut ChunkReader<'_>,
     chunk_id: u64,
     checksums: Checksums,
-    mut visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
+    visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
 ) -> Result<ChunkScan, Error> {
-    let len = reader.len_bytes();
     let mut scan = ChunkScan {
-        len_bytes: len,
+        len_bytes: reader.len_bytes(),
         header: Header::Valid,
         valid_end: 0,
         records: 0,
@@ -91,46 +90,66 @@ pub(crate) fn scan_chunk(
         stop: Stop::End,
         unreadable_bytes: 0,
     };
+    if scan_header(reader, chunk_id, &mut scan) {
+        scan_batches(reader, chunk_id, checksums, &mut scan, visit)?;
+        scan.unreadable_bytes = reader.unreadable_bytes();
+    }
+    Ok(scan)
+}
+
+/// Reads and checks the chunk header into `scan`. True if batches follow it; false
+/// if the scan ends at the header (a blank file, a damaged header, a file that is not
+/// ours to read), `scan` then complete.
+fn scan_header(reader: &mut ChunkReader<'_>, chunk_id: u64, scan: &mut ChunkScan) -> bool {
+    let len = scan.len_bytes;
     if len == 0 {
         scan.header = Header::Blank;
-        return Ok(scan);
+        return false;
     }
     let head_len = CHUNK_HEADER_SIZE.min(len as usize);
-    let problem = match reader.read(0, head_len) {
+    let damage = match reader.read(0, head_len) {
         Err(_) => {
             scan.header = Header::Unreadable;
-            Some(DamageKind::Unreadable)
+            DamageKind::Unreadable
         }
         Ok(head) => match check_chunk_header(head, chunk_id) {
-            Ok(()) => None,
+            Ok(()) => return true,
             Err(_) if zeros_from(reader, 0) => {
                 scan.header = Header::Blank;
                 scan.stop = Stop::Zeros;
-                return Ok(scan);
+                return false;
             }
             Err(problem) => {
                 scan.header = Header::Problem(problem);
                 match problem {
-                    HeaderProblem::CutShort => Some(DamageKind::HeaderCutShort),
-                    HeaderProblem::Checksum => Some(DamageKind::HeaderChecksum),
+                    HeaderProblem::CutShort => DamageKind::HeaderCutShort,
+                    HeaderProblem::Checksum => DamageKind::HeaderChecksum,
                     // Not damage: a file that is not (or no longer) ours to read.
                     HeaderProblem::Foreign | HeaderProblem::Version(_) | HeaderProblem::Id(_) => {
-                        return Ok(scan)
+                        return false
                     }
                 }
             }
         },
     };
-    if let Some(damage) = problem {
-        scan.stop = damage_at(reader, chunk_id, 0, damage);
-        scan.unreadable_bytes = reader.unreadable_bytes();
-        return Ok(scan);
-    }
+    scan.stop = damage_at(reader, chunk_id, 0, damage);
+    scan.unreadable_bytes = reader.unreadable_bytes();
+    false
+}
 
+/// Scans the batches after a valid chunk header into `scan`, calling `visit` for
+/// each valid one, until the end of the file, zeros, or damage.
+fn scan_batches(
+    reader: &mut ChunkReader<'_>,
+    chunk_id: u64,
+    checksums: Checksums,
+    scan: &mut ChunkScan,
+    mut visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
     let mut pos = CHUNK_HEADER_SIZE as u64;
     scan.valid_end = pos;
     let mut records = Vec::new();
-    while pos < len {
+    while pos < scan.len_bytes {
         let parsed = parse_batch(reader, chunk_id, pos, checksums, &mut records)
             .map(|(header, payload)| (header, payload.len()));
         match parsed {
@@ -162,8 +181,7 @@ pub(crate) fn scan_chunk(
             }
         }
     }
-    scan.unreadable_bytes = reader.unreadable_bytes();
-    Ok(scan)
+    Ok(())
 }
 
 /// Parses and checks the batch at `pos` (header, record frames, checksums); fills
