@@ -14,7 +14,7 @@
 
 use crate::harness::{Metric, Scale, Workload};
 use crate::rawfile;
-use crate::schedstat::SchedTimes;
+use crate::schedstat::ThreadSample;
 use crate::wal::{payload, reopen_and_verify, LogCfg, Wal};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -53,7 +53,7 @@ impl Workload for Pipelined {
         let n = entries(s);
         let cfg = LogCfg::default();
         let mut log = W::open(dir, &cfg);
-        let start = SchedTimes::now();
+        let start = ThreadSample::now();
         let t = Instant::now();
         for i in 0..n {
             log.append(i, payload(i, SIZE));
@@ -61,15 +61,15 @@ impl Workload for Pipelined {
         }
         log.wait_flushed(n as usize);
         let secs = t.elapsed().as_secs_f64();
-        let end = SchedTimes::now();
+        let end = ThreadSample::now();
         reopen_and_verify(log, dir, &cfg, n, SIZE);
-        figures(n, secs, start, end)
+        figures(n, secs, &start, &end)
     }
 
     fn raw(dir: &Path, s: &Scale) -> Option<Vec<f64>> {
         let n = entries(s);
         let f = rawfile::create(dir);
-        let start = SchedTimes::now();
+        let start = ThreadSample::now();
         // (bytes not yet written, producer finished)
         let shared = Arc::new((Mutex::new((Vec::<u8>::new(), false)), Condvar::new()));
         let t = Instant::now();
@@ -87,7 +87,7 @@ impl Workload for Pipelined {
                         }
                         if g.0.is_empty() {
                             // Finished and everything synced.
-                            return SchedTimes::this_thread();
+                            return ThreadSample::this_thread();
                         }
                         std::mem::swap(&mut g.0, &mut mine);
                     }
@@ -108,16 +108,16 @@ impl Workload for Pipelined {
         cv.notify_one();
         let syncer_times = syncer.join().expect("raw: syncer thread");
         let secs = t.elapsed().as_secs_f64();
-        // The syncer is gone from the process's threads: its own counters are added.
-        let end = SchedTimes::now().plus(syncer_times);
+        // The syncer's own last report: once joined it may be listed still, or gone.
+        let end = ThreadSample::now().with_ended(syncer_times);
         rawfile::verify(dir, n, SIZE);
-        Some(figures(n, secs, start, end))
+        Some(figures(n, secs, &start, &end))
     }
 }
 
-/// The rows of a run of `n` entries in `secs`, between scheduler counters `start`
+/// The rows of a run of `n` entries in `secs`, between scheduler samples `start`
 /// and `end`, in the order of `METRICS`.
-fn figures(n: u64, secs: f64, start: SchedTimes, end: SchedTimes) -> Vec<f64> {
-    let (on_cpu_us, runnable_wait_us) = start.per_op_us(end, n);
+fn figures(n: u64, secs: f64, start: &ThreadSample, end: &ThreadSample) -> Vec<f64> {
+    let (on_cpu_us, runnable_wait_us) = end.since(start).per_op_us(n);
     vec![n as f64 / secs, on_cpu_us * 1e3, runnable_wait_us * 1e3]
 }

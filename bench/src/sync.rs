@@ -20,7 +20,7 @@
 use crate::cpu_load::CpuLoad;
 use crate::harness::{Metric, Scale, Side, Workload};
 use crate::rawfile;
-use crate::schedstat::SchedTimes;
+use crate::schedstat::ThreadSample;
 use crate::wal::{payload, reopen_and_verify, LogCfg, Wal};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -88,6 +88,7 @@ impl Workload for SyncReserved {
 
 /// What one run of a synced loop measured.
 struct LoopFigures {
+    /// Durable ops per second of wall time.
     ops_per_sec: f64,
     /// Microseconds per op the side's threads ran on a CPU (user and kernel).
     on_cpu_us: f64,
@@ -96,9 +97,9 @@ struct LoopFigures {
 }
 
 impl LoopFigures {
-    /// `ops` ops that took `secs` between scheduler counters `start` and `end`.
-    fn new(ops: u64, secs: f64, start: SchedTimes, end: SchedTimes) -> Self {
-        let (on_cpu_us, runnable_wait_us) = start.per_op_us(end, ops);
+    /// `ops` ops that took `secs` between scheduler samples `start` and `end`.
+    fn new(ops: u64, secs: f64, start: &ThreadSample, end: &ThreadSample) -> Self {
+        let (on_cpu_us, runnable_wait_us) = end.since(start).per_op_us(ops);
         Self {
             ops_per_sec: ops as f64 / secs,
             on_cpu_us,
@@ -109,7 +110,7 @@ impl LoopFigures {
 
 /// `n` ops of one 100 B `pwrite` + `fdatasync` on `f`. Checks the file after.
 fn sync_loop(f: &std::fs::File, dir: &Path, n: u64) -> LoopFigures {
-    let start = SchedTimes::now();
+    let start = ThreadSample::now();
     let t = Instant::now();
     for i in 0..n {
         f.write_all_at(payload(i, SIZE).as_bytes(), i * SIZE as u64)
@@ -117,9 +118,9 @@ fn sync_loop(f: &std::fs::File, dir: &Path, n: u64) -> LoopFigures {
         f.sync_data().expect("raw: fdatasync");
     }
     let secs = t.elapsed().as_secs_f64();
-    let end = SchedTimes::now();
+    let end = ThreadSample::now();
     rawfile::verify(dir, n, SIZE);
-    LoopFigures::new(n, secs, start, end)
+    LoopFigures::new(n, secs, &start, &end)
 }
 
 /// The log side of `sync` in `dir`. Checks the log after.
@@ -127,16 +128,16 @@ fn sync_log<W: Wal>(dir: &Path, s: &Scale) -> LoopFigures {
     let n = ops_of::<W>(s);
     let cfg = LogCfg::default();
     let mut log = W::open(dir, &cfg);
-    let start = SchedTimes::now();
+    let start = ThreadSample::now();
     let t = Instant::now();
     for i in 0..n {
         log.append(i, payload(i, SIZE));
         log.sync_one();
     }
     let secs = t.elapsed().as_secs_f64();
-    let end = SchedTimes::now();
+    let end = ThreadSample::now();
     reopen_and_verify(log, dir, &cfg, n, SIZE);
-    LoopFigures::new(n, secs, start, end)
+    LoopFigures::new(n, secs, &start, &end)
 }
 
 /// The `sync` rows of an idle and a loaded run, in the order of `Sync::METRICS`.

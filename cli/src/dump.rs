@@ -68,7 +68,9 @@ pub(crate) fn run<T: Types>(
 
 /// One line of the listing, as text and as JSON (`--json`).
 struct Line {
+    /// The line of the text listing.
     text: String,
+    /// The object printed on its own line with `--json`.
     value: Value,
 }
 

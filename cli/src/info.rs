@@ -109,10 +109,12 @@ fn entries_by_chunk<T: Types>(log: &RaftLog<T>, ids: &[u64]) -> Vec<Option<(u64,
 
 /// What `info` says of one chunk file of a log that opens.
 struct ChunkSummary<'a> {
+    /// What the open decided for the file.
     decision: &'a ChunkDecision,
+    /// The chunk id its name gives.
     chunk_id: u64,
     /// The first and last index of the entries whose records lie in the chunk.
-    entries: Option<(u64, u64)>,
+    entry_range: Option<(u64, u64)>,
     /// Bytes after the chunk's valid end, and what they are.
     after_valid_end_bytes: u64,
     after_valid_end: &'static str,
@@ -123,8 +125,10 @@ struct OpenedSummary<'a> {
     chunks: Vec<ChunkSummary<'a>>,
     /// Zeros after the valid end of the chunks the open keeps (reserved space).
     reserved_bytes: u64,
+    /// Records in all chunk files.
     records: u64,
-    entries: u64,
+    /// Entries the log holds (from its first index to its last).
+    entry_count: u64,
     /// Bytes the open drops into the quarantine.
     dropped_bytes: u64,
 }
@@ -138,12 +142,12 @@ impl<'a> OpenedSummary<'a> {
             .iter()
             .zip(ids)
             .zip(ranges)
-            .map(|((decision, chunk_id), entries)| {
+            .map(|((decision, chunk_id), entry_range)| {
                 let bytes = decision.len_bytes - decision.valid_end.min(decision.len_bytes);
                 ChunkSummary {
                     decision,
                     chunk_id,
-                    entries,
+                    entry_range,
                     after_valid_end_bytes: bytes,
                     after_valid_end: after_valid_end(decision.action, bytes),
                 }
@@ -156,7 +160,7 @@ impl<'a> OpenedSummary<'a> {
                 .map(|c| c.after_valid_end_bytes)
                 .sum(),
             records: decisions.iter().map(|d| d.records).sum(),
-            entries: log.log_state().next_index() - log.first_index(),
+            entry_count: log.log_state().next_index() - log.first_index(),
             dropped_bytes: decisions.iter().map(explain::dropped_bytes).sum(),
             chunks,
         }
@@ -195,7 +199,7 @@ fn opened_json<T: Types>(
                 "after_valid_end_bytes": c.after_valid_end_bytes,
                 "after_valid_end": c.after_valid_end,
                 "records": d.records,
-                "entries": c.entries.map(|(a, b)| json!({"first": a, "last": b})),
+                "entries": c.entry_range.map(|(a, b)| json!({"first": a, "last": b})),
                 "open_action": explain::action_json(d.action),
             })
         })
@@ -210,7 +214,7 @@ fn opened_json<T: Types>(
         "open_would_drop_bytes": summary.dropped_bytes,
         "quarantine_files": quarantine_json(dir),
         "other_files": dir.others,
-        "totals": totals_json(dir, summary.records, Some(summary.entries), Some(summary.reserved_bytes)),
+        "totals": totals_json(dir, summary.records, Some(summary.entry_count), Some(summary.reserved_bytes)),
     });
     let _ = writeln!(out, "{value:#}");
 }
@@ -249,7 +253,7 @@ fn opened_text<T: Types>(
         show::count(summary.chunks.len(), "chunk file"),
         dir.chunk_bytes(),
         summary.records,
-        summary.entries,
+        summary.entry_count,
         show::range(entries_range(log)),
         summary.reserved_bytes,
         show::count(dir.quarantine.len(), "quarantine file"),
@@ -292,7 +296,7 @@ fn chunks_table(chunks: &[ChunkSummary], out: &mut String) {
                 format!("{} B {}", c.after_valid_end_bytes, c.after_valid_end)
             },
             d.records.to_string(),
-            show::range(c.entries),
+            show::range(c.entry_range),
             explain::action_short(d.action).to_string(),
         ]);
     }

@@ -302,6 +302,7 @@ impl<T: Types> RaftLog<T> {
     /// Chunk and cache statistics.
     pub fn stat(&self) -> Stat {
         let stats: Vec<_> = self.chunks.iter().map(|c| c.stat()).collect();
+        let (flush_queue_bytes, flush_queue_peak_bytes) = self.shared.queued_bytes();
         let (open_chunk, closed_chunks) = match stats.split_last() {
             Some((open, closed)) => (Some(open.clone()), closed.to_vec()),
             None => (None, Vec::new()),
@@ -313,8 +314,8 @@ impl<T: Types> RaftLog<T> {
             payload_cache_size_bytes: self.cache.size_bytes(),
             durable_offset: self.shared.durable_offset(),
             quarantined_bytes: self.recovery.quarantined_bytes(),
-            flush_queue_bytes: self.shared.queued_bytes().0,
-            flush_queue_peak_bytes: self.shared.queued_bytes().1,
+            flush_queue_bytes,
+            flush_queue_peak_bytes,
             flush: self.shared.metrics().stat(),
         }
     }
