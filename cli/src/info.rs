@@ -62,17 +62,15 @@ fn refused_json(dir: &LogDir, refusal: &explain::Refusal, out: &mut String) {
 
 /// `info` of a directory whose open refuses: the files as scanned, and why.
 fn refused_text(dir: &LogDir, refusal: &explain::Refusal, out: &mut String) {
-    let _ = writeln!(out, "log directory: {}", dir.display());
-    let _ = writeln!(
+    heading(
+        dir,
+        &format!("this build reads {}", raftwal::FORMAT_VERSION),
+        &format!(
+            "{} ({} B), as scanned (open refuses, so it decided nothing):",
+            dir.chunks.len(),
+            dir.chunk_bytes()
+        ),
         out,
-        "format version: this build reads {}",
-        raftwal::FORMAT_VERSION
-    );
-    let _ = writeln!(
-        out,
-        "chunk files: {} ({} B), as scanned (open refuses, so it decided nothing):",
-        dir.chunks.len(),
-        dir.chunk_bytes()
     );
     explain::files_table(&refusal.files, out);
     let _ = writeln!(
@@ -227,21 +225,22 @@ fn opened_text<T: Types>(
     summary: &OpenedSummary,
     out: &mut String,
 ) {
-    let _ = writeln!(out, "log directory: {}", dir.display());
-    let _ = writeln!(
+    heading(
+        dir,
+        &format!(
+            "{} (every chunk header; another version would be refused)",
+            raftwal::FORMAT_VERSION
+        ),
+        &format!(
+            "{} ({} B)",
+            summary.chunks.len(),
+            summary
+                .chunks
+                .iter()
+                .map(|c| c.decision.len_bytes)
+                .sum::<u64>()
+        ),
         out,
-        "format version: {} (every chunk header; another version would be refused)",
-        raftwal::FORMAT_VERSION
-    );
-    let _ = writeln!(
-        out,
-        "chunk files: {} ({} B)",
-        summary.chunks.len(),
-        summary
-            .chunks
-            .iter()
-            .map(|c| c.decision.len_bytes)
-            .sum::<u64>()
     );
     chunks_table(&summary.chunks, out);
     let _ = writeln!(out, "state:");
@@ -269,6 +268,14 @@ fn opened_text<T: Types>(
             dir.display()
         );
     }
+}
+
+/// The first three lines of `info`'s text: the directory, then `version` and `chunks`
+/// after their labels.
+fn heading(dir: &LogDir, version: &str, chunks: &str, out: &mut String) {
+    let _ = writeln!(out, "log directory: {}", dir.display());
+    let _ = writeln!(out, "format version: {version}");
+    let _ = writeln!(out, "chunk files: {chunks}");
 }
 
 /// The table of chunk files of `info`'s text.
