@@ -172,7 +172,6 @@ mod tests {
             records,
             durable_offset_max: None,
             stop,
-            unreadable_bytes: 0,
         }
     }
 

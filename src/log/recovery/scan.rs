@@ -56,8 +56,6 @@ pub(crate) struct ChunkScan {
     pub(crate) durable_offset_max: Option<u64>,
     /// How the valid part ends (`End` for a header that is not examined further).
     pub(crate) stop: Stop,
-    /// Bytes that stayed unreadable.
-    pub(crate) unreadable_bytes: u64,
 }
 
 /// One valid batch, as the scan hands it to its visitor.
@@ -88,11 +86,9 @@ pub(crate) fn scan_chunk(
         records: 0,
         durable_offset_max: None,
         stop: Stop::End,
-        unreadable_bytes: 0,
     };
     if scan_header(reader, chunk_id, &mut scan) {
         scan_batches(reader, chunk_id, checksums, &mut scan, visit)?;
-        scan.unreadable_bytes = reader.unreadable_bytes();
     }
     Ok(scan)
 }
@@ -133,7 +129,6 @@ fn scan_header(reader: &mut ChunkReader<'_>, chunk_id: u64, scan: &mut ChunkScan
         },
     };
     scan.stop = damage_at(reader, chunk_id, 0, damage);
-    scan.unreadable_bytes = reader.unreadable_bytes();
     false
 }
 
