@@ -342,8 +342,8 @@ impl<T: Types> Shared<T> {
         }
     }
 
-    /// Queuing `len` more bytes would take the queue over `max`. A batch larger than
-    /// `max` itself is queued once the queue is empty.
+    /// [`Queue::over_limit`], under the queue lock (for the manual mode's
+    /// back-pressure, which runs the worker inline instead of waiting).
     pub(crate) fn over_limit(&self, len: u64, max: u64) -> bool {
         self.queue.lock().over_limit(len, max)
     }
@@ -357,13 +357,27 @@ impl<T: Types> Shared<T> {
     /// The worker has written (or dropped) `bytes` queued bytes: makes room, and wakes
     /// the submitters waiting for it.
     pub(crate) fn dequeued(&self, bytes: u64) {
-        if bytes == 0 {
+        self.dequeued_and_recycle(bytes, None);
+    }
+
+    /// [`Shared::dequeued`], and keeps `written` (the buffer of a write that
+    /// succeeded) for the writer to reuse, under one lock: a bulk load then neither
+    /// allocates nor page-faults in a fresh megabyte per batch. Handed back after each
+    /// write rather than once per round: a round of a bulk load holds up to the whole
+    /// queue, and the writer would otherwise allocate for all of it meanwhile.
+    pub(crate) fn dequeued_and_recycle(&self, bytes: u64, written: Option<Vec<u8>>) {
+        if bytes == 0 && written.is_none() {
             return;
         }
         let mut queue = self.queue.lock();
         debug_assert!(queue.queued_bytes >= bytes, "dequeued more than was queued");
         queue.queued_bytes -= bytes;
-        self.space.notify_all();
+        if bytes > 0 {
+            self.space.notify_all();
+        }
+        if let Some(buffer) = written {
+            Self::keep_spare(&mut queue, buffer);
+        }
     }
 
     /// The worker's counters and durations.
@@ -463,16 +477,11 @@ impl<T: Types> Shared<T> {
         self.sync_wanted.store(false, Ordering::Release);
     }
 
-    /// The worker wrote `buffer`: the writer may reuse it (a bulk load then neither
-    /// allocates nor page-faults in a fresh megabyte per batch). Handed back after each
-    /// write rather than once per round: a round of a bulk load holds up to the whole
-    /// queue, and the writer would otherwise allocate for all of it meanwhile.
-    pub(crate) fn recycle(&self, mut buffer: Vec<u8>) {
-        if buffer.capacity() > SPARE_BUFFER_CAPACITY_BYTES_MAX {
-            return;
-        }
-        let mut queue = self.queue.lock();
-        if queue.spare_buffers.len() < SPARE_BUFFERS_MAX {
+    /// Keeps `buffer` (emptied) as a spare if there is room and it is not too large.
+    fn keep_spare(queue: &mut Queue<T>, mut buffer: Vec<u8>) {
+        if buffer.capacity() <= SPARE_BUFFER_CAPACITY_BYTES_MAX
+            && queue.spare_buffers.len() < SPARE_BUFFERS_MAX
+        {
             buffer.clear();
             queue.spare_buffers.push(buffer);
         }

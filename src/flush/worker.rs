@@ -151,25 +151,27 @@ impl<T: Types> Worker<T> {
     fn write_queued(&mut self, write: QueuedWrite) {
         let len = write.bytes.len() as u64;
         self.shared.metrics().dequeued(write.queued_at);
-        self.write(
+        let written = self.write(
             write.chunk_id,
             write.file_offset,
             write.bytes,
             write.batch_header_positions,
         );
-        self.shared.dequeued(len);
+        // One lock for both: the byte count and, once written, the buffer for reuse.
+        self.shared.dequeued_and_recycle(len, written);
     }
 
-    /// Seals the batches of a write and writes it (unless the log failed).
+    /// Seals the batches of a write and writes it (unless the log failed); returns
+    /// the written buffer for reuse (`None` if nothing was written).
     fn write(
         &mut self,
         chunk_id: u64,
         file_offset: u64,
         mut bytes: Vec<u8>,
         batch_header_positions: Vec<usize>,
-    ) {
+    ) -> Option<Vec<u8>> {
         if self.failure.is_some() {
-            return;
+            return None;
         }
         // Writes are contiguous: each continues exactly where the last one ended (a
         // new chunk starts at its id, which is the global end of the one before).
@@ -192,15 +194,15 @@ impl<T: Types> Worker<T> {
                 self.storage.path_of(&chunk_file_name(chunk_id)),
                 e,
             ));
-            return;
+            return None;
         }
         self.shared
             .metrics()
             .wrote(bytes.len() as u64, batches, started);
         self.dirty = true;
         self.written_end = chunk_id + file_offset + bytes.len() as u64;
-        self.shared.recycle(bytes);
         self.start_writeback_if_due();
+        Some(bytes)
     }
 
     /// Hands the written and unsynced bytes of the current chunk to writeback once

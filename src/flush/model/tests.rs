@@ -6,7 +6,7 @@
 //! the queue under its limit without deadlock; `FlushTracker` waits wake up.
 
 use super::metrics::Clock;
-use super::shared::{BatchBytes, Shared};
+use super::shared::{BatchBytes, Shared, BUF_CAPACITY_INITIAL_BYTES};
 use super::thread::FlushThread;
 use super::tracker::FlushTracker;
 use super::worker::Worker;
@@ -545,6 +545,41 @@ fn a_dropped_worker_abandons_the_queue() {
         waiter.join().unwrap();
         rig.check(true);
         assert!(!rig.flush(), "submissions after the drop are refused");
+        assert_eq!(rig.shared.queued_bytes().0, 0);
+    });
+}
+
+/// A written buffer comes back to the writer: a large batch moves into the queue and
+/// the writer continues in a spare, which after the worker's write is that written
+/// buffer (its capacity), not a fresh small one. The worker runs on a second thread,
+/// joined before each check.
+#[test]
+fn the_worker_hands_written_buffers_back() {
+    explore(|| {
+        let mut rig = Rig::new(0, None);
+        let worker = rig.worker.take().expect("a worker");
+        let run_worker = |mut worker: Worker<ModelTypes>| {
+            shuttle::thread::spawn(move || {
+                while worker.step() {}
+                worker
+            })
+            .join()
+            .unwrap()
+        };
+        let large_bytes = 72 << 10; // over the 64 KiB that a queued write copies
+        rig.write(large_bytes);
+        rig.submit().unwrap();
+        // No spare yet: the writer got a fresh buffer.
+        assert_eq!(rig.batch.buf.capacity(), BUF_CAPACITY_INITIAL_BYTES);
+        let worker = run_worker(worker);
+        rig.write(large_bytes);
+        rig.submit().unwrap();
+        assert!(
+            rig.batch.buf.capacity() >= large_bytes,
+            "the writer got a fresh buffer of {} B, not the written one",
+            rig.batch.buf.capacity()
+        );
+        drop(run_worker(worker));
         assert_eq!(rig.shared.queued_bytes().0, 0);
     });
 }
