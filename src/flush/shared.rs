@@ -97,6 +97,12 @@ struct Queue<T: Types> {
     shutdown: bool,
     /// The worker thread has stopped.
     gone: bool,
+    /// The queued jobs belong to a caller that runs the worker itself
+    /// ([`Shared::submit_sync`], then `FlushThread::run_here`): the
+    /// worker thread leaves them to it rather than take the worker just when that
+    /// caller wants it. Cleared when the queue runs empty and by any submission that
+    /// wakes the thread.
+    claimed_inline: bool,
     /// The position in `jobs` of a write that later batches may be appended to.
     mergeable_write: Option<usize>,
     /// Written batch buffers returned by the worker for the writer to reuse, so a bulk
@@ -153,6 +159,7 @@ impl<T: Types> Shared<T> {
                 busy: false,
                 shutdown: false,
                 gone: false,
+                claimed_inline: false,
                 mergeable_write: None,
                 spare_buffers: Vec::new(),
             }),
@@ -211,7 +218,15 @@ impl<T: Types> Shared<T> {
     /// thread is not woken for it (if it is awake, it may take the jobs first, which
     /// is as good).
     pub(crate) fn submit_sync(&self, batch: Option<BatchBytes<'_>>) -> Result<(), Error> {
-        self.submit_then(batch, Self::queue_flush(None), false)
+        let queue_flush = Self::queue_flush(None);
+        self.submit_then(
+            batch,
+            |queue| {
+                queue_flush(queue);
+                queue.claimed_inline = true;
+            },
+            false,
+        )
     }
 
     /// Queues a flush reporting to `callback` (if any), joining a flush job at the
@@ -261,6 +276,7 @@ impl<T: Types> Shared<T> {
         Self::queue_batch(&mut queue, batch, &self.metrics);
         then(&mut queue);
         if wake {
+            queue.claimed_inline = false;
             self.work_ready.notify_one();
         }
         Ok(())
@@ -496,6 +512,7 @@ impl<T: Types> Shared<T> {
         if queue.jobs.is_empty() {
             debug_assert_eq!(queue.queued_bytes, 0, "idle with bytes queued");
             queue.busy = false;
+            queue.claimed_inline = false;
             self.idle.notify_all();
             return false;
         }
@@ -507,17 +524,22 @@ impl<T: Types> Shared<T> {
         true
     }
 
-    /// The worker thread found nothing to do: sleeps until jobs are queued, unless the
-    /// log is shutting down with an empty queue, which returns false (stop).
+    /// The worker thread's wait: sleeps until jobs are queued that no caller claimed
+    /// for itself (see `Queue::claimed_inline`; on shutdown every job is the thread's),
+    /// and returns true; returns false (stop) once the log is shutting down with an
+    /// empty queue.
     pub(crate) fn wait_for_work(&self) -> bool {
         let mut queue = self.queue.lock();
-        if queue.jobs.is_empty() {
-            if queue.shutdown {
-                return false;
+        loop {
+            if queue.jobs.is_empty() {
+                if queue.shutdown {
+                    return false;
+                }
+            } else if !queue.claimed_inline || queue.shutdown {
+                return true;
             }
             self.work_ready.wait(&mut queue);
         }
-        true
     }
 
     /// The log is being dropped: the worker thread finishes the queue and stops.

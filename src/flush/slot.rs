@@ -56,6 +56,12 @@ impl<T: Types> WorkerSlot<T> {
         true
     }
 
+    /// True while a thread runs the worker (holds it). For the model tests.
+    #[cfg(test)]
+    pub(crate) fn is_running(&self) -> bool {
+        self.worker.try_lock().is_none()
+    }
+
     /// Drops the worker (if still there): every callback it holds or that is queued
     /// gets its outcome, and later submissions fail with [`Error::WorkerGone`].
     pub(crate) fn retire(&self) {

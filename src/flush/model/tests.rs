@@ -412,6 +412,43 @@ fn syncs_on_the_callers_thread_beside_the_worker_thread() {
     });
 }
 
+/// A worker thread never takes the worker from a caller that syncs: with nothing
+/// queued it waits, and the jobs a sync queues (without waking it) it leaves to that
+/// caller, from its start on. (It used to run the idle worker once when it started,
+/// and to take the first sync's jobs if it saw them first, holding the worker just
+/// when that sync wanted it.)
+#[test]
+fn an_idle_worker_thread_leaves_the_worker_free() {
+    explore(|| {
+        let mut rig = Rig::new(0, None);
+        let thread = rig.spawn();
+        for i in 0..3 {
+            assert!(
+                !thread.worker_is_running(),
+                "the thread took the worker, before sync {i}"
+            );
+            shuttle::thread::yield_now();
+            assert!(
+                !thread.worker_is_running(),
+                "the thread took the worker, before sync {i}"
+            );
+            if i == 2 {
+                break;
+            }
+            rig.write(10);
+            rig.shared.submit_sync(rig.batch.take()).unwrap();
+            // The thread, awake or not, leaves this job to the caller (it claimed it).
+            assert!(thread.run_here(), "the worker is there");
+            assert_eq!(
+                rig.disk.synced.load(Ordering::SeqCst),
+                rig.batch.end(),
+                "sync {i}"
+            );
+        }
+        drop(thread);
+    });
+}
+
 /// A failing sync (the first or the second): every flush still reports, none `Ok`
 /// after it, and the log's failure is set.
 #[test]
