@@ -81,6 +81,16 @@ impl<T: Types> Job<T> {
     }
 }
 
+/// Who runs the jobs of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    /// The worker thread: it is woken.
+    Thread,
+    /// The submitting caller, right after (`FlushThread::run_here`): the thread is not
+    /// woken, and the queue is claimed for the caller (`Queue::claimed_by_caller`).
+    Caller,
+}
+
 /// The queue, its byte count and the worker's busy flag, under one lock.
 struct Queue<T: Types> {
     jobs: VecDeque<Job<T>>,
@@ -97,12 +107,13 @@ struct Queue<T: Types> {
     shutdown: bool,
     /// The worker thread has stopped.
     gone: bool,
-    /// The queued jobs belong to a caller that runs the worker itself
-    /// ([`Shared::submit_sync`], then `FlushThread::run_here`): the
-    /// worker thread leaves them to it rather than take the worker just when that
-    /// caller wants it. Cleared when the queue runs empty and by any submission that
-    /// wakes the thread.
-    claimed_inline: bool,
+    /// The last submission was a sync's ([`Shared::submit_sync`]), whose caller runs
+    /// the worker itself right after (`FlushThread::run_here`): the worker thread,
+    /// waiting for work (`Shared::wait_for_work`), leaves every queued job to that
+    /// caller rather than take the worker just when it wants it. (A round the thread
+    /// is already running takes them.) Every submission sets or clears it
+    /// ([`Runner`]); it means nothing while the queue is empty.
+    claimed_by_caller: bool,
     /// The position in `jobs` of a write that later batches may be appended to.
     mergeable_write: Option<usize>,
     /// Written batch buffers returned by the worker for the writer to reuse, so a bulk
@@ -159,7 +170,7 @@ impl<T: Types> Shared<T> {
                 busy: false,
                 shutdown: false,
                 gone: false,
-                claimed_inline: false,
+                claimed_by_caller: false,
                 mergeable_write: None,
                 spare_buffers: Vec::new(),
             }),
@@ -196,7 +207,7 @@ impl<T: Types> Shared<T> {
                     queue.jobs.push_back(job);
                 }
             },
-            true,
+            Runner::Thread,
         )
     }
 
@@ -210,23 +221,16 @@ impl<T: Types> Shared<T> {
         batch: Option<BatchBytes<'_>>,
         callback: Option<T::Callback>,
     ) -> Result<(), Error> {
-        self.submit_then(batch, Self::queue_flush(callback), true)
+        self.submit_then(batch, Self::queue_flush(callback), Runner::Thread)
     }
 
     /// Queues a batch (if any) and then a flush without callback, for a caller that
     /// runs the worker itself right after ([`crate::RaftLog::sync`]): the worker
-    /// thread is not woken for it (if it is awake, it may take the jobs first, which
-    /// is as good).
+    /// thread is not woken for it, and the queue is claimed for the caller
+    /// (`Queue::claimed_by_caller`): the thread leaves the jobs to it, unless it is
+    /// already running a round, which then takes them.
     pub(crate) fn submit_sync(&self, batch: Option<BatchBytes<'_>>) -> Result<(), Error> {
-        let queue_flush = Self::queue_flush(None);
-        self.submit_then(
-            batch,
-            |queue| {
-                queue_flush(queue);
-                queue.claimed_inline = true;
-            },
-            false,
-        )
+        self.submit_then(batch, Self::queue_flush(None), Runner::Caller)
     }
 
     /// Queues a flush reporting to `callback` (if any), joining a flush job at the
@@ -252,12 +256,13 @@ impl<T: Types> Shared<T> {
     }
 
     /// Under the queue lock: waits for room for `batch` (back-pressure), queues it,
-    /// then lets `then` queue what follows it, and wakes the worker thread if `wake`.
+    /// then lets `then` queue what follows it, and wakes the worker thread or claims
+    /// the queue for the caller, as `runner` says.
     fn submit_then(
         &self,
         batch: Option<BatchBytes<'_>>,
         then: impl FnOnce(&mut Queue<T>),
-        wake: bool,
+        runner: Runner,
     ) -> Result<(), Error> {
         let len = batch.as_ref().map_or(0, |b| b.bytes.len() as u64);
         let mut queue = self.queue.lock();
@@ -275,9 +280,12 @@ impl<T: Types> Shared<T> {
         queue.queued_bytes_peak = queue.queued_bytes_peak.max(queue.queued_bytes);
         Self::queue_batch(&mut queue, batch, &self.metrics);
         then(&mut queue);
-        if wake {
-            queue.claimed_inline = false;
-            self.work_ready.notify_one();
+        match runner {
+            Runner::Thread => {
+                queue.claimed_by_caller = false;
+                self.work_ready.notify_one();
+            }
+            Runner::Caller => queue.claimed_by_caller = true,
         }
         Ok(())
     }
@@ -512,7 +520,6 @@ impl<T: Types> Shared<T> {
         if queue.jobs.is_empty() {
             debug_assert_eq!(queue.queued_bytes, 0, "idle with bytes queued");
             queue.busy = false;
-            queue.claimed_inline = false;
             self.idle.notify_all();
             return false;
         }
@@ -525,7 +532,7 @@ impl<T: Types> Shared<T> {
     }
 
     /// The worker thread's wait: sleeps until jobs are queued that no caller claimed
-    /// for itself (see `Queue::claimed_inline`; on shutdown every job is the thread's),
+    /// for itself (see `Queue::claimed_by_caller`; on shutdown every job is the thread's),
     /// and returns true; returns false (stop) once the log is shutting down with an
     /// empty queue.
     pub(crate) fn wait_for_work(&self) -> bool {
@@ -535,7 +542,7 @@ impl<T: Types> Shared<T> {
                 if queue.shutdown {
                     return false;
                 }
-            } else if !queue.claimed_inline || queue.shutdown {
+            } else if !queue.claimed_by_caller || queue.shutdown {
                 return true;
             }
             self.work_ready.wait(&mut queue);

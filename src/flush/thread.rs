@@ -42,8 +42,8 @@ impl<T: Types> FlushThread<T> {
         self.slot.run_until_idle()
     }
 
-    /// True while some thread runs the worker. For the model tests (unused by the
-    /// others).
+    /// True while some thread runs the worker. Used only by the `flush::model` copy of
+    /// this file; in the `flush` copy it is dead, hence the allow.
     #[cfg(test)]
     #[allow(dead_code)]
     pub(crate) fn worker_is_running(&self) -> bool {
@@ -53,13 +53,11 @@ impl<T: Types> FlushThread<T> {
 
 /// The worker thread's loop: runs the worker until the log shuts down and the queue is
 /// empty, or the worker is gone (it panicked: the slot has failed the log). It looks
-/// at the queue before it takes the worker, from its first round on, and leaves the
-/// jobs of a [`crate::RaftLog::sync`] to its caller (`Shared::wait_for_work`). A
-/// thread that started by running the idle worker, and took a sync's jobs when it
-/// saw them first, contended with the caller for the worker: on a busy machine (500
-/// synced ops opened beside two spinning threads, 40 runs) it woke 5-14 times and
-/// waited 10-11 ms (median) for a core, the caller 13.5-16.9 ms; now it runs once,
-/// at its start (0.2-1.1 ms waiting), the caller 5.3-11.2 ms. An idle
+/// at the queue before it takes the worker, from its first round on, and while it
+/// waits it leaves the jobs a sync claimed to that sync's caller
+/// (`Shared::wait_for_work`; a round already running takes them): a thread that took
+/// the worker at its start, or took a sync's jobs, held it just when that sync wanted
+/// it, and on a busy machine made the sync wait for the thread to get a core. An idle
 /// worker sleeps on the condition variable at once: it used to spin (10,000
 /// `spin_loop` hints on a lock-free "jobs pending" hint) before it slept, which
 /// measured no faster on an idle machine and burned a core on a busy one (issue 10).

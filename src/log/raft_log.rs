@@ -343,10 +343,12 @@ impl<T: Types> RaftLog<T> {
     /// It is faster than a flush and a wait wherever the flush worker is idle, above
     /// all on a busy machine: the caller runs the worker's round itself (write, one
     /// `fdatasync`, callbacks), so nothing is handed to the worker thread and nobody
-    /// waits to be scheduled to be woken back. If the worker thread is running a
-    /// round, the call waits for it and then runs the rest. Callbacks of earlier
-    /// flushes that are due may therefore run on the caller's thread. Group commit is
-    /// kept for callers that do not wait: [`RaftLogWriter::flush`] still hands off.
+    /// waits to be scheduled to be woken back (the worker thread is not woken, and
+    /// between rounds it leaves the call's jobs to the caller). If the worker thread
+    /// is running a round, it may take them: the call waits for it and then runs the
+    /// rest. Callbacks of earlier flushes that are due may therefore run on the
+    /// caller's thread. Group commit is kept for callers that do not wait:
+    /// [`RaftLogWriter::flush`] still hands off.
     ///
     /// `Ok` means every write before the call is durable. An error means the log has
     /// failed (the writes may or may not be durable, as after a failed flush), or is

@@ -77,6 +77,8 @@ struct DiskState {
     synced: AtomicU64,
     syncs: AtomicU32,
     fail_sync_from: u32,
+    /// The thread of each `sync_data` call, in order.
+    sync_threads: StdMutex<Vec<shuttle::thread::ThreadId>>,
 }
 
 struct Disk {
@@ -131,6 +133,11 @@ impl StorageFile for DiskFile {
         self.inner.set_len(len)
     }
     fn sync_data(&self) -> io::Result<()> {
+        self.state
+            .sync_threads
+            .lock()
+            .unwrap()
+            .push(shuttle::thread::current().id());
         let n = self.state.syncs.fetch_add(1, Ordering::SeqCst) + 1;
         if self.state.fail_sync_from != 0 && n >= self.state.fail_sync_from {
             return Err(io::Error::other("EIO (planted)"));
@@ -422,22 +429,11 @@ fn an_idle_worker_thread_leaves_the_worker_free() {
     explore(|| {
         let mut rig = Rig::new(0, None);
         let thread = rig.spawn();
-        for i in 0..3 {
-            assert!(
-                !thread.worker_is_running(),
-                "the thread took the worker, before sync {i}"
-            );
-            shuttle::thread::yield_now();
-            assert!(
-                !thread.worker_is_running(),
-                "the thread took the worker, before sync {i}"
-            );
-            if i == 2 {
-                break;
-            }
+        let caller = shuttle::thread::current().id();
+        for i in 0..2 {
+            assert_worker_free(&thread, &format!("before sync {i}"));
             rig.write(10);
             rig.shared.submit_sync(rig.batch.take()).unwrap();
-            // The thread, awake or not, leaves this job to the caller (it claimed it).
             assert!(thread.run_here(), "the worker is there");
             assert_eq!(
                 rig.disk.synced.load(Ordering::SeqCst),
@@ -445,8 +441,22 @@ fn an_idle_worker_thread_leaves_the_worker_free() {
                 "sync {i}"
             );
         }
+        assert_worker_free(&thread, "after the syncs");
+        let sync_threads = rig.disk.sync_threads.lock().unwrap().clone();
+        assert_eq!(sync_threads, vec![caller; 2], "who ran each sync_data");
         drop(thread);
     });
+}
+
+/// Checks, twice around a scheduling point, that no thread holds the worker.
+fn assert_worker_free(thread: &FlushThread<ModelTypes>, when: &str) {
+    for _ in 0..2 {
+        assert!(
+            !thread.worker_is_running(),
+            "the thread took the worker, {when}"
+        );
+        shuttle::thread::yield_now();
+    }
 }
 
 /// A failing sync (the first or the second): every flush still reports, none `Ok`
