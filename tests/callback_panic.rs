@@ -2,35 +2,23 @@
 //! modes: every other callback still gets its outcome, later writes are refused until
 //! reopen, and what was acknowledged survives the reopen.
 
+#[macro_use]
+mod common;
 mod hooked;
 
 use hooked::{Hooked, Hooks};
-use raftwal::{
-    Config, Error, ErrorKind, MemStorage, RaftLog, RaftLogWriter, Storage, Types, WorkerMode,
-};
+use raftwal::{Config, Error, ErrorKind, MemStorage, RaftLog, RaftLogWriter, Storage, WorkerMode};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct BoxTypes;
-
 type BoxCallback = Box<dyn FnOnce(Result<(), Error>) + Send + 'static>;
 
-impl Types for BoxTypes {
-    type LogId = (u64, u64);
-    type LogPayload = String;
-    type Vote = (u64, u64);
-    type UserData = String;
-    type Callback = BoxCallback;
-
-    fn log_index(log_id: &(u64, u64)) -> u64 {
-        log_id.1
-    }
-    fn payload_size(payload: &String) -> u64 {
-        payload.len() as u64
-    }
-}
+string_types!(
+    /// The test types, with a boxed closure for a callback.
+    BoxTypes,
+    BoxCallback
+);
 
 type Log = RaftLog<BoxTypes>;
 

@@ -1,6 +1,9 @@
 //! FlushTracker through its public API (its concurrency is model-checked in
 //! src/flush/model).
 
+#[macro_use]
+mod common;
+
 use raftwal::{Callback, Error, FlushTracker, FLUSH_TRACKER_SPINS_DEFAULT};
 
 #[test]
@@ -63,30 +66,7 @@ fn absorbs_its_own_clones_only() {
     assert_eq!(other.acked(), 1);
 }
 
-/// Log types whose flush callback is `$callback`.
-macro_rules! types_with_callback {
-    ($name:ident, $callback:ty) => {
-        #[derive(Debug, Default, Clone, PartialEq, Eq)]
-        struct $name;
-
-        impl raftwal::Types for $name {
-            type LogId = (u64, u64);
-            type LogPayload = String;
-            type Vote = (u64, u64);
-            type UserData = String;
-            type Callback = $callback;
-
-            fn log_index(log_id: &(u64, u64)) -> u64 {
-                log_id.1
-            }
-            fn payload_size(payload: &String) -> u64 {
-                payload.len() as u64
-            }
-        }
-    };
-}
-
-types_with_callback!(TrackedTypes, FlushTracker);
+string_types!(TrackedTypes, FlushTracker);
 
 /// Opens a log of `T` in manual mode (nothing runs the worker until asked), appends
 /// 100 entries with a flush after each reporting to `mine()`, and one more flush
@@ -154,7 +134,7 @@ impl Callback for Counted {
     }
 }
 
-types_with_callback!(CountedTypes, Counted);
+string_types!(CountedTypes, Counted);
 
 /// The log folds the consecutive callbacks one sync reports: 100 flushes of one
 /// counter with another's after the 51st are three sends.

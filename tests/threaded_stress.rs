@@ -15,12 +15,13 @@
 //! loss refuses the log), a sync that returns when the thread holds the worker, and
 //! a callback that cannot be folded queued first.
 
+#[macro_use]
 mod common;
 mod hooked;
 
 use common::entry;
 use hooked::{Hooked, Hooks};
-use raftwal::{Callback, Config, Error, RaftLog, RaftLogWriter, Storage, Types, WorkerMode};
+use raftwal::{Callback, Config, Error, RaftLog, RaftLogWriter, Storage, WorkerMode};
 use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,24 +34,11 @@ const CHUNK_SUFFIX: &str = ".wal";
 const SEEDS: u64 = 120;
 const OPS: usize = 300;
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct StressTypes;
-
-impl Types for StressTypes {
-    type LogId = (u64, u64);
-    type LogPayload = String;
-    type Vote = (u64, u64);
-    type UserData = String;
-    type Callback = Recorder;
-
-    fn log_index(log_id: &(u64, u64)) -> u64 {
-        log_id.1
-    }
-
-    fn payload_size(payload: &String) -> u64 {
-        payload.len() as u64
-    }
-}
+string_types!(
+    /// The test types, reporting to a [`Recorder`].
+    StressTypes,
+    Recorder
+);
 
 /// One report: the flushes' ids, whether it was `Ok`, and what was not durable yet
 /// when it was (none: everything they cover was).

@@ -1,30 +1,42 @@
 //! Shared test fixtures: the test types and helpers to open, flush and reopen.
 #![allow(dead_code)]
 
-use raftwal::{Config, Error, RaftLog, RaftLogWriter, Storage, Types, WorkerMode};
+use raftwal::{Config, Error, RaftLog, RaftLogWriter, Storage, WorkerMode};
 use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::sync::mpsc;
 use std::sync::Arc;
 
-/// Test types: LogId (term, index), String payloads, Vote (term, node), String user data.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct TT;
+/// Defines `$name` (visibility `$vis`), the test types with callback `$callback`: LogId (term, index),
+/// String payloads, Vote (term, node), String user data.
+macro_rules! string_types {
+    ($(#[$doc:meta])* $vis:vis $name:ident, $callback:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Default, Clone, PartialEq, Eq)]
+        $vis struct $name;
 
-impl Types for TT {
-    type LogId = (u64, u64);
-    type LogPayload = String;
-    type Vote = (u64, u64);
-    type UserData = String;
-    type Callback = mpsc::SyncSender<Result<(), Error>>;
+        impl raftwal::Types for $name {
+            type LogId = (u64, u64);
+            type LogPayload = String;
+            type Vote = (u64, u64);
+            type UserData = String;
+            type Callback = $callback;
 
-    fn log_index(log_id: &(u64, u64)) -> u64 {
-        log_id.1
-    }
+            fn log_index(log_id: &(u64, u64)) -> u64 {
+                log_id.1
+            }
 
-    fn payload_size(payload: &String) -> u64 {
-        payload.len() as u64
-    }
+            fn payload_size(payload: &String) -> u64 {
+                payload.len() as u64
+            }
+        }
+    };
 }
+
+string_types!(
+    /// The test types, reporting each flush on a channel.
+    pub TT,
+    mpsc::SyncSender<Result<(), Error>>
+);
 
 pub type Log = RaftLog<TT>;
 
