@@ -350,9 +350,11 @@ impl<T: Types> RaftLog<T> {
     /// caller's thread. Group commit is kept for callers that do not wait:
     /// [`RaftLogWriter::flush`] still hands off.
     ///
-    /// `Ok` means every write before the call is durable. An error means the log has
-    /// failed (the writes may or may not be durable, as after a failed flush), or is
-    /// read-only ([`Error::ReadOnly`]), or the worker is gone ([`Error::WorkerGone`]).
+    /// `Ok` means every write before the call is durable, and every flush requested
+    /// before the call has reported its outcome to its callback. An error means the
+    /// log has failed (the writes may or may not be durable, as after a failed
+    /// flush), or is read-only ([`Error::ReadOnly`]), or the worker is gone
+    /// ([`Error::WorkerGone`]).
     /// In [`WorkerMode::Manual`] the worker is run inline until idle, like
     /// [`RaftLog::wait_worker_idle`].
     pub fn sync(&mut self) -> Result<(), Error> {

@@ -6,8 +6,8 @@ use raftwal_simdisk::{FaultConfig, SimDisk};
 use std::sync::mpsc;
 use std::sync::Arc;
 
-/// Defines `$name` (visibility `$vis`), the test types with callback `$callback`: LogId (term, index),
-/// String payloads, Vote (term, node), String user data.
+/// Defines `$name` (visibility `$vis`), the test types with callback `$callback`:
+/// LogId (term, index), String payloads, Vote (term, node), String user data.
 macro_rules! string_types {
     ($(#[$doc:meta])* $vis:vis $name:ident, $callback:ty) => {
         $(#[$doc])*
