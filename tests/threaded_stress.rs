@@ -353,10 +353,11 @@ fn run_seed(seed: u64) -> raftwal::Stat {
     stat
 }
 
-/// Aborts the test process, naming the seed, if `done` is not signalled within
-/// `HANG_BREAKER`: a lost wake-up hangs rather than fails, and this turns it into a
-/// failure (a limit on hanging, not an assertion on speed: a run takes about 1 s idle
-/// and 17 s beside two spinning processes).
+/// Aborts the test process, naming the seed, unless the returned sender is signalled
+/// (or dropped, by a failing test) within [`HANG_BREAKER`]: a lost wake-up hangs
+/// rather than fails, and this turns it into a failure (a limit on hanging, not an
+/// assertion on speed: a run takes about 1 s idle and 17 s beside two spinning
+/// processes).
 fn hang_breaker(seed: Arc<AtomicU64>) -> mpsc::Sender<()> {
     let (done, finished) = mpsc::channel::<()>();
     std::thread::spawn(move || {
@@ -389,11 +390,13 @@ fn random_ops_beside_the_worker_thread() {
 }
 
 /// Writes merge and the queue fills whatever the timing: the worker's first write is
-/// held until the caller has queued 16 flushes of about 55 B (under the 1 KiB limit;
-/// the held write is not counted as queued).
+/// held until the caller has queued 16 flushes of about 55 B (under the 1 KiB limit,
+/// so the caller never waits for the held worker; if it did, the hang breaker ends
+/// the run).
 #[test]
 fn flushes_merge_and_fill_the_queue_while_a_write_is_held() {
     const FLUSHES: u64 = 16;
+    let done = hang_breaker(Arc::new(AtomicU64::new(7)));
     let disk = SimDisk::new(7, FaultConfig::crash_only());
     let gate = Arc::new((Mutex::new(false), Condvar::new()));
     let held = gate.clone();
@@ -430,4 +433,5 @@ fn flushes_merge_and_fill_the_queue_while_a_write_is_held() {
         flush.writes
     );
     assert!(queued_peak_bytes >= 700, "queue peak {queued_peak_bytes} B");
+    done.send(()).unwrap();
 }
