@@ -62,17 +62,21 @@ struct Reports {
 impl Reports {
     /// Flushes reported so far.
     fn count(&self) -> u64 {
-        let ranges = self.ranges.lock().unwrap();
-        ranges.iter().map(|(r, _, _)| r.end - r.start).sum()
+        Self::flushes_in(&self.ranges.lock().unwrap())
     }
 
     /// Waits until at least `count` flushes reported (the callbacks will come: each
     /// flush was accepted).
     fn wait_for(&self, count: u64) {
         let mut ranges = self.ranges.lock().unwrap();
-        while ranges.iter().map(|(r, _, _)| r.end - r.start).sum::<u64>() < count {
+        while Self::flushes_in(&ranges) < count {
             ranges = self.reported.wait(ranges).unwrap();
         }
+    }
+
+    /// The flushes `ranges` report.
+    fn flushes_in(ranges: &[Report]) -> u64 {
+        ranges.iter().map(|(r, _, _)| r.end - r.start).sum()
     }
 }
 

@@ -448,6 +448,20 @@ fn an_idle_worker_thread_leaves_the_worker_free() {
     });
 }
 
+/// A claim does not strand jobs: a sync's jobs that its caller never runs (it
+/// dropped the log first) are still written and synced by the thread at shutdown.
+#[test]
+fn a_claimed_queue_is_drained_at_shutdown() {
+    explore(|| {
+        let mut rig = Rig::new(0, None);
+        let thread = rig.spawn();
+        rig.write(10);
+        rig.shared.submit_sync(rig.batch.take()).unwrap();
+        drop(thread);
+        assert_eq!(rig.disk.synced.load(Ordering::SeqCst), rig.batch.end());
+    });
+}
+
 /// Checks, twice around a scheduling point, that no thread holds the worker.
 fn assert_worker_free(thread: &FlushThread<ModelTypes>, when: &str) {
     for _ in 0..2 {
