@@ -307,6 +307,13 @@ fn entries_covered_by_the_purge_point_are_skipped() {
         ErrorKind::NonConsecutive,
         "a higher id at a purged index is not covered"
     );
+    let before = log.dump_data();
+    assert_eq!(
+        log.append([entry(2, 9), entry(2, 5)]).unwrap_err().kind(),
+        ErrorKind::NonConsecutive,
+        "a covered entry after one that is not covered is not skipped"
+    );
+    assert_eq!(log.dump_data(), before, "the rejected append changed nothing");
 }
 
 #[test]

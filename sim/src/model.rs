@@ -10,9 +10,9 @@ use std::collections::VecDeque;
 /// What a log holds: the state and the entries `[first_index, next_index)`.
 ///
 /// A log that was never purged starts at its first appended entry, whatever its index
-/// (and, emptied by a truncate, starts anew at the next append); entries at or below
-/// the purged id are skipped by `append`; a purge below the first entry removes
-/// nothing.
+/// (and, emptied by a truncate, starts anew at the next append); an append's leading
+/// entries at or below the purged id are skipped; a purge below the first entry
+/// removes nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Model {
     /// The saved vote.
@@ -192,8 +192,9 @@ impl Model {
         }
     }
 
-    /// The entries of an append not covered by the purge point (those at or below
-    /// the purged id, index and id both, are skipped).
+    /// The entries of an append after its leading run covered by the purge point
+    /// (entries at or below the purged id, index and id both, are skipped while they
+    /// lead; a covered entry after an uncovered one is kept, and fails the checks).
     pub fn not_covered<'a>(
         &self,
         entries: &'a [(LogId, Payload)],
@@ -201,7 +202,7 @@ impl Model {
         let purged = self.purged;
         entries
             .iter()
-            .filter(move |(id, _)| !purged.is_some_and(|p| id.1 <= p.1 && *id <= p))
+            .skip_while(move |(id, _)| purged.is_some_and(|p| id.1 <= p.1 && *id <= p))
     }
 
     /// Appends one entry that the checks accepted.

@@ -518,11 +518,15 @@ impl<T: Types> RaftLog<T> {
         entries: &mut Vec<(T::LogId, T::LogPayload)>,
     ) -> Result<Segment, Error> {
         if let Some(purged) = &self.core.state.purged {
-            // Entries the purge point already covers (a snapshot is ahead of them) are
-            // skipped; any other entry at or below it fails the checks below.
+            // A leading run of entries the purge point already covers (a snapshot is
+            // ahead of them) is skipped; any other entry at or below it, a covered one
+            // after one that is not included, fails the checks below.
             let purged_index = T::log_index(purged);
-            entries
-                .retain(|(log_id, _)| !(T::log_index(log_id) <= purged_index && log_id <= purged));
+            let covered = entries
+                .iter()
+                .take_while(|(log_id, _)| T::log_index(log_id) <= purged_index && log_id <= purged)
+                .count();
+            entries.drain(..covered);
         }
         if entries.is_empty() {
             return Ok(Segment {

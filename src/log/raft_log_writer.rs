@@ -17,9 +17,10 @@ pub trait RaftLogWriter<T: Types> {
     /// ([`Error::NonConsecutive`]) and a log id greater than the one before
     /// ([`Error::LogIdNotIncreasing`]); if any entry is invalid, none is appended.
     /// An empty log that was never purged starts at its first entry, whatever its
-    /// index. Entries at or below the purged id (index and id both not greater) are
-    /// already covered by the purge point and are skipped. Returns the span of the
-    /// appended records.
+    /// index. Leading entries at or below the purged id (index and id both not
+    /// greater) are already covered by the purge point and are skipped; such an entry
+    /// after one that is not covered is [`Error::NonConsecutive`]. Returns the span of
+    /// the appended records.
     ///
     /// A large append may reach the disk in several batches (see
     /// `Config::batch_max_bytes`), so a crash before the flush that covers it may keep
