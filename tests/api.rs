@@ -313,7 +313,11 @@ fn entries_covered_by_the_purge_point_are_skipped() {
         ErrorKind::NonConsecutive,
         "a covered entry after one that is not covered is not skipped"
     );
-    assert_eq!(log.dump_data(), before, "the rejected append changed nothing");
+    assert_eq!(
+        log.dump_data(),
+        before,
+        "the rejected append changed nothing"
+    );
 }
 
 #[test]
