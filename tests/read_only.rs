@@ -150,3 +150,126 @@ fn a_read_only_open_of_a_missing_directory_creates_nothing() {
     assert_eq!(err.kind(), ErrorKind::Io, "{err}");
     assert!(!dir.exists());
 }
+
+/// A storage whose files show zeros at one offset to the first `stale_reads` reads that
+/// cover it, and the written bytes to every read after: what a read-only open sees of
+/// a batch that a running node writes while the open reads its window.
+struct StaleAt {
+    mem: MemStorage,
+    offset: u64,
+    stale_reads: Arc<std::sync::atomic::AtomicU32>,
+}
+struct StaleAtFile {
+    file: Arc<dyn StorageFile>,
+    offset: u64,
+    stale_reads: Arc<std::sync::atomic::AtomicU32>,
+}
+
+/// Bytes shown as zeros from the stale offset on.
+const STALE_BYTES: u64 = 16;
+
+impl Storage for StaleAt {
+    fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>> {
+        refused("lock")
+    }
+    fn list(&self) -> io::Result<Vec<String>> {
+        self.mem.list()
+    }
+    fn create(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
+        refused("create")
+    }
+    fn open(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
+        refused("open for writing")
+    }
+    fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
+        Ok(Arc::new(StaleAtFile {
+            file: self.mem.open(name)?,
+            offset: self.offset,
+            stale_reads: self.stale_reads.clone(),
+        }))
+    }
+    fn remove(&self, _: &str) -> io::Result<()> {
+        refused("remove")
+    }
+    fn sync_dir(&self) -> io::Result<()> {
+        refused("sync_dir")
+    }
+}
+
+impl StorageFile for StaleAtFile {
+    fn write_at(&self, _: u64, _: &[u8]) -> io::Result<()> {
+        refused("write")
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        use std::sync::atomic::Ordering;
+        self.file.read_at(offset, buf)?;
+        let end = offset + buf.len() as u64;
+        let covers = offset <= self.offset && self.offset < end;
+        if covers && self.stale_reads.load(Ordering::SeqCst) > 0 {
+            self.stale_reads.fetch_sub(1, Ordering::SeqCst);
+            let from = (self.offset - offset) as usize;
+            let to = (from + STALE_BYTES as usize).min(buf.len());
+            buf[from..to].fill(0);
+        }
+        Ok(())
+    }
+    fn len(&self) -> io::Result<u64> {
+        self.file.len()
+    }
+    fn set_len(&self, _: u64) -> io::Result<()> {
+        refused("set_len")
+    }
+    fn allocate(&self, _: u64) -> io::Result<()> {
+        refused("allocate")
+    }
+    fn sync_data(&self) -> io::Result<()> {
+        refused("sync_data")
+    }
+}
+
+/// A log of ten synced one-entry batches, and an offset inside the sixth batch's record
+/// (past its header): later batches record durable offsets past it.
+fn ten_synced_batches() -> (MemStorage, u64) {
+    let mem = MemStorage::new();
+    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
+    let mut log = open(&storage, &config());
+    let mut inside_sixth = 0;
+    for i in 0..10 {
+        if i == 5 {
+            inside_sixth = log.on_disk_size() + 30;
+        }
+        log.append(entries(1, i, i + 1)).unwrap();
+        flush_wait(&mut log).unwrap();
+    }
+    (mem, inside_sixth)
+}
+
+#[test]
+fn a_read_only_open_reads_a_batch_again_that_was_being_written() {
+    let (mem, inside_sixth) = ten_synced_batches();
+    let stale = StaleAt {
+        mem: mem.clone(),
+        offset: inside_sixth,
+        stale_reads: Arc::new(1.into()),
+    };
+    let log = RaftLog::<TT>::open_read_only_with(Arc::new(stale), config())
+        .expect("a batch written while the open read it is not damage");
+    assert_eq!(read_all(&log), entries(1, 0, 10));
+    assert!(log.recovery_report().dropped.is_empty());
+}
+
+#[test]
+fn a_read_only_open_still_refuses_damage_that_stays() {
+    let (mem, inside_sixth) = ten_synced_batches();
+    let stale = StaleAt {
+        mem: mem.clone(),
+        offset: inside_sixth,
+        stale_reads: Arc::new(u32::MAX.into()),
+    };
+    let refused = RaftLog::<TT>::open_read_only_with(Arc::new(stale), config()).unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        ErrorKind::Corrupt,
+        "rot that every read shows, proven synced by the later batches: {refused}"
+    );
+}

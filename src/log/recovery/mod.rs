@@ -22,7 +22,7 @@ use self::classify::{classify, NextChunk, Place};
 use self::decide::{decide, Action};
 pub(crate) use self::progress::Progress;
 use self::read::ChunkReader;
-use self::scan::{scan_chunk, Batch};
+use self::scan::{scan_chunk, Batch, Writers};
 use super::chunks::ChunkInfo;
 use super::core::LogCore;
 use crate::config::Config;
@@ -132,7 +132,7 @@ pub(crate) fn recover<T: Types>(
         skipped,
         end,
         last_durable_offset,
-    } = replay_chunks::<T>(&opened, Checksums::for_config(config), progress)?;
+    } = replay_chunks::<T>(&opened, Checksums::for_config(config), mode, progress)?;
     let first_chunk_id = opened.first().map_or(0, |c| c.id);
     let (core, skipped_steps) = settle_skipped(core, skipped, first_chunk_id)?;
     for (decision, step) in decisions.iter_mut().zip(&skipped_steps) {
@@ -232,6 +232,7 @@ struct Replayed<T: Types> {
 fn replay_chunks<T: Types>(
     opened: &[Opened],
     checksums: Checksums,
+    mode: Mode,
     progress: Option<ProgressHook<'_>>,
 ) -> Result<Replayed<T>, Error> {
     let bytes_total = opened.iter().map(|c| c.len_bytes).sum();
@@ -261,7 +262,11 @@ fn replay_chunks<T: Types>(
             progress.start_chunk(chunk.id, bytes_before);
         }
         let mut reader = ChunkReader::with_progress(chunk.file.as_ref(), &name, progress.as_ref())?;
-        let scan = scan_chunk(&mut reader, chunk.id, checksums, |batch| {
+        let writers = match mode {
+            Mode::Repair => Writers::None,
+            Mode::ReadOnly => Writers::Maybe,
+        };
+        let scan = scan_chunk(&mut reader, chunk.id, checksums, writers, |batch| {
             replay_batch(&mut out.core, &mut info, &name, chunk.id, batch)
         })?;
         if let Some(progress) = &progress {
@@ -407,7 +412,7 @@ pub(crate) fn scan_for_dump(
     visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
 ) -> Result<scan::ChunkScan, Error> {
     let mut reader = ChunkReader::with_progress(file, name, progress)?;
-    scan_chunk(&mut reader, chunk_id, checksums, visit)
+    scan_chunk(&mut reader, chunk_id, checksums, Writers::Maybe, visit)
 }
 
 /// Is the chunk header at the start of `file` valid for chunk `id`? Unreadable or short

@@ -102,6 +102,12 @@ impl<'a> ChunkReader<'a> {
         Ok(&self.window[at..at + len])
     }
 
+    /// Drops the window held: the next read loads its bytes from the file again.
+    pub(crate) fn forget_window(&mut self) {
+        self.window.clear();
+        self.window_start = 0;
+    }
+
     /// Up to a window of bytes from `offset` (less at the end of the file), unreadable
     /// bytes given as zeros, and whether any of them is unreadable. For scans that
     /// look at every byte (zero checks, the search for a later batch, quarantine

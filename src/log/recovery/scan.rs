@@ -70,6 +70,23 @@ pub(crate) struct Batch<'a> {
     pub(crate) records: &'a [(usize, usize)],
 }
 
+/// Whether the file may be written while the scan reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Writers {
+    /// The scan holds the log's lock: nobody writes the file (a normal open).
+    None,
+    /// A node may be writing the file now (a read-only open, a dump): a window read
+    /// while a batch was being written can show that batch as damage, even as damage
+    /// a later batch proves synced. The scan reads the bytes at a damaged batch again
+    /// before it believes them ([`REREADS_MAX`] times per chunk at most).
+    Maybe,
+}
+
+/// How many times a scan of a file that may be written ([`Writers::Maybe`]) reads
+/// damaged bytes again and finds them whole, at most, before it takes damage as
+/// found: a file that changes under every read is reported, not chased forever.
+pub(crate) const REREADS_MAX: u32 = 16;
+
 /// Scans chunk `chunk_id` through `reader`, calling `visit` for each valid batch in
 /// order; an error of `visit` ends the scan with that error. With [`Checksums::Skip`],
 /// payload checksums are not verified.
@@ -77,6 +94,7 @@ pub(crate) fn scan_chunk(
     reader: &mut ChunkReader<'_>,
     chunk_id: u64,
     checksums: Checksums,
+    writers: Writers,
     visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
 ) -> Result<ChunkScan, Error> {
     let mut scan = ChunkScan {
@@ -88,7 +106,7 @@ pub(crate) fn scan_chunk(
         stop: Stop::End,
     };
     if scan_header(reader, chunk_id, &mut scan) {
-        scan_batches(reader, chunk_id, checksums, &mut scan, visit)?;
+        scan_batches(reader, chunk_id, checksums, writers, &mut scan, visit)?;
     }
     Ok(scan)
 }
@@ -138,12 +156,17 @@ fn scan_batches(
     reader: &mut ChunkReader<'_>,
     chunk_id: u64,
     checksums: Checksums,
+    writers: Writers,
     scan: &mut ChunkScan,
     mut visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let mut pos = CHUNK_HEADER_SIZE as u64;
     scan.valid_end = pos;
     let mut records = Vec::new();
+    let mut rereads_left = match writers {
+        Writers::None => 0,
+        Writers::Maybe => REREADS_MAX,
+    };
     while pos < scan.len_bytes {
         let parsed = parse_batch(reader, chunk_id, pos, checksums, &mut records)
             .map(|(header, payload)| (header, payload.len()));
@@ -170,6 +193,13 @@ fn scan_batches(
                 scan.stop = Stop::Zeros;
                 break;
             }
+            Err(_)
+                if rereads_left > 0 && whole_when_read_again(reader, chunk_id, pos, checksums) =>
+            {
+                // The batch was being written when its window was read: go on from
+                // it, in the window just read.
+                rereads_left -= 1;
+            }
             Err(damage) => {
                 scan.stop = damage_at(reader, chunk_id, pos, damage);
                 break;
@@ -177,6 +207,18 @@ fn scan_batches(
         }
     }
     Ok(())
+}
+
+/// Reads the bytes at `pos` again, past the window the scan holds, and tells whether
+/// they now hold a whole batch (the window then starts at `pos`).
+fn whole_when_read_again(
+    reader: &mut ChunkReader<'_>,
+    chunk_id: u64,
+    pos: u64,
+    checksums: Checksums,
+) -> bool {
+    reader.forget_window();
+    parse_batch(reader, chunk_id, pos, checksums, &mut Vec::new()).is_ok()
 }
 
 /// Parses and checks the batch at `pos` (header, record frames, checksums); fills
