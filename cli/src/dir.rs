@@ -126,7 +126,9 @@ impl LogDir {
         for entry in entries {
             let entry = entry.map_err(|e| io_failure("cannot list", path, &e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let meta = entry.metadata();
+            // Through symlinks, as the log's own listing and open do: a chunk file
+            // moved to another disk and linked back is a chunk of the log.
+            let meta = fs::metadata(entry.path());
             let len = meta.as_ref().map_or(0, |m| m.len());
             let is_file = meta.as_ref().is_ok_and(|m| m.is_file());
             if is_file && is_chunk_name(&name) {

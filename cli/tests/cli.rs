@@ -725,3 +725,30 @@ fn a_large_log_shows_no_progress_unless_standard_error_is_a_terminal() {
     assert!(shown.contains("/17.89 MB"), "bytes of all files: {shown}");
     assert!(shown.contains(": healthy (exit 0)"), "{shown}");
 }
+
+#[test]
+fn a_symlinked_chunk_file_counts_as_a_chunk_of_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log_dir = tmp.path().join("log");
+    std::fs::create_dir(&log_dir).unwrap();
+    healthy(&log_dir);
+    // The chunk moved to another disk and linked back, and no LOCK file left.
+    let moved = tmp.path().join("moved.wal");
+    let chunk = log_dir.join(CHUNK_0);
+    std::fs::rename(&chunk, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &chunk).unwrap();
+    let _ = std::fs::remove_file(log_dir.join("LOCK"));
+    let chunk_bytes: u64 = std::fs::read_dir(&log_dir)
+        .unwrap()
+        .map(|e| std::fs::metadata(e.unwrap().path()).unwrap().len())
+        .sum();
+
+    let info = raftwal(&["info", "--json"], &log_dir);
+    assert_eq!(info.code, 0, "{}", info.stderr);
+    let json = parse(&info.stdout);
+    assert_eq!(json["other_files"], serde_json::json!([]), "{json}");
+    assert_eq!(json["totals"]["chunk_files"], 3, "{json}");
+    assert_eq!(json["totals"]["chunk_bytes"], chunk_bytes, "{json}");
+    let verify = raftwal(&["verify"], &log_dir);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+}
