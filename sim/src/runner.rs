@@ -39,6 +39,7 @@ use std::sync::Arc;
 
 mod execute;
 mod faults;
+mod read_only;
 mod recover;
 mod reopen;
 mod worker_steps;
