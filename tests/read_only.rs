@@ -273,3 +273,144 @@ fn a_read_only_open_still_refuses_damage_that_stays() {
         "rot that every read shows, proven synced by the later batches: {refused}"
     );
 }
+
+/// Read-only opens while another thread appends, flushes, rotates chunks and purges
+/// the log on the real file system: each open sees a consistent log or fails with an
+/// I/O error (a chunk file the writer removed after the listing), never with a
+/// refusal that would tell an operator a healthy log is damaged.
+#[test]
+fn read_only_opens_beside_a_busy_writer_never_see_damage() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let tmp = tempfile::tempdir().unwrap();
+    let config = Arc::new(
+        Config::new(tmp.path())
+            .with_chunk_max_records(64)
+            .with_chunk_preallocate_size(8192),
+    );
+    let mut log = Log::open(config.clone()).unwrap();
+    log.append(entries(1, 0, 1)).unwrap();
+    flush_wait(&mut log).unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut next = 1;
+            while !done.load(Ordering::Relaxed) {
+                log.append(entries(1, next, next + 3)).unwrap();
+                next += 3;
+                if next % 4 == 0 {
+                    flush_wait(&mut log).unwrap();
+                } else {
+                    log.flush(None).unwrap();
+                }
+                if next % 200 < 3 {
+                    log.purge((1, next - 100)).unwrap();
+                }
+            }
+            flush_wait(&mut log).unwrap();
+            next
+        })
+    };
+    let (mut opened, mut io_errors) = (0, 0);
+    for _ in 0..300 {
+        match Log::open_read_only(config.clone()) {
+            Ok(reader) => {
+                opened += 1;
+                let state = reader.log_state();
+                let kept = read_all(&reader);
+                if let (Some(first), Some(last)) = (kept.first(), kept.last()) {
+                    assert_eq!(Some(&last.0), state.last.as_ref());
+                    assert_eq!(kept.len() as u64, last.0 .1 - first.0 .1 + 1, "no hole");
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Io => io_errors += 1,
+            Err(e) => panic!("a read-only open of a busy healthy log refused it: {e}"),
+        }
+    }
+    done.store(true, Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(opened > 0, "{io_errors} I/O errors and no open");
+    assert!(
+        written > 64,
+        "the writer went past one chunk ({written} entries)"
+    );
+}
+
+/// A storage whose files first claim 4 KiB more than they hold, as a chunk's reserved
+/// space does until a running node closes the chunk and cuts it: the first read past
+/// the real end fails, and from then on the length is the real one.
+struct CutUnderTheReader(MemStorage);
+struct CutFile {
+    file: Arc<dyn StorageFile>,
+    cut_seen: std::sync::atomic::AtomicBool,
+}
+
+impl Storage for CutUnderTheReader {
+    fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>> {
+        refused("lock")
+    }
+    fn list(&self) -> io::Result<Vec<String>> {
+        self.0.list()
+    }
+    fn create(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
+        refused("create")
+    }
+    fn open(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
+        refused("open for writing")
+    }
+    fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
+        Ok(Arc::new(CutFile {
+            file: self.0.open(name)?,
+            cut_seen: false.into(),
+        }))
+    }
+    fn remove(&self, _: &str) -> io::Result<()> {
+        refused("remove")
+    }
+    fn sync_dir(&self) -> io::Result<()> {
+        refused("sync_dir")
+    }
+}
+
+impl StorageFile for CutFile {
+    fn write_at(&self, _: u64, _: &[u8]) -> io::Result<()> {
+        refused("write")
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        if offset + buf.len() as u64 > self.file.len()? {
+            self.cut_seen
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "past the end"));
+        }
+        self.file.read_at(offset, buf)
+    }
+    fn len(&self) -> io::Result<u64> {
+        let real = self.file.len()?;
+        match self.cut_seen.load(std::sync::atomic::Ordering::SeqCst) {
+            true => Ok(real),
+            false => Ok(real + 4096),
+        }
+    }
+    fn set_len(&self, _: u64) -> io::Result<()> {
+        refused("set_len")
+    }
+    fn allocate(&self, _: u64) -> io::Result<()> {
+        refused("allocate")
+    }
+    fn sync_data(&self) -> io::Result<()> {
+        refused("sync_data")
+    }
+}
+
+#[test]
+fn a_read_only_open_of_a_chunk_cut_while_it_is_read_keeps_every_entry() {
+    let (mem, _) = ten_synced_batches();
+    let log =
+        RaftLog::<TT>::open_read_only_with(Arc::new(CutUnderTheReader(mem)), config()).unwrap();
+    assert_eq!(read_all(&log), entries(1, 0, 10));
+    assert!(
+        log.recovery_report().dropped_nothing(),
+        "the lost end is no damage: {:?}",
+        log.recovery_report()
+    );
+}

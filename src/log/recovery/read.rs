@@ -39,6 +39,10 @@ pub(crate) struct ChunkReader<'a> {
     unreadable: Vec<(u64, u64)>,
     /// Told the end of every window loaded, if anyone listens.
     progress: Option<&'a Progress<'a>>,
+    /// The file may be cut while it is read (a running node closing the chunk cuts its
+    /// reserved space): a failed read asks the file's length again, and a shorter
+    /// file ends the reader there instead of showing its lost end as unreadable.
+    follow_shrinks: bool,
 }
 
 impl<'a> ChunkReader<'a> {
@@ -62,10 +66,18 @@ impl<'a> ChunkReader<'a> {
             window_start: 0,
             unreadable: Vec::new(),
             progress,
+            follow_shrinks: false,
         })
     }
 
-    /// The file's length in bytes.
+    /// Lets the file be cut while it is read (see `follow_shrinks`): for a scan of a
+    /// log a node may be writing.
+    pub(crate) fn follow_shrinks(&mut self) {
+        self.follow_shrinks = true;
+    }
+
+    /// The file's length in bytes (as first asked; shorter once a reader that
+    /// follows shrinks found the file cut).
     pub(crate) fn len_bytes(&self) -> u64 {
         self.len_bytes
     }
@@ -88,6 +100,14 @@ impl<'a> ChunkReader<'a> {
         let window_end = self.window_start + self.window.len() as u64;
         if offset < self.window_start || end > window_end {
             self.load(offset, len.max(WINDOW_SIZE_BYTES));
+            let loaded_end = self.window_start + self.window.len() as u64;
+            if end > loaded_end {
+                // The file was cut under the reader (`follow_shrinks`): these bytes are
+                // gone, past its new end.
+                return Err(Unreadable {
+                    offset: loaded_end.max(offset),
+                });
+            }
         }
         if let Some(&(bad, _)) = self
             .unreadable
@@ -130,16 +150,38 @@ impl<'a> ChunkReader<'a> {
 
     /// Loads the window `[offset, offset + len)` (cut at the file's end).
     fn load(&mut self, offset: u64, len: usize) {
-        let len = len.min((self.len_bytes - offset) as usize);
+        let len = len.min(self.len_bytes.saturating_sub(offset) as usize);
         // Not cleared first: every byte of the window is read or, if unreadable, zeroed
         // below, and zeroing 1 MiB again for each load is wasted (and slow unoptimised).
         self.window.resize(len, 0);
         self.window_start = offset;
         if !read_retrying(self.file, offset, &mut self.window) {
-            self.load_pieces(offset, len);
+            let mut read = false;
+            if self.follow_shrinks && self.shrink_to_file() {
+                // Cut under the reader: read what is left of the window.
+                let left = self.len_bytes.saturating_sub(offset) as usize;
+                self.window.truncate(left.min(len));
+                read = read_retrying(self.file, offset, &mut self.window);
+            }
+            if !read {
+                let len = self.window.len();
+                self.load_pieces(offset, len);
+            }
         }
         if let Some(progress) = self.progress {
             progress.read_to(offset + len as u64);
+        }
+    }
+
+    /// The file is now shorter than `len_bytes`: takes its new length. False if it is
+    /// not (or its length cannot be had).
+    fn shrink_to_file(&mut self) -> bool {
+        match self.file.len() {
+            Ok(now) if now < self.len_bytes => {
+                self.len_bytes = now;
+                true
+            }
+            _ => false,
         }
     }
 

@@ -108,6 +108,8 @@ pub(crate) fn scan_chunk(
     if scan_header(reader, chunk_id, &mut scan) {
         scan_batches(reader, chunk_id, checksums, writers, &mut scan, visit)?;
     }
+    // Shorter if the file was cut under a reader that follows shrinks.
+    scan.len_bytes = reader.len_bytes();
     Ok(scan)
 }
 
@@ -167,7 +169,7 @@ fn scan_batches(
         Writers::None => 0,
         Writers::Maybe => REREADS_MAX,
     };
-    while pos < scan.len_bytes {
+    while pos < reader.len_bytes() {
         let parsed = parse_batch(reader, chunk_id, pos, checksums, &mut records)
             .map(|(header, payload)| (header, payload.len()));
         match parsed {
@@ -239,7 +241,8 @@ fn parse_batch<'r>(
         .map_err(|_| DamageKind::Unreadable)?;
     let header = BatchHeader::parse(head, chunk_id + pos).ok_or(DamageKind::BatchHeader)?;
     let start = pos + BATCH_HEADER_SIZE as u64;
-    if start + u64::from(header.payload_len) > len {
+    // Asked again: the header's read may have found the file cut (`follow_shrinks`).
+    if start + u64::from(header.payload_len) > reader.len_bytes().min(len) {
         return Err(DamageKind::BatchCutShort);
     }
     let payload = reader
@@ -254,9 +257,9 @@ fn parse_batch<'r>(
 
 /// Are all bytes from `from` to the end of the file readable zeros?
 pub(crate) fn zeros_from(reader: &mut ChunkReader<'_>, from: u64) -> bool {
-    let len = reader.len_bytes();
     let mut at = from;
-    while at < len {
+    // The length asked each time: a reader that follows shrinks may find the file cut.
+    while at < reader.len_bytes() {
         let (window, unreadable) = reader.window_at(at);
         if unreadable || window.iter().any(|&b| b != 0) {
             return false;
@@ -270,11 +273,11 @@ pub(crate) fn zeros_from(reader: &mut ChunkReader<'_>, from: u64) -> bool {
 /// position holds a valid batch whose `durable_offset` lies past the damaged offset.
 fn damage_at(reader: &mut ChunkReader<'_>, chunk_id: u64, pos: u64, damage: DamageKind) -> Stop {
     let damaged_global = chunk_id + pos;
-    let len = reader.len_bytes();
     let header_len = BATCH_HEADER_SIZE as u64;
     let mut records = Vec::new();
     let mut probe = pos + 1;
-    while probe + header_len <= len {
+    // The length asked each time: a reader that follows shrinks may find the file cut.
+    while probe + header_len <= reader.len_bytes() {
         let (window, _) = reader.window_at(probe);
         // A header needs its 4 magic bytes in this window; the next window starts 3
         // bytes before this one ends, so no magic is missed at the seam.
@@ -283,7 +286,7 @@ fn damage_at(reader: &mut ChunkReader<'_>, chunk_id: u64, pos: u64, damage: Dama
             continue;
         };
         probe += at as u64;
-        if probe + header_len > len {
+        if probe + header_len > reader.len_bytes() {
             break;
         }
         let proves = match reader.read(probe, BATCH_HEADER_SIZE) {
