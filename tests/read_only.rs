@@ -11,10 +11,29 @@ use std::any::Any;
 use std::io;
 use std::sync::Arc;
 
-/// A storage that refuses every call that could change the disk, and whose files
-/// refuse every write: a read-only open must not notice.
-struct NoWrites(MemStorage);
-struct NoWritesFile(Arc<dyn StorageFile>);
+/// How a test storage shows its files to the open: as they are, by default.
+trait View: Send + Sync + 'static {
+    fn read_at(&self, file: &dyn StorageFile, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        file.read_at(offset, buf)
+    }
+    fn len(&self, file: &dyn StorageFile) -> io::Result<u64> {
+        file.len()
+    }
+}
+
+/// The files as they are.
+struct AsTheyAre;
+impl View for AsTheyAre {}
+
+/// A storage over `MemStorage` that refuses every call that could change the disk,
+/// and whose files refuse every write and show their bytes through a [`View`]: a
+/// read-only open must not notice the refusals.
+struct NoWrites<V: View>(MemStorage, Arc<V>);
+struct NoWritesFile<V: View>(Arc<dyn StorageFile>, Arc<V>);
+
+fn no_writes(mem: &MemStorage, view: impl View) -> Arc<dyn Storage> {
+    Arc::new(NoWrites(mem.clone(), Arc::new(view)))
+}
 
 fn refused<T>(what: &str) -> io::Result<T> {
     Err(io::Error::new(
@@ -23,7 +42,7 @@ fn refused<T>(what: &str) -> io::Result<T> {
     ))
 }
 
-impl Storage for NoWrites {
+impl<V: View> Storage for NoWrites<V> {
     fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>> {
         refused("lock")
     }
@@ -37,7 +56,7 @@ impl Storage for NoWrites {
         refused("open for writing")
     }
     fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
-        Ok(Arc::new(NoWritesFile(self.0.open(name)?)))
+        Ok(Arc::new(NoWritesFile(self.0.open(name)?, self.1.clone())))
     }
     fn remove(&self, _: &str) -> io::Result<()> {
         refused("remove")
@@ -47,15 +66,15 @@ impl Storage for NoWrites {
     }
 }
 
-impl StorageFile for NoWritesFile {
+impl<V: View> StorageFile for NoWritesFile<V> {
     fn write_at(&self, _: u64, _: &[u8]) -> io::Result<()> {
         refused("write")
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-        self.0.read_at(offset, buf)
+        self.1.read_at(self.0.as_ref(), offset, buf)
     }
     fn len(&self) -> io::Result<u64> {
-        self.0.len()
+        self.1.len(self.0.as_ref())
     }
     fn set_len(&self, _: u64) -> io::Result<()> {
         refused("set_len")
@@ -91,7 +110,7 @@ fn a_read_only_open_changes_nothing_hides_a_torn_tail_and_refuses_writes() {
     file.write_at(valid, &[0xEE; 100]).unwrap(); // a torn write
     let before = mem.file_bytes(name).unwrap();
 
-    let ro: Arc<dyn Storage> = Arc::new(NoWrites(mem.clone()));
+    let ro = no_writes(&mem, AsTheyAre);
     let mut log = RaftLog::<TT>::open_read_only_with(ro, config()).unwrap();
     assert_eq!(read_all(&log), entries(1, 0, 10));
     assert_eq!(log.log_state().vote, Some((2, 1)));
@@ -151,58 +170,30 @@ fn a_read_only_open_of_a_missing_directory_creates_nothing() {
     assert!(!dir.exists());
 }
 
-/// A storage whose files show zeros at one offset to the first `stale_reads` reads that
-/// cover it, and the written bytes to every read after: what a read-only open sees of
-/// a batch that a running node writes while the open reads its window.
+/// Zeros at one offset to the first `stale_reads` reads that cover it, the written
+/// bytes to every read after: what a read-only open sees of a batch that a running
+/// node writes while the open reads its window.
 struct StaleAt {
-    mem: MemStorage,
     offset: u64,
-    stale_reads: Arc<std::sync::atomic::AtomicU32>,
-}
-struct StaleAtFile {
-    file: Arc<dyn StorageFile>,
-    offset: u64,
-    stale_reads: Arc<std::sync::atomic::AtomicU32>,
+    stale_reads: std::sync::atomic::AtomicU32,
 }
 
 /// Bytes shown as zeros from the stale offset on.
 const STALE_BYTES: u64 = 16;
 
-impl Storage for StaleAt {
-    fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>> {
-        refused("lock")
-    }
-    fn list(&self) -> io::Result<Vec<String>> {
-        self.mem.list()
-    }
-    fn create(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
-        refused("create")
-    }
-    fn open(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
-        refused("open for writing")
-    }
-    fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
-        Ok(Arc::new(StaleAtFile {
-            file: self.mem.open(name)?,
-            offset: self.offset,
-            stale_reads: self.stale_reads.clone(),
-        }))
-    }
-    fn remove(&self, _: &str) -> io::Result<()> {
-        refused("remove")
-    }
-    fn sync_dir(&self) -> io::Result<()> {
-        refused("sync_dir")
+impl StaleAt {
+    fn new(offset: u64, stale_reads: u32) -> Self {
+        Self {
+            offset,
+            stale_reads: stale_reads.into(),
+        }
     }
 }
 
-impl StorageFile for StaleAtFile {
-    fn write_at(&self, _: u64, _: &[u8]) -> io::Result<()> {
-        refused("write")
-    }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+impl View for StaleAt {
+    fn read_at(&self, file: &dyn StorageFile, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         use std::sync::atomic::Ordering;
-        self.file.read_at(offset, buf)?;
+        file.read_at(offset, buf)?;
         let end = offset + buf.len() as u64;
         let covers = offset <= self.offset && self.offset < end;
         if covers && self.stale_reads.load(Ordering::SeqCst) > 0 {
@@ -212,18 +203,6 @@ impl StorageFile for StaleAtFile {
             buf[from..to].fill(0);
         }
         Ok(())
-    }
-    fn len(&self) -> io::Result<u64> {
-        self.file.len()
-    }
-    fn set_len(&self, _: u64) -> io::Result<()> {
-        refused("set_len")
-    }
-    fn allocate(&self, _: u64) -> io::Result<()> {
-        refused("allocate")
-    }
-    fn sync_data(&self) -> io::Result<()> {
-        refused("sync_data")
     }
 }
 
@@ -247,12 +226,8 @@ fn ten_synced_batches() -> (MemStorage, u64) {
 #[test]
 fn a_read_only_open_reads_a_batch_again_that_was_being_written() {
     let (mem, inside_sixth) = ten_synced_batches();
-    let stale = StaleAt {
-        mem: mem.clone(),
-        offset: inside_sixth,
-        stale_reads: Arc::new(1.into()),
-    };
-    let log = RaftLog::<TT>::open_read_only_with(Arc::new(stale), config())
+    let stale = no_writes(&mem, StaleAt::new(inside_sixth, 1));
+    let log = RaftLog::<TT>::open_read_only_with(stale, config())
         .expect("a batch written while the open read it is not damage");
     assert_eq!(read_all(&log), entries(1, 0, 10));
     assert!(log.recovery_report().dropped.is_empty());
@@ -261,12 +236,8 @@ fn a_read_only_open_reads_a_batch_again_that_was_being_written() {
 #[test]
 fn a_read_only_open_still_refuses_damage_that_stays() {
     let (mem, inside_sixth) = ten_synced_batches();
-    let stale = StaleAt {
-        mem: mem.clone(),
-        offset: inside_sixth,
-        stale_reads: Arc::new(u32::MAX.into()),
-    };
-    let refused = RaftLog::<TT>::open_read_only_with(Arc::new(stale), config()).unwrap_err();
+    let stale = no_writes(&mem, StaleAt::new(inside_sixth, u32::MAX));
+    let refused = RaftLog::<TT>::open_read_only_with(stale, config()).unwrap_err();
     assert_eq!(
         refused.kind(),
         ErrorKind::Corrupt,
@@ -336,77 +307,37 @@ fn read_only_opens_beside_a_busy_writer_never_see_damage() {
     );
 }
 
-/// A storage whose files first claim 4 KiB more than they hold, as a chunk's reserved
-/// space does until a running node closes the chunk and cuts it: the first read past
-/// the real end fails, and from then on the length is the real one.
-struct CutUnderTheReader(MemStorage);
-struct CutFile {
-    file: Arc<dyn StorageFile>,
+/// Files that first claim 4 KiB more than they hold, as a chunk's reserved space does
+/// until a running node closes the chunk and cuts it: the first read past the real
+/// end fails, and from then on the length is the real one.
+#[derive(Default)]
+struct CutUnderTheReader {
     cut_seen: std::sync::atomic::AtomicBool,
 }
 
-impl Storage for CutUnderTheReader {
-    fn lock(&self) -> io::Result<Box<dyn Any + Send + Sync>> {
-        refused("lock")
-    }
-    fn list(&self) -> io::Result<Vec<String>> {
-        self.0.list()
-    }
-    fn create(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
-        refused("create")
-    }
-    fn open(&self, _: &str) -> io::Result<Arc<dyn StorageFile>> {
-        refused("open for writing")
-    }
-    fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
-        Ok(Arc::new(CutFile {
-            file: self.0.open(name)?,
-            cut_seen: false.into(),
-        }))
-    }
-    fn remove(&self, _: &str) -> io::Result<()> {
-        refused("remove")
-    }
-    fn sync_dir(&self) -> io::Result<()> {
-        refused("sync_dir")
-    }
-}
-
-impl StorageFile for CutFile {
-    fn write_at(&self, _: u64, _: &[u8]) -> io::Result<()> {
-        refused("write")
-    }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-        if offset + buf.len() as u64 > self.file.len()? {
+impl View for CutUnderTheReader {
+    fn read_at(&self, file: &dyn StorageFile, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        if offset + buf.len() as u64 > file.len()? {
             self.cut_seen
                 .store(true, std::sync::atomic::Ordering::SeqCst);
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "past the end"));
         }
-        self.file.read_at(offset, buf)
+        file.read_at(offset, buf)
     }
-    fn len(&self) -> io::Result<u64> {
-        let real = self.file.len()?;
+    fn len(&self, file: &dyn StorageFile) -> io::Result<u64> {
+        let real = file.len()?;
         match self.cut_seen.load(std::sync::atomic::Ordering::SeqCst) {
             true => Ok(real),
             false => Ok(real + 4096),
         }
-    }
-    fn set_len(&self, _: u64) -> io::Result<()> {
-        refused("set_len")
-    }
-    fn allocate(&self, _: u64) -> io::Result<()> {
-        refused("allocate")
-    }
-    fn sync_data(&self) -> io::Result<()> {
-        refused("sync_data")
     }
 }
 
 #[test]
 fn a_read_only_open_of_a_chunk_cut_while_it_is_read_keeps_every_entry() {
     let (mem, _) = ten_synced_batches();
-    let log =
-        RaftLog::<TT>::open_read_only_with(Arc::new(CutUnderTheReader(mem)), config()).unwrap();
+    let cut = no_writes(&mem, CutUnderTheReader::default());
+    let log = RaftLog::<TT>::open_read_only_with(cut, config()).unwrap();
     assert_eq!(read_all(&log), entries(1, 0, 10));
     assert!(
         log.recovery_report().dropped_nothing(),
