@@ -262,8 +262,12 @@ fn read_only_opens_beside_a_busy_writer_never_see_damage() {
     log.append(entries(1, 0, 1)).unwrap();
     flush_wait(&mut log).unwrap();
     let done = Arc::new(AtomicBool::new(false));
+    // The last index a flush reported durable: a read-only open that starts later
+    // must show it (entries up to it are neither lost nor purged).
+    let acked = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let writer = {
         let done = done.clone();
+        let acked = acked.clone();
         std::thread::spawn(move || {
             let mut next = 1;
             while !done.load(Ordering::Relaxed) {
@@ -271,6 +275,7 @@ fn read_only_opens_beside_a_busy_writer_never_see_damage() {
                 next += 3;
                 if next % 4 == 0 {
                     flush_wait(&mut log).unwrap();
+                    acked.store(next - 1, Ordering::SeqCst);
                 } else {
                     log.flush(None).unwrap();
                 }
@@ -284,6 +289,7 @@ fn read_only_opens_beside_a_busy_writer_never_see_damage() {
     };
     let (mut opened, mut io_errors) = (0, 0);
     for _ in 0..300 {
+        let floor = acked.load(Ordering::SeqCst);
         match Log::open_read_only(config.clone()) {
             Ok(reader) => {
                 opened += 1;
@@ -293,6 +299,11 @@ fn read_only_opens_beside_a_busy_writer_never_see_damage() {
                     assert_eq!(Some(&last.0), state.last.as_ref());
                     assert_eq!(kept.len() as u64, last.0 .1 - first.0 .1 + 1, "no hole");
                 }
+                let last_index = state.last.map_or(0, |id| id.1);
+                assert!(
+                    last_index >= floor,
+                    "entry {floor} was reported durable before the open, which shows up to {last_index}"
+                );
             }
             Err(e) if e.kind() == ErrorKind::Io => io_errors += 1,
             Err(e) => panic!("a read-only open of a busy healthy log refused it: {e}"),

@@ -103,6 +103,7 @@ pub(super) fn read_only_agrees(
                             d.offset,
                             d.size_bytes,
                             d.damage,
+                            d.unreadable_bytes,
                             d.last_index_kept,
                         )
                     })

@@ -85,6 +85,9 @@ pub(crate) fn describe(
             // Counted as a quarantine copy would count them: up to the last non-zero
             // byte.
             let mut reader = ChunkReader::new(step.file.as_ref(), &name)?;
+            // A read-only open: a running node may cut the chunk meanwhile, and its
+            // lost end is no unreadable byte.
+            reader.follow_shrinks();
             let nonzero_end = nonzero_end(&mut reader, from);
             report.dropped.push(Dropped {
                 chunk: name.clone(),

@@ -169,7 +169,7 @@ impl<'a> ChunkReader<'a> {
             }
         }
         if let Some(progress) = self.progress {
-            progress.read_to(offset + len as u64);
+            progress.read_to(offset + self.window.len() as u64);
         }
     }
 

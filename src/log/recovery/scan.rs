@@ -108,8 +108,9 @@ pub(crate) fn scan_chunk(
     if scan_header(reader, chunk_id, &mut scan) {
         scan_batches(reader, chunk_id, checksums, writers, &mut scan, visit)?;
     }
-    // Shorter if the file was cut under a reader that follows shrinks.
-    scan.len_bytes = reader.len_bytes();
+    // Shorter if the file was cut under a reader that follows shrinks; never below the
+    // batches already found (`valid_end <= len_bytes` holds for every scan).
+    scan.len_bytes = reader.len_bytes().max(scan.valid_end);
     Ok(scan)
 }
 
@@ -199,7 +200,7 @@ fn scan_batches(
                 if rereads_left > 0 && whole_when_read_again(reader, chunk_id, pos, checksums) =>
             {
                 // The batch was being written when its window was read: go on from
-                // it, in the window just read.
+                // it, with its bytes read again.
                 rereads_left -= 1;
             }
             Err(damage) => {
