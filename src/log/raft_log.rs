@@ -519,8 +519,8 @@ impl<T: Types> RaftLog<T> {
     ) -> Result<Segment, Error> {
         if let Some(purged) = &self.core.state.purged {
             // A leading run of entries the purge point already covers (a snapshot is
-            // ahead of them) is skipped; any other entry at or below it, a covered one
-            // after one that is not included, fails the checks below.
+            // ahead of them) is skipped; any other entry at or below it (a covered one
+            // after an uncovered one included) fails the checks below.
             let purged_index = T::log_index(purged);
             let covered = entries
                 .iter()
