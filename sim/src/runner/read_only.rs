@@ -25,7 +25,8 @@ pub(super) struct ReadOnlyVerdict {
 impl Runner {
     /// Opens a copy of `before` read-only, and checks that the open changed nothing.
     /// `None` when a storage mutant is at work (it wraps the normal open's storage
-    /// only) or the copy cannot be made.
+    /// only). A copy that cannot be made is a breach: the check must not stop
+    /// running unseen.
     pub(super) fn open_read_only_copy(
         &self,
         before: &DirSnapshot,
@@ -38,14 +39,18 @@ impl Runner {
             ..FaultConfig::none()
         };
         let copy = SimDisk::new(0, faults);
+        let not_copied = |e: std::io::Error| {
+            breach(
+                "read-only",
+                "a copy of the directory to open read-only",
+                e.to_string(),
+            )
+        };
         for (name, file) in &before.files {
-            if copy.place_file(name, &file.bytes).is_err() {
-                return Ok(None);
-            }
+            copy.place_file(name, &file.bytes).map_err(not_copied)?;
             for range in &file.unreadable {
-                if copy.inject_latent_sector_error(name, range.start).is_err() {
-                    return Ok(None);
-                }
+                copy.inject_latent_sector_error(name, range.start)
+                    .map_err(not_copied)?;
             }
         }
         let copied = DirSnapshot::take(&copy);

@@ -22,8 +22,9 @@ use std::collections::BTreeSet;
 
 /// Attempts at opening a log before the disk is declared unreadable.
 pub const MAX_OPEN_ATTEMPTS: usize = 16;
-/// The read-only open is judged against the normal open at one reopen in this many
-/// (`super::read_only`).
+/// The read-only open is judged against the normal open at one open in this many
+/// (`super::read_only`): a run's first reopen after its start, and every this-many-th
+/// open after.
 const READ_ONLY_CHECK_EVERY: u64 = 8;
 /// Fresh disks a run may start before it gives up (each follows a refused open).
 const MAX_DISKS: u64 = 10_000;
@@ -49,14 +50,13 @@ impl Runner {
             let (first_before, latent) = first.get_or_insert((before.clone(), latent));
             let latent = *latent;
             let first_before = first_before.clone();
-            // One reopen in READ_ONLY_CHECK_EVERY (and a run's first): the copy and its
-            // open nearly doubled a sweep's time when every reopen paid for them.
-            let reopens =
+            // One open in READ_ONLY_CHECK_EVERY, from the first reopen after the start
+            // (the start's open, count 0, has an empty directory): the copy and its
+            // open nearly doubled a sweep's time when every open paid for them.
+            let opens =
                 self.stats.opens_recovered + self.stats.corrupt_opens + self.stats.open_gave_up;
             let read_only = match attempts {
-                1 if reopens.is_multiple_of(READ_ONLY_CHECK_EVERY) => {
-                    self.open_read_only_copy(&before)?
-                }
+                1 if opens % READ_ONLY_CHECK_EVERY == 1 => self.open_read_only_copy(&before)?,
                 _ => None,
             };
             let counts_before = self.world.disk.fault_counts();
