@@ -264,10 +264,7 @@ fn replay_chunks<T: Types>(
         let mut reader = ChunkReader::with_progress(chunk.file.as_ref(), &name, progress.as_ref())?;
         let writers = match mode {
             Mode::Repair => Writers::None,
-            Mode::ReadOnly => {
-                reader.follow_shrinks();
-                Writers::Maybe
-            }
+            Mode::ReadOnly => Writers::Maybe,
         };
         let scan = scan_chunk(&mut reader, chunk.id, checksums, writers, |batch| {
             replay_batch(&mut out.core, &mut info, &name, chunk.id, batch)
@@ -415,7 +412,6 @@ pub(crate) fn scan_for_dump(
     visit: impl FnMut(Batch<'_>) -> Result<(), Error>,
 ) -> Result<scan::ChunkScan, Error> {
     let mut reader = ChunkReader::with_progress(file, name, progress)?;
-    reader.follow_shrinks();
     scan_chunk(&mut reader, chunk_id, checksums, Writers::Maybe, visit)
 }
 

@@ -78,7 +78,8 @@ pub(crate) enum Writers {
     /// A node may be writing the file now (a read-only open, a dump): a window read
     /// while a batch was being written can show that batch as damage, even as damage
     /// a later batch proves synced. The scan reads the bytes at a damaged batch again
-    /// before it believes them ([`REREADS_MAX`] times per chunk at most).
+    /// before it believes them ([`REREADS_MAX`] times per chunk at most), and its
+    /// reader follows the file if the node cuts it (`ChunkReader::follow_shrinks`).
     Maybe,
 }
 
@@ -105,6 +106,9 @@ pub(crate) fn scan_chunk(
         durable_offset_max: None,
         stop: Stop::End,
     };
+    if writers == Writers::Maybe {
+        reader.follow_shrinks();
+    }
     if scan_header(reader, chunk_id, &mut scan) {
         scan_batches(reader, chunk_id, checksums, writers, &mut scan, visit)?;
     }
@@ -243,7 +247,7 @@ fn parse_batch<'r>(
     let header = BatchHeader::parse(head, chunk_id + pos).ok_or(DamageKind::BatchHeader)?;
     let start = pos + BATCH_HEADER_SIZE as u64;
     // Asked again: the header's read may have found the file cut (`follow_shrinks`).
-    if start + u64::from(header.payload_len) > reader.len_bytes().min(len) {
+    if start + u64::from(header.payload_len) > reader.len_bytes() {
         return Err(DamageKind::BatchCutShort);
     }
     let payload = reader
