@@ -127,11 +127,13 @@ impl LogDir {
             let entry = entry.map_err(|e| io_failure("cannot list", path, &e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             // Through symlinks, as the log's own listing and open do: a chunk file
-            // moved to another disk and linked back is a chunk of the log.
+            // moved to another disk and linked back is a chunk of the log. A chunk's
+            // name is a chunk whatever it is (a directory, a dangling link): the log
+            // opens it or refuses it, it never ignores it.
             let meta = fs::metadata(entry.path());
             let len = meta.as_ref().map_or(0, |m| m.len());
             let is_file = meta.as_ref().is_ok_and(|m| m.is_file());
-            if is_file && is_chunk_name(&name) {
+            if is_chunk_name(&name) {
                 chunks.push((name, len));
             } else if is_file && name == "LOCK" {
                 has_lock_file = true;

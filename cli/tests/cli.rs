@@ -752,3 +752,62 @@ fn a_symlinked_chunk_file_counts_as_a_chunk_of_the_log() {
     let verify = raftwal(&["verify"], &log_dir);
     assert_eq!(verify.code, 0, "{}", verify.stdout);
 }
+
+#[test]
+fn a_chunk_named_entry_that_is_not_a_file_is_an_io_error_not_damage() {
+    // The log opens every chunk-named entry: a stray directory or a dangling link
+    // under a chunk's name is an I/O error naming it, for the open and for every
+    // read-only command alike, never damage (a directory once read as an unreadable
+    // chunk, and its presence "proved" the zeros reserved in the chunk before it
+    // synced: `Corrupt`, with advice to rebuild the node).
+    for make in ["directory", "dangling symlink"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let log_dir = tmp.path().join("log");
+        std::fs::create_dir(&log_dir).unwrap();
+        healthy(&log_dir);
+        let name = "00000000000099999999.wal";
+        let odd = log_dir.join(name);
+        match make {
+            "directory" => std::fs::create_dir(&odd).unwrap(),
+            _ => std::os::unix::fs::symlink(tmp.path().join("gone.wal"), &odd).unwrap(),
+        }
+        // Every name, and the bytes of those that are files.
+        let snapshot_dir = |dir: &Path| -> BTreeMap<String, Option<Vec<u8>>> {
+            fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap())
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name, fs::read(e.path()).ok())
+                })
+                .collect()
+        };
+        let before = snapshot_dir(&log_dir);
+
+        let opened = RaftLog::<Pairs>::open(config(&log_dir, 8, 4096));
+        match opened {
+            Err(Error::Io { path, .. }) => assert_eq!(path, odd, "{make}"),
+            other => panic!("{make}: the open gave {:?}", other.err()),
+        }
+        let info = raftwal(&["info", "--json"], &log_dir);
+        assert_eq!(info.code, 3, "{make}: {}{}", info.stdout, info.stderr);
+        let json = parse(&info.stdout);
+        assert_eq!(json["error"]["kind"], "io", "{make}: {json}");
+        assert!(
+            json["error"]["message"].as_str().unwrap().contains(name),
+            "{make}: {json}"
+        );
+        let verify = raftwal(&["verify"], &log_dir);
+        assert_eq!(verify.code, 3, "{make}: {}{}", verify.stdout, verify.stderr);
+        assert!(
+            !verify.stdout.contains("Corrupt"),
+            "{make}: {}",
+            verify.stdout
+        );
+        assert_eq!(
+            snapshot_dir(&log_dir),
+            before,
+            "{make}: the directory changed"
+        );
+    }
+}

@@ -53,7 +53,9 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Opens an existing file for reading only (a read-only open of the log, which must
     /// work on a read-only filesystem and without write permission). The engine never
-    /// writes through the returned file. The default opens it like [`Storage::open`].
+    /// writes through the returned file. Like [`Storage::open`], it fails on a name
+    /// that is not a file (a directory), so that a read-only open decides what the
+    /// open would. The default opens it like [`Storage::open`].
     fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
         self.open(name)
     }

@@ -211,6 +211,15 @@ impl Storage for StdStorage {
 
     fn open_read_only(&self, name: &str) -> io::Result<Arc<dyn StorageFile>> {
         let file = OpenOptions::new().read(true).open(self.dir.join(name))?;
+        // A directory opens for reading (not for writing): refuse it as `open` does,
+        // or a stray directory under a chunk's name would read as an unreadable chunk
+        // where the open reports an I/O error.
+        if file.metadata()?.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory, not a chunk file",
+            ));
+        }
         Ok(Arc::new(StdFile { file }))
     }
 
