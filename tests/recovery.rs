@@ -608,3 +608,48 @@ fn a_progress_hook_is_called_per_window_in_a_large_chunk_and_stops_at_a_refusal(
     let calls = calls.borrow();
     assert!(calls.windows(2).all(|p| p[0].0 < p[1].0), "{calls:?}");
 }
+
+/// The usual crash: the last batch torn inside the space reserved ahead of the writes,
+/// zeros after it. Every byte the open removes is in the report: the torn bytes in
+/// the quarantine (up to their last non-zero byte), the zeros after them as garbage
+/// cut (they were once cut uncounted: the report showed megabytes gone as none), and
+/// a read-only open describes the same.
+#[test]
+fn a_torn_batch_in_reserved_space_accounts_for_every_byte_removed() {
+    let (mem, storage, second) = two_batches();
+    let name = &chunk_names(&mem)[0];
+    let mut bytes = mem.file_bytes(name).unwrap();
+    // Torn inside the batch, at a non-zero byte (the copy ends at the last one).
+    let torn_len = (1..40)
+        .rev()
+        .find(|&k| bytes[second as usize + k - 1] != 0)
+        .unwrap();
+    bytes.truncate(second as usize + torn_len);
+    let reserved = 1 << 16;
+    bytes.resize(bytes.len() + reserved, 0);
+    let len = bytes.len() as u64;
+    mem.set_file_bytes(name, bytes);
+
+    let config = exact_config();
+    let read_only =
+        raftwal::RaftLog::<TT>::open_read_only_with(storage.clone(), config.clone()).unwrap();
+    let seen = read_only.recovery_report().clone();
+    drop(read_only);
+    let log = reopen(&storage).unwrap();
+    let done = log.recovery_report();
+    assert_eq!(read_all(&log), entries(1, 0, 5));
+    assert_eq!(mem.file_bytes(name).unwrap().len() as u64, second);
+    for report in [&seen, done] {
+        assert_eq!(report.dropped.len(), 1, "{report:?}");
+        assert_eq!(report.dropped[0].offset, second, "{report:?}");
+        assert_eq!(report.dropped[0].size_bytes, torn_len as u64, "{report:?}");
+        assert_eq!(report.garbage_cut_bytes, reserved as u64, "{report:?}");
+        assert_eq!(
+            report.dropped[0].size_bytes + report.garbage_cut_bytes,
+            len - second,
+            "every byte removed is accounted for"
+        );
+    }
+    let quarantine = mem.file_bytes(&done.dropped[0].quarantine_file).unwrap();
+    assert_eq!(quarantine.len(), torn_len);
+}

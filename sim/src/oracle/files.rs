@@ -14,7 +14,7 @@ use super::dir_snapshot::{first_difference, same_bytes};
 pub use super::dir_snapshot::{DirSnapshot, FileSnap};
 use super::{breach, Breach};
 use crate::layout::{parse_quarantine_name, CHUNK_HEADER_BYTES, FORMAT_VERSION};
-use raftwal::Stat;
+use raftwal::{RecoveryReport, Stat};
 use raftwal_simdisk::FaultCounts;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -447,6 +447,45 @@ pub fn nothing_past_recovered_end(after: &DirSnapshot, stat: &Stat) -> Result<()
                 "a non-zero byte at {} ({} bytes long)",
                 end + p,
                 bytes.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The report of an open that succeeded accounts for every byte it removed from the
+/// chunk files (`before`: the directory just before this attempt): each byte cut
+/// from a chunk, or in a chunk file it quarantined whole and removed, is in a
+/// quarantine copy's size or in the garbage cut. Removals the report names otherwise
+/// (blank files) or not at all (chunks whose entries are all purged) hold no data.
+pub fn report_accounts_for_removed_bytes(
+    before: &DirSnapshot,
+    after: &DirSnapshot,
+    report: &RecoveryReport,
+) -> Result<(), Breach> {
+    let mut removed = 0u64;
+    for (_, name) in before.chunks() {
+        let len = before.files[name].bytes.len() as u64;
+        removed += match after.files.get(name) {
+            Some(now) => len.saturating_sub(now.bytes.len() as u64),
+            None if report
+                .dropped
+                .iter()
+                .any(|d| d.chunk == name && d.offset == 0) =>
+            {
+                len
+            }
+            None => 0, // blank, or purged
+        };
+    }
+    let dropped: u64 = report.dropped.iter().map(|d| d.size_bytes).sum();
+    if removed != dropped + report.garbage_cut_bytes {
+        return Err(breach(
+            "recovery report",
+            format!("the {removed} bytes removed from chunk files are reported"),
+            format!(
+                "{dropped} bytes dropped and {} cut as garbage",
+                report.garbage_cut_bytes
             ),
         ));
     }

@@ -72,7 +72,9 @@ impl Runner {
                 }
             }
             let e = match opened {
-                Ok(log) => return self.opened(log, &first_before, &excuses, latent, counted),
+                Ok(log) => {
+                    return self.opened(log, &first_before, &before, &excuses, latent, counted)
+                }
                 Err(e) => e,
             };
             self.trace.line(|| {
@@ -126,11 +128,14 @@ impl Runner {
     }
 
     /// The open succeeded: keeps the log, judges the files it left (against the
-    /// directory before the first attempt) and the state it recovered.
+    /// directory before the first attempt, and its report against the directory
+    /// before this one, `before`) and the state it recovered.
+    #[allow(clippy::too_many_arguments)]
     fn opened(
         &mut self,
         log: RaftLog<SimTypes>,
         first_before: &DirSnapshot,
+        before: &DirSnapshot,
         excuses: &Excuses,
         latent: LatentView,
         counted: bool,
@@ -138,7 +143,7 @@ impl Runner {
         self.world.log = Some(log);
         self.stats.opens_recovered += 1;
         rules::version_skew_is_refused(first_before, true)?;
-        self.check_files_after_open(first_before)?;
+        self.check_files_after_open(first_before, before)?;
         let names = self.world.disk.file_names();
         self.ledger.retain_files(&names);
         self.file_count = names
@@ -214,8 +219,15 @@ impl Runner {
     }
 
     /// The rules about the files a successful open left: chunks tile, nothing past
-    /// the end, nothing dropped without a quarantine, quarantine files recorded.
-    pub(super) fn check_files_after_open(&mut self, before: &DirSnapshot) -> Result<(), Breach> {
+    /// the end, nothing dropped without a quarantine, quarantine files recorded (all
+    /// against `before`, the directory before the first attempt), and every byte
+    /// removed reported (against `attempt_before`, the directory before the attempt
+    /// that succeeded).
+    pub(super) fn check_files_after_open(
+        &mut self,
+        before: &DirSnapshot,
+        attempt_before: &DirSnapshot,
+    ) -> Result<(), Breach> {
         // The durability of the quarantine files this reopen made (the earlier ones
         // were durable when they were made, and are watched for changes).
         let after = DirSnapshot::take_checking(&self.world.disk, |name| {
@@ -242,6 +254,11 @@ impl Runner {
         let misdirected =
             self.world.disk.fault_counts().misdirected_writes > self.open_misdirected_mark;
         rules::reported_quarantine_files_durable(&reported, &after, misdirected)?;
+        rules::report_accounts_for_removed_bytes(
+            attempt_before,
+            &after,
+            self.world.log().recovery_report(),
+        )?;
         let lost = rules::lost_bytes(before, &after, &self.strays, misdirected);
         rules::acked_bytes_kept(&lost)?;
         rules::nothing_dropped_without_quarantine(&lost)?;

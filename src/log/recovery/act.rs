@@ -89,6 +89,8 @@ pub(crate) fn describe(
             // lost end is no unreadable byte.
             reader.follow_shrinks();
             let nonzero_end = nonzero_end(&mut reader, from);
+            // The zeros after them are cut, not copied: garbage, as `apply` counts it.
+            report.garbage_cut_bytes += reader.len_bytes().saturating_sub(nonzero_end);
             report.dropped.push(Dropped {
                 chunk: name.clone(),
                 offset: from,
@@ -131,7 +133,11 @@ pub(crate) fn apply(
         let Some((from, damage)) = dropped_range(&step.action) else {
             continue;
         };
-        let dropped = quarantine(storage, &mut names, step, from, damage, last_index_kept)?;
+        let (dropped, zeros_after) =
+            quarantine(storage, &mut names, step, from, damage, last_index_kept)?;
+        // The zeros after the copied bytes go with the cut (or the removal) but are in
+        // no quarantine file: they are counted as garbage.
+        report.garbage_cut_bytes += zeros_after;
         report.dropped.push(dropped);
     }
     if !report.dropped.is_empty() {
@@ -162,7 +168,8 @@ pub(crate) fn apply(
 }
 
 /// Copies the bytes of `step`'s chunk from `from` to its last non-zero byte into a new
-/// quarantine file, synced.
+/// quarantine file, synced. Returns what was dropped and the count of zero bytes
+/// after the copied ones (to the end of the file), which the copy leaves out.
 fn quarantine(
     storage: &dyn Storage,
     names: &mut BTreeSet<String>,
@@ -170,7 +177,7 @@ fn quarantine(
     from: u64,
     damage: DamageKind,
     last_index_kept: Option<u64>,
-) -> Result<Dropped, Error> {
+) -> Result<(Dropped, u64), Error> {
     let chunk = chunk_file_name(step.chunk_id);
     let target = (0..)
         .map(|seq| QuarantineFile {
@@ -206,7 +213,11 @@ fn quarantine(
     out.set_len(nonzero_end - from)
         .and_then(|()| out.sync_data())
         .map_err(|e| Error::io("sync_data", &target, e))?;
-    Ok(Dropped {
+    debug_assert!(
+        nonzero_end <= len.max(from),
+        "copied past the end of the file"
+    );
+    let dropped = Dropped {
         chunk,
         offset: from,
         size_bytes: nonzero_end - from,
@@ -214,7 +225,8 @@ fn quarantine(
         quarantine_file: target,
         unreadable_bytes,
         last_index_kept,
-    })
+    };
+    Ok((dropped, len.saturating_sub(nonzero_end)))
 }
 
 fn cut(file: &dyn StorageFile, name: &str, to: u64) -> Result<(), Error> {
