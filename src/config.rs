@@ -18,6 +18,10 @@ pub enum WorkerMode {
 use crate::error::Error;
 use std::path::{Path, PathBuf};
 
+/// The largest [`Config::batch_max_bytes`] (2 GiB): a batch then holds at most this
+/// plus one record of [`crate::RECORD_SIZE_MAX_BYTES`], within its 32-bit length.
+pub const BATCH_MAX_BYTES_MAX: u64 = 1 << 31;
+
 /// The smallest `chunk_max_size` a log accepts: below it nearly every entry would
 /// start a chunk file of its own.
 pub const CHUNK_MAX_SIZE_BYTES_MIN: u64 = 256;
@@ -61,7 +65,7 @@ pub struct Config {
     /// Default 64 MiB.
     pub cache_max_bytes: Option<u64>,
     /// Bytes buffered before the buffer is handed to the worker without waiting for a
-    /// flush. Default 1 MiB.
+    /// flush. Default 1 MiB; at most [`BATCH_MAX_BYTES_MAX`].
     pub batch_max_bytes: Option<u64>,
     /// Bytes handed to the flush worker and not yet written, at most (back-pressure).
     /// While more are queued, a write that hands a batch to the worker (`append`,
@@ -177,6 +181,12 @@ impl Config {
             CHUNK_MAX_SIZE_BYTES_MIN,
         )?;
         at_least("batch_max_bytes", self.batch_max_bytes, 1)?;
+        if let Some(value) = self.batch_max_bytes.filter(|&v| v > BATCH_MAX_BYTES_MAX) {
+            return Err(Error::InvalidConfig {
+                field: "batch_max_bytes",
+                reason: format!("{value} is above the maximum of {BATCH_MAX_BYTES_MAX}"),
+            });
+        }
         at_least("flush_queue_max_bytes", self.flush_queue_max_bytes, 1)?;
         Ok(())
     }

@@ -187,6 +187,30 @@ pub enum Error {
         found: String,
     },
 
+    /// An appended or purged log id whose index is `u64::MAX`: the index after it,
+    /// which the log keeps as its next index, would not fit.
+    #[error("log index {index} leaves no next index (the largest index is u64::MAX - 1)")]
+    IndexOverflow {
+        /// The rejected index.
+        index: u64,
+    },
+
+    /// A record larger than [`crate::RECORD_SIZE_MAX_BYTES`] (an entry, a vote or
+    /// user data, once encoded): a batch's length field could not hold it.
+    #[error(
+        "a {what} of {size_bytes} B once encoded is over the {size_bytes_max} B a record may hold"
+    )]
+    RecordTooLarge {
+        /// What the record held: "log entry", "vote", "commit", "truncate", "purge",
+        /// "user data".
+        what: &'static str,
+        /// Its encoded size (or, for an entry refused before encoding, its
+        /// [`crate::Types::payload_size`]).
+        size_bytes: u64,
+        /// The largest a record may be.
+        size_bytes_max: u64,
+    },
+
     /// `update_state` tried to change what only append, truncate and purge may change.
     #[error("update_state: {reason}")]
     InvalidState {
@@ -258,6 +282,8 @@ pub enum ErrorKind {
     PurgeConflict,
     InvalidState,
     ReadOutOfRange,
+    IndexOverflow,
+    RecordTooLarge,
     Failed,
     InvalidConfig,
     ReadOnly,
@@ -286,6 +312,8 @@ impl Error {
             Error::PurgeConflict { .. } => ErrorKind::PurgeConflict,
             Error::InvalidState { .. } => ErrorKind::InvalidState,
             Error::ReadOutOfRange { .. } => ErrorKind::ReadOutOfRange,
+            Error::IndexOverflow { .. } => ErrorKind::IndexOverflow,
+            Error::RecordTooLarge { .. } => ErrorKind::RecordTooLarge,
             Error::Failed { .. } => ErrorKind::Failed,
             Error::InvalidConfig { .. } => ErrorKind::InvalidConfig,
             Error::ReadOnly => ErrorKind::ReadOnly,
@@ -309,7 +337,9 @@ impl Error {
             | ErrorKind::PurgeRegression
             | ErrorKind::PurgeConflict
             | ErrorKind::InvalidState
-            | ErrorKind::ReadOutOfRange => true,
+            | ErrorKind::ReadOutOfRange
+            | ErrorKind::IndexOverflow
+            | ErrorKind::RecordTooLarge => true,
             ErrorKind::Io
             | ErrorKind::Panicked
             | ErrorKind::Locked

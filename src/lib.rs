@@ -99,10 +99,10 @@ mod storage;
 mod types;
 
 pub use codec::{check_round_trip, Codec, DecodeError};
-pub use config::{Config, WorkerMode, CHUNK_MAX_SIZE_BYTES_MIN};
+pub use config::{Config, WorkerMode, BATCH_MAX_BYTES_MAX, CHUNK_MAX_SIZE_BYTES_MIN};
 pub use error::{Error, ErrorKind};
 pub use flush::tracker::{FlushTracker, FLUSH_TRACKER_SPINS_DEFAULT};
-pub use format::DamageKind;
+pub use format::{DamageKind, RECORD_SIZE_MAX_BYTES};
 pub use log::{
     ChunkAction, ChunkDecision, Dropped, Dump, DumpData, DumpHeader, DumpItem, DumpRecord,
     DumpStop, IndexEntry, ProgressHook, QuarantineFile, RaftLog, RaftLogWriter, RecoveryReport,

@@ -419,3 +419,88 @@ fn an_out_of_range_limit_is_refused_before_anything_is_created() {
         );
     }
 }
+
+/// Index `u64::MAX` leaves the log no next index: an append or a purge there is
+/// refused before anything is written (it was accepted; then `next_index()`
+/// overflowed: a panic in debug builds, in release a log whose next index was 0 and
+/// that took index 0 again after it).
+#[test]
+fn the_largest_index_is_refused_and_changes_nothing() {
+    for start in [None, Some(u64::MAX - 2)] {
+        let storage = mem();
+        let config = small_config(WorkerMode::Manual);
+        let mut log = open(&storage, &config);
+        if let Some(first) = start {
+            log.append([entry(1, first), entry(1, first + 1)]).unwrap();
+        }
+        let before = log.dump_data();
+        let size = log.on_disk_size();
+        let cases = [
+            log.append([entry(1, u64::MAX)]),
+            log.purge((1, u64::MAX)),
+            log.purge((2, u64::MAX)),
+        ];
+        for (i, result) in cases.into_iter().enumerate() {
+            let err = result.expect_err(&format!("{start:?}: case {i} must fail"));
+            assert_eq!(err.kind(), ErrorKind::IndexOverflow, "{start:?} {i}: {err}");
+            assert!(err.is_invalid_op());
+        }
+        assert_eq!(log.dump_data(), before);
+        assert_eq!(log.on_disk_size(), size);
+        if let Some(first) = start {
+            // The largest index that leaves a next one is taken.
+            assert_eq!(log.log_state().next_index(), first + 2);
+            log.purge((1, first + 1)).unwrap();
+            assert_eq!(log.first_index(), u64::MAX, "empty, after the purge point");
+        }
+        flush_wait(&mut log).unwrap();
+        drop(log);
+        let log = open(&storage, &config);
+        assert_eq!(log.log_state().next_index(), start.map_or(0, |f| f + 2));
+    }
+}
+
+/// An entry over `RECORD_SIZE_MAX_BYTES` is refused, the entries before it in the
+/// same call too (the check runs on `payload_size` before anything is encoded): a
+/// 4 GiB entry once panicked ("batch larger than 4 GiB") after the log had taken it.
+#[test]
+fn an_entry_over_the_record_limit_is_refused_with_its_batch() {
+    /// Payloads whose `payload_size` is their first number: a test of the limit
+    /// without 2 GiB of memory.
+    #[derive(Debug, Default, Clone, PartialEq, Eq)]
+    struct Sized;
+    impl raftwal::Types for Sized {
+        type LogId = (u64, u64);
+        type LogPayload = (u64, String);
+        type Vote = (u64, u64);
+        type UserData = String;
+        type Callback = std::sync::mpsc::SyncSender<Result<(), raftwal::Error>>;
+        fn log_index(id: &(u64, u64)) -> u64 {
+            id.1
+        }
+        fn payload_size(p: &(u64, String)) -> u64 {
+            p.0
+        }
+    }
+    let storage = mem();
+    let mut log =
+        raftwal::RaftLog::<Sized>::open_with(storage.clone(), small_config(WorkerMode::Manual))
+            .unwrap();
+    log.append([((1, 0), (10, "a".to_string()))]).unwrap();
+    let size = log.on_disk_size();
+    let state = log.log_state().clone();
+    let max = raftwal::RECORD_SIZE_MAX_BYTES;
+    let err = log
+        .append([
+            ((1, 1), (10, "b".to_string())),
+            ((1, 2), (max + 1, "c".to_string())),
+        ])
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RecordTooLarge, "{err}");
+    assert!(err.is_invalid_op());
+    assert!(err.to_string().contains("log entry"), "{err}");
+    assert_eq!(log.on_disk_size(), size);
+    assert_eq!(log.log_state(), &state);
+    log.append([((1, 1), (max, "b".to_string()))]).unwrap();
+    assert_eq!(log.log_state().next_index(), 2);
+}

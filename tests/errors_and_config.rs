@@ -202,3 +202,18 @@ fn a_symlinked_chunk_file_is_part_of_the_log() {
     let log = Log::open(Arc::new(Config::new(&dir))).unwrap();
     assert_eq!(log.read(0, 3).count(), 3, "{:?}", log.log_state());
 }
+
+#[test]
+fn a_batch_limit_over_the_maximum_is_refused() {
+    let max = raftwal::BATCH_MAX_BYTES_MAX;
+    assert!(Config::new("x")
+        .with_batch_max_bytes(max)
+        .validate()
+        .is_ok());
+    let err = Config::new("x")
+        .with_batch_max_bytes(max + 1)
+        .validate()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
+    assert!(err.to_string().contains("batch_max_bytes"), "{err}");
+}

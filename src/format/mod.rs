@@ -42,6 +42,7 @@ pub(crate) use chunk::{
 pub use damage::DamageKind;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use record::seal_records;
+pub use record::RECORD_SIZE_MAX_BYTES;
 pub(crate) use record::{
     begin_record, decode_record, encode_state, finish_record, verify_record_frame, verify_records,
     Record, RecordKind,

@@ -13,6 +13,12 @@ use crate::types::{RaftLogState, Types};
 /// Size of a record's frame header (len + crc) in bytes.
 pub(crate) const RECORD_HEADER_SIZE: usize = 8;
 
+/// The largest record the log writes, header included (2 GiB): an entry, a vote or
+/// user data larger than this once encoded is refused with
+/// [`crate::Error::RecordTooLarge`]. With [`crate::Config::batch_max_bytes`] at most
+/// [`crate::BATCH_MAX_BYTES_MAX`], every batch's length fits its 32-bit field.
+pub const RECORD_SIZE_MAX_BYTES: u64 = 1 << 31;
+
 /// The kind byte of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -27,6 +33,19 @@ pub(crate) enum RecordKind {
 }
 
 impl RecordKind {
+    /// What a record of this kind holds, in words ([`crate::Error::RecordTooLarge`]).
+    pub(crate) fn what(self) -> &'static str {
+        match self {
+            Self::State => "state",
+            Self::Vote => "vote",
+            Self::Append => "log entry",
+            Self::Commit => "commit",
+            Self::Truncate => "truncate",
+            Self::Purge => "purge",
+            Self::UserData => "user data",
+        }
+    }
+
     fn from_byte(b: u8) -> Option<Self> {
         Some(match b {
             1 => Self::State,

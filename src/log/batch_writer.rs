@@ -58,6 +58,17 @@ impl BatchWriter {
         (start, &mut self.buf)
     }
 
+    /// Removes the record begun at `start` (and the batch header it opened, if it
+    /// is the batch's first), as if it had never been begun.
+    pub(crate) fn discard_record(&mut self, start: usize) {
+        debug_assert!(start <= self.buf.len());
+        self.buf.truncate(start);
+        if start.checked_sub(BATCH_HEADER_SIZE) == self.batch_header_pos {
+            self.buf.truncate(start - BATCH_HEADER_SIZE);
+            self.batch_header_pos = None;
+        }
+    }
+
     /// Completes the record begun at `start`; returns where it lies.
     #[inline]
     pub(crate) fn finish_record(&mut self, start: usize) -> Segment {
@@ -86,5 +97,31 @@ impl BatchWriter {
             bytes: &mut self.buf,
             batch_header_pos,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_discarded_record_leaves_the_buffer_as_before_it() {
+        let mut writer = BatchWriter::new(0, 32);
+        // The batch's first record: its header goes with it.
+        let start = writer.begin_record(RecordKind::Vote).0;
+        writer.discard_record(start);
+        assert_eq!(writer.buffered_bytes(), 0);
+        assert!(writer.take_batch().is_none(), "no batch is open");
+        // A later record: the batch and the records before it stay.
+        let first = writer.begin_record(RecordKind::Vote).0;
+        writer.begin_record(RecordKind::Vote);
+        let kept = writer.finish_record(first);
+        let (second, buf) = writer.begin_record(RecordKind::Commit);
+        buf.extend_from_slice(&[7; 100]);
+        writer.discard_record(second);
+        assert_eq!(writer.global_end(), kept.end());
+        let batch = writer.take_batch().expect("the open batch");
+        assert_eq!(batch.batch_header_pos, 0);
+        assert_eq!(batch.bytes.len() as u64, kept.end() - 32);
     }
 }

@@ -117,6 +117,7 @@ impl<T: Types> LogCore<T> {
         last: Option<&T::LogId>,
         log_id: &T::LogId,
     ) -> Result<(), Error> {
+        check_index_has_next::<T>(log_id)?;
         let Some(last_id) = last else {
             // An empty log that was never purged starts at its first entry.
             return Ok(());
@@ -198,6 +199,7 @@ impl<T: Types> LogCore<T> {
     }
 
     pub(crate) fn check_purge(&self, upto: &T::LogId) -> Result<(), Error> {
+        check_index_has_next::<T>(upto)?;
         let index = T::log_index(upto);
         if let Some(purged) = &self.state.purged {
             if upto < purged {
@@ -355,5 +357,14 @@ impl<T: Types> LogCore<T> {
             Record::UserData(user_data) => self.state.user_data = user_data,
         }
         Ok(())
+    }
+}
+
+/// The log keeps the index after its last entry (and after its purge point): a log id
+/// at index `u64::MAX` would leave none.
+fn check_index_has_next<T: Types>(log_id: &T::LogId) -> Result<(), Error> {
+    match T::log_index(log_id) {
+        u64::MAX => Err(Error::IndexOverflow { index: u64::MAX }),
+        _ => Ok(()),
     }
 }

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::flush::metrics::Clock;
 use crate::flush::{FlushThread, Job, Shared, Worker};
 use crate::format::Checksums;
-use crate::format::{self, RecordKind};
+use crate::format::{self, RecordKind, RECORD_SIZE_MAX_BYTES};
 use crate::mutants::Mutant;
 use crate::stat::{AccessStat, Stat};
 use crate::storage::{StdStorage, Storage};
@@ -293,7 +293,8 @@ impl<T: Types> RaftLog<T> {
     pub fn update_state(&mut self, state: RaftLogState<T>) -> Result<Segment, Error> {
         self.check_writable()?;
         self.core.check_state(&state)?;
-        let segment = self.write_record(RecordKind::State, |out| format::encode_state(&state, out));
+        let segment =
+            self.write_record(RecordKind::State, |out| format::encode_state(&state, out))?;
         self.core.state = state;
         self.after_write();
         Ok(segment)
@@ -429,15 +430,32 @@ impl<T: Types> RaftLog<T> {
     /// Encodes one record into the batch, starting a new chunk first if the open one
     /// is full.
     #[inline]
-    fn write_record(&mut self, kind: RecordKind, body: impl FnOnce(&mut Vec<u8>)) -> Segment {
+    /// Encodes a record of `kind` whose body `body` writes. A record larger than
+    /// [`RECORD_SIZE_MAX_BYTES`] is taken out of the buffer again and refused: the op
+    /// is then refused with nothing changed but, if the open chunk was full, the start
+    /// of the next chunk (a state record of the unchanged state, as the next write
+    /// would have made).
+    fn write_record(
+        &mut self,
+        kind: RecordKind,
+        body: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Segment, Error> {
         self.rotate_if_full();
         let (start, buf) = self.writer.begin_record(kind);
         body(buf);
         let segment = self.writer.finish_record(start);
+        if segment.size > RECORD_SIZE_MAX_BYTES {
+            self.writer.discard_record(start);
+            return Err(Error::RecordTooLarge {
+                what: kind.what(),
+                size_bytes: segment.size,
+                size_bytes_max: RECORD_SIZE_MAX_BYTES,
+            });
+        }
         let open = self.chunks.last_mut().expect("an open chunk");
         open.count_record(false);
         open.size_bytes = segment.end() - open.chunk_id;
-        segment
+        Ok(segment)
     }
 
     fn rotate_if_full(&mut self) {
@@ -535,8 +553,19 @@ impl<T: Types> RaftLog<T> {
             });
         }
         let mut last = self.core.state.last.as_ref();
-        for (log_id, _) in entries.iter() {
+        for (log_id, payload) in entries.iter() {
             LogCore::<T>::check_append_after(last, log_id)?;
+            // The encoded size is known only once encoded (then checked again, in
+            // `write_record`): its payload size refuses a huge entry before anything
+            // of the batch is written.
+            let size_bytes = T::payload_size(payload);
+            if size_bytes > RECORD_SIZE_MAX_BYTES {
+                return Err(Error::RecordTooLarge {
+                    what: RecordKind::Append.what(),
+                    size_bytes,
+                    size_bytes_max: RECORD_SIZE_MAX_BYTES,
+                });
+            }
             last = Some(log_id);
         }
         let mut span: Option<Segment> = None;
@@ -544,7 +573,7 @@ impl<T: Types> RaftLog<T> {
             let segment = self.write_record(RecordKind::Append, |out| {
                 log_id.encode(out);
                 payload.encode(out);
-            });
+            })?;
             let index = T::log_index(&log_id);
             self.chunks.last_mut().expect("an open chunk").max_log_index = Some(index);
             self.core
@@ -581,13 +610,13 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
     fn save_vote(&mut self, vote: T::Vote) -> Result<Segment, Error> {
         self.check_writable()?;
         if self.is_mutant(Mutant::WriteBeforeValidate) {
-            let segment = self.write_record(RecordKind::Vote, |out| vote.encode(out));
+            let segment = self.write_record(RecordKind::Vote, |out| vote.encode(out))?;
             self.core.check_vote(&vote)?;
             self.core.state.vote = Some(vote);
             return Ok(segment);
         }
         self.core.check_vote(&vote)?;
-        let segment = self.write_record(RecordKind::Vote, |out| vote.encode(out));
+        let segment = self.write_record(RecordKind::Vote, |out| vote.encode(out))?;
         self.core.state.vote = Some(vote);
         self.after_write();
         Ok(segment)
@@ -615,7 +644,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
     fn commit(&mut self, log_id: T::LogId) -> Result<Segment, Error> {
         self.check_writable()?;
         self.core.check_commit(&log_id)?;
-        let segment = self.write_record(RecordKind::Commit, |out| log_id.encode(out));
+        let segment = self.write_record(RecordKind::Commit, |out| log_id.encode(out))?;
         self.core.state.committed = Some(log_id);
         self.after_write();
         Ok(segment)
@@ -627,7 +656,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
         let segment = self.write_record(RecordKind::Truncate, |out| {
             index.encode(out);
             new_last.encode(out);
-        });
+        })?;
         self.core.apply_truncate(index, new_last);
         self.cache.truncate_from(index);
         self.after_write();
@@ -637,7 +666,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
     fn purge(&mut self, upto: T::LogId) -> Result<Segment, Error> {
         self.check_writable()?;
         self.core.check_purge(&upto)?;
-        let segment = self.write_record(RecordKind::Purge, |out| upto.encode(out));
+        let segment = self.write_record(RecordKind::Purge, |out| upto.encode(out))?;
         let next = T::log_index(&upto) + 1;
         self.core.apply_purge(upto);
         self.cache.purge_before(next);
@@ -649,7 +678,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
 
     fn save_user_data(&mut self, user_data: Option<T::UserData>) -> Result<Segment, Error> {
         self.check_writable()?;
-        let segment = self.write_record(RecordKind::UserData, |out| user_data.encode(out));
+        let segment = self.write_record(RecordKind::UserData, |out| user_data.encode(out))?;
         self.core.state.user_data = user_data;
         self.after_write();
         Ok(segment)
