@@ -456,7 +456,12 @@ fn replay_batch<T: Types>(
             info.max_log_index = Some(T::log_index(log_id));
         }
         match (core.as_mut(), record) {
-            (None, Record::State(state)) => *core = Some(LogCore::from_state(state)),
+            (None, Record::State(state)) => {
+                *core = Some(
+                    LogCore::from_state(state)
+                        .map_err(|reason| corrupt(DamageKind::InvalidRecord, reason))?,
+                )
+            }
             (None, _) => {
                 return Err(corrupt(
                     DamageKind::MissingStateRecord,
