@@ -217,3 +217,19 @@ fn a_batch_limit_over_the_maximum_is_refused() {
     assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
     assert!(err.to_string().contains("batch_max_bytes"), "{err}");
 }
+
+/// Listing the chunks of a directory that does not exist creates nothing (it created
+/// the directory and its parents, where its documentation said it requires it).
+#[test]
+fn listing_the_chunks_of_a_missing_directory_creates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a/b/log");
+    let err = Log::load_chunk_ids(&Config::new(&dir)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert!(!tmp.path().join("a").exists(), "nothing was created");
+    write_three_entries(&tmp.path().join("log"));
+    assert_eq!(
+        Log::load_chunk_ids(&Config::new(tmp.path().join("log"))).unwrap(),
+        [0]
+    );
+}

@@ -653,3 +653,23 @@ fn a_torn_batch_in_reserved_space_accounts_for_every_byte_removed() {
     let quarantine = mem.file_bytes(&done.dropped[0].quarantine_file).unwrap();
     assert_eq!(quarantine.len(), torn_len);
 }
+
+/// A stray chunk-named file at an offset no log reaches (here `u64::MAX`) is refused
+/// by the open and reported by a dump, never scanned: its offset sums overflowed in the
+/// dump's scan (a panic in debug builds, in `raftwal info`, `verify`, `dump` and
+/// `repair`, which fall back to the dump when the open refuses).
+#[test]
+fn a_chunk_named_past_any_logs_end_is_reported_not_scanned() {
+    let mem = MemStorage::new();
+    let storage: Arc<dyn Storage> = Arc::new(mem.clone());
+    let name = format!("{:020}.wal", u64::MAX);
+    let mut bytes = vec![0xFF; 100];
+    // A batch's magic, where a scan would look for the first batch.
+    bytes[30..34].copy_from_slice(&0x3142_5752u32.to_le_bytes());
+    mem.set_file_bytes(&name, bytes);
+
+    let err = reopen(&storage).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ChunkConflict, "{err}");
+    let dump = raftwal::Dump::<TT>::of_storage(storage.as_ref()).to_string();
+    assert!(dump.contains("lies past any log's end"), "{dump}");
+}

@@ -251,10 +251,11 @@ impl<T: Types> RaftLog<T> {
         })
     }
 
-    /// The sorted chunk ids in `config.dir`.
+    /// The sorted chunk ids in `config.dir`, which must exist (nothing is created: an
+    /// [`Error::Io`] names a missing directory).
     pub fn load_chunk_ids(config: &Config) -> Result<Vec<u64>, Error> {
         let storage =
-            StdStorage::new(&config.dir).map_err(|e| Error::io("create_dir", &config.dir, e))?;
+            StdStorage::existing(&config.dir).map_err(|e| Error::io("open_dir", &config.dir, e))?;
         recovery::list_chunk_ids(&storage).map_err(|e| e.in_storage(&storage))
     }
 

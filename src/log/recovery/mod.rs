@@ -177,6 +177,20 @@ pub(crate) fn recover<T: Types>(
     Ok(recovered)
 }
 
+/// Refuses chunk `id` of `len_bytes` if it ends past [`CHUNK_END_MAX`]: no log gets
+/// near that offset, and below it every offset sum of a scan stays in range.
+pub(crate) fn check_chunk_within_reach(id: u64, len_bytes: u64) -> Result<(), Error> {
+    if id > CHUNK_END_MAX || len_bytes > CHUNK_END_MAX - id {
+        let name = chunk_file_name(id);
+        return Err(Error::ChunkConflict {
+            chunk: name.clone(),
+            other: name,
+            reason: format!("a chunk at offset {id} of {len_bytes} bytes lies past any log's end"),
+        });
+    }
+    Ok(())
+}
+
 /// Opens every chunk file of `storage` (for reading only in `Mode::ReadOnly`), in
 /// chunk id order, with its length and whether its header is valid.
 fn open_chunks(storage: &dyn Storage, mode: Mode) -> Result<Vec<Opened>, Error> {
@@ -189,14 +203,7 @@ fn open_chunks(storage: &dyn Storage, mode: Mode) -> Result<Vec<Opened>, Error> 
         }
         .map_err(|e| Error::io("open", &name, e))?;
         let len = file.len().map_err(|e| Error::io("len", &name, e))?;
-        if id > CHUNK_END_MAX || len > CHUNK_END_MAX - id {
-            // No log gets near this offset; every offset sum below stays in range.
-            return Err(Error::ChunkConflict {
-                chunk: name.clone(),
-                other: name,
-                reason: format!("a chunk at offset {id} of {len} bytes lies past any log's end"),
-            });
-        }
+        check_chunk_within_reach(id, len)?;
         let header_valid = header_is_valid(file.as_ref(), &name, id)?;
         opened.push(Opened {
             id,
