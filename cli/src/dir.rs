@@ -199,8 +199,28 @@ fn not_a_log(path: &Path, why: &str) -> Failure {
     .hint("a log directory holds chunk files named like 00000000000000000000.wal and a LOCK file. Nothing was created or changed.")
 }
 
-/// `{20 digits}.wal`, as the log names its chunk files.
+/// `{20 digits}.wal` naming an offset (a `u64`), as the log names its chunk files and
+/// as its listing reads them (a larger number is a foreign file to it).
 fn is_chunk_name(name: &str) -> bool {
-    name.strip_suffix(".wal")
-        .is_some_and(|digits| digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
+    name.strip_suffix(".wal").is_some_and(|digits| {
+        digits.len() == 20
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.parse::<u64>().is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_chunk_name;
+
+    #[test]
+    fn chunk_names_are_those_the_log_reads_as_chunks() {
+        assert!(is_chunk_name("00000000000000000000.wal"));
+        assert!(is_chunk_name("18446744073709551615.wal"));
+        // Past u64::MAX: the log's listing calls it a foreign file, and so does `info`.
+        assert!(!is_chunk_name("18446744073709551616.wal"));
+        assert!(!is_chunk_name("99999999999999999999.wal"));
+        assert!(!is_chunk_name("0000000000000000000.wal"));
+        assert!(!is_chunk_name("0000000000000000000a.wal"));
+    }
 }
