@@ -280,7 +280,12 @@ fn a_log_never_purged_starts_at_its_first_entry_and_reopens() {
     let mut log = open(&storage, &config);
     assert_eq!(log.first_index(), 5);
     assert_eq!(read_all(&log), entries(1, 5, 12));
-    // Purging below the first entry removes nothing and moves the purge point.
+    // Purging below the first entry removes nothing and moves the purge point; its
+    // id must come before the first entry's (it was not checked).
+    assert_eq!(
+        log.purge((2, 2)).unwrap_err().kind(),
+        ErrorKind::PurgeConflict
+    );
     log.purge((1, 2)).unwrap();
     assert_eq!(log.first_index(), 5);
     assert_eq!(read_all(&log), entries(1, 5, 12));
