@@ -273,12 +273,8 @@ impl Model {
             }
         }
         if upto.1 < self.first_index() {
-            // Below the first entry of a log that starts after 0: nothing to remove,
-            // but the id comes before that entry's (ids follow indexes).
-            return match self.entry(self.first_index()) {
-                Some((first, _)) if upto >= first => Err(ErrorKind::PurgeConflict),
-                _ => Ok(()),
-            };
+            // Below the first entry of a log that starts after 0: nothing to remove.
+            return Ok(());
         }
         match self.entry(upto.1) {
             Some((found, _)) if found != upto => Err(ErrorKind::PurgeConflict),

@@ -214,25 +214,6 @@ impl<T: Types> LogCore<T> {
         }
     }
 
-    /// [`LogCore::check_purge`], and for a purge asked now (not replayed): below the
-    /// first entry of a log that starts after 0, `upto` must come before that entry's
-    /// id, as ids follow indexes. (Not in replay: a log an older version wrote with
-    /// such a purge must still open.)
-    pub(crate) fn check_new_purge(&self, upto: &T::LogId) -> Result<(), Error> {
-        self.check_purge(upto)?;
-        if T::log_index(upto) < self.first_index() {
-            if let Lookup::Known(first) = self.lookup(self.first_index()) {
-                if upto >= first {
-                    return Err(Error::PurgeConflict {
-                        upto: dbg(upto),
-                        found: dbg(first),
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
     pub(crate) fn check_purge(&self, upto: &T::LogId) -> Result<(), Error> {
         check_index_has_next::<T>(upto)?;
         let index = T::log_index(upto);

@@ -666,7 +666,7 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
 
     fn purge(&mut self, upto: T::LogId) -> Result<Segment, Error> {
         self.check_writable()?;
-        self.core.check_new_purge(&upto)?;
+        self.core.check_purge(&upto)?;
         let segment = self.write_record(RecordKind::Purge, |out| upto.encode(out))?;
         let next = T::log_index(&upto) + 1;
         self.core.apply_purge(upto);
