@@ -56,6 +56,9 @@ run_stats! {
     callbacks_ok,
     /// Flush callbacks that reported an error.
     callbacks_err,
+    /// Flush callbacks reported by a drop of the log (a crash, a power loss), each
+    /// an error.
+    callbacks_dropped,
     /// Writes acknowledged by a flush callback.
     acked_writes,
     /// Process crashes.

@@ -188,8 +188,8 @@ impl RunSummary {
         )?;
         writeln!(
             f,
-            "log failures {}; callbacks ok {}, err {}; acknowledged writes {} of {}; chunk files removed by purges {}",
-            s.log_failures, s.callbacks_ok, s.callbacks_err, s.acked_writes, s.writes_ok,
+            "log failures {}; callbacks ok {}, err {}, at a drop {}; acknowledged writes {} of {}; chunk files removed by purges {}",
+            s.log_failures, s.callbacks_ok, s.callbacks_err, s.callbacks_dropped, s.acked_writes, s.writes_ok,
             s.chunk_files_removed
         )?;
         Ok(())

@@ -208,6 +208,7 @@ impl SwarmReport {
         row(f, "acknowledged writes", s.acked_writes)?;
         row(f, "flush callbacks ok", s.callbacks_ok)?;
         row(f, "flush callbacks err", s.callbacks_err)?;
+        row(f, "flush callbacks at a drop (err)", s.callbacks_dropped)?;
         row(f, "log failures (then refused writes)", s.log_failures)?;
         writeln!(f, "  faults fired:")?;
         for (name, n) in fault_fields(&self.faults) {

@@ -92,3 +92,39 @@ pub fn idle_reported_all(pending: &BTreeMap<u64, u64>) -> Result<(), Breach> {
     }
     Ok(())
 }
+
+/// A log dropped without a drain (a crash, a power loss) reports each flush still
+/// pending with an error: `Error::WorkerGone`, or `Error::Failed` once the log failed.
+/// Never `Ok`: a drop syncs nothing, so an `Ok` would acknowledge writes no sync made
+/// durable.
+pub fn dropped_log_callback(
+    id: u64,
+    result: &Result<(), Error>,
+    failed: bool,
+) -> Result<(), Breach> {
+    match result {
+        Err(e) if e.kind() == ErrorKind::WorkerGone || (failed && e.kind() == ErrorKind::Failed) => {
+            Ok(())
+        }
+        other => Err(breach(
+            "callback",
+            "a flush pending when the log is dropped reports Err(WorkerGone), or Err(Failed) once the log failed",
+            format!("flush #{id} reported {}", show(other)),
+        )),
+    }
+}
+
+/// Every flush pending when the log was dropped reported by the time the drop returned.
+pub fn drop_reported_all(pending: &BTreeMap<u64, u64>) -> Result<(), Breach> {
+    if !pending.is_empty() {
+        return Err(breach(
+            "callback",
+            "every flush pending when the log is dropped reports by the end of the drop",
+            format!(
+                "flushes {:?} never reported",
+                pending.keys().collect::<Vec<_>>()
+            ),
+        ));
+    }
+    Ok(())
+}

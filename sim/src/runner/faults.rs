@@ -24,6 +24,7 @@ impl Runner {
             );
             self.trace.line(|| line);
         }
+        self.drop_log()?;
         self.world.crash();
         let at_rest = self.inject_at_rest(false);
         self.reopen(
@@ -79,7 +80,7 @@ impl Runner {
         self.stats.power_losses += 1;
         let unsynced = self.world.unsynced_on_disk();
         self.stats.crashes_between_write_and_sync += u64::from(unsynced);
-        self.world.log = None;
+        self.drop_log()?;
         let names_before = if self.trace.enabled() {
             describe_files(&self.world.disk)
         } else {
@@ -132,7 +133,7 @@ impl Runner {
             .line(|| format!("{:>6} clean reopen", self.op_index));
         self.flush(true)?;
         self.drain_worker()?;
-        self.world.log = None;
+        self.drop_log()?;
         self.reopen(Excuses::default(), true)
     }
 }

@@ -116,6 +116,26 @@ impl Runner {
         Ok(())
     }
 
+    /// Drops the log without a drain (a crash, a power loss, or after one) and judges
+    /// the outcomes its drop reported: every flush still pending, each with an error.
+    pub(super) fn drop_log(&mut self) -> Result<(), Breach> {
+        if self.world.log.take().is_none() {
+            return Ok(());
+        }
+        for (id, result) in take_outcomes(&self.outcomes) {
+            let seq = worker::callback_pending(id, &result, self.flushes.remove(&id))?;
+            self.trace.line(|| {
+                format!(
+                    "         flush #{id} (writes <= {seq}) -> {} (log dropped)",
+                    show(&result)
+                )
+            });
+            worker::dropped_log_callback(id, &result, self.failed)?;
+            self.stats.callbacks_dropped += 1;
+        }
+        worker::drop_reported_all(&self.flushes)
+    }
+
     pub(super) fn steps(&mut self, n: u32) -> Result<(), Breach> {
         self.trace
             .line(|| format!("{:>6} worker steps {n}", self.op_index));
