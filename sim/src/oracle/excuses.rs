@@ -12,13 +12,14 @@ use crate::oracle::files::DirSnapshot;
 use raftwal_simdisk::{BitRot, SimDisk};
 use std::collections::BTreeSet;
 
-/// Where rot was injected before a reopen, and whether it lies in the file's last
-/// synced range (the undecidable case: such rot looks exactly like a torn tail).
+/// Where rot was injected before a reopen, and whether it lies in the last synced
+/// range of the last chunk file (the undecidable case: such rot looks exactly like a
+/// torn tail; in a chunk with a later one, the later chunk proves it synced).
 #[derive(Clone, Debug)]
 pub struct Rot {
     /// Where.
     pub at: BitRot,
-    /// In its file's last synced write.
+    /// In the last synced write of the last chunk file.
     pub in_last_synced: bool,
 }
 

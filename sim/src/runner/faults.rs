@@ -67,11 +67,22 @@ impl Runner {
     }
 
     /// Flips a bit of a chunk file (quarantine files are watched for changes), and
-    /// says whether it lies in the file's last synced write.
+    /// says whether it lies in the last synced write of the last chunk file (a later
+    /// chunk proves every byte of the chunks before it synced: rot there is decidable,
+    /// and the open must refuse it, never lose acknowledged writes over it).
     fn inject_rot(&mut self) -> Option<Rot> {
         let chunk = |name: &str| parse_chunk_name(name).is_some();
         self.world.disk.bit_rot_where(chunk).map(|at| {
-            let in_last_synced = self.ledger.in_last_synced_write(&self.world.disk, &at);
+            let rotten_id = parse_chunk_name(&at.file_name);
+            let last_chunk = self
+                .world
+                .disk
+                .file_names()
+                .iter()
+                .filter_map(|name| parse_chunk_name(name))
+                .all(|id| Some(id) <= rotten_id);
+            let in_last_synced =
+                last_chunk && self.ledger.in_last_synced_write(&self.world.disk, &at);
             Rot { at, in_last_synced }
         })
     }
