@@ -80,7 +80,7 @@ fn execute(config: RunConfig, mut source: Source<'_>, options: RunOptions) -> Ru
             runner.step(index, op)?;
             index += 1;
         }
-        Ok(())
+        runner.end_with_power_loss(index)
     }));
     let violation = match result {
         Ok(Ok(())) => None,

@@ -158,6 +158,18 @@ impl Runner {
         result.map_err(|b| Violation::new(index, op.to_string(), b))
     }
 
+    /// Ends the run with a power loss and its reopen, judged like any other: the
+    /// writes acknowledged since the run's last reopen are then checked for
+    /// durability too (without it, a run's last stretch of acknowledgements was never
+    /// put to the test). `index`: the number of ops run.
+    pub fn end_with_power_loss(&mut self, index: usize) -> Result<(), Violation> {
+        self.op_index = index;
+        self.trace
+            .line(|| format!("{index:>6} END OF RUN: POWER LOSS"));
+        self.power_loss(false)
+            .map_err(|b| Violation::new(index, "END OF RUN: POWER LOSS".to_string(), b))
+    }
+
     /// The summary, once the run is over.
     pub fn finish(
         self,
