@@ -144,6 +144,19 @@ fn the_current_code_writes_what_the_current_fixtures_hold() {
     for scenario in SCENARIOS {
         let tmp = tempfile::tempdir().unwrap();
         write_scenario(scenario, tmp.path());
+        // The same files both ways (the lock file is not kept in a fixture).
+        let names = |dir: &std::path::Path| -> std::collections::BTreeSet<String> {
+            fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name != "LOCK")
+                .collect()
+        };
+        assert_eq!(
+            names(tmp.path()),
+            names(&dir.join(scenario)),
+            "{scenario}: today's code writes other files than the fixture holds"
+        );
         for entry in fs::read_dir(dir.join(scenario)).unwrap() {
             let entry = entry.unwrap();
             let written = fs::read(tmp.path().join(entry.file_name())).unwrap();
