@@ -110,8 +110,16 @@ fn open_files(files: &[(String, Vec<u8>)]) {
             // Reads may fail with a typed error only (the bytes under a record can be
             // damaged in a way the batch checksum let through only if the test forged
             // a checksum; it cannot here, so every read succeeds).
-            for r in &read {
-                assert!(r.is_ok(), "{r:?}");
+            // And they give every entry of the range, in order, the last one the log's
+            // last (a read that ended early passed when only `is_ok` was asked).
+            let first = log.first_index();
+            assert_eq!(read.len() as u64, state.next_index() - first, "{state:?}");
+            for (i, r) in read.iter().enumerate() {
+                let (log_id, _) = r.as_ref().expect("a read succeeds");
+                assert_eq!(log_id.1, first + i as u64, "{state:?}");
+            }
+            if let Some(Ok((last, _))) = read.last() {
+                assert_eq!(Some(last), state.last.as_ref());
             }
             let next = state.next_index();
             let term = state.last.map_or(1, |l| l.0);
