@@ -234,6 +234,7 @@ fn perturbed(disk: &SimDisk) -> Arc<dyn Storage> {
                 }
                 Ok(())
             })),
+            before_writeback: None,
         },
     ))
 }
@@ -415,6 +416,7 @@ fn flushes_merge_and_fill_the_queue_while_a_write_is_held() {
                 }
             })),
             before_sync: None,
+            before_writeback: None,
         },
     ));
     let mut log = RaftLog::<StressTypes>::open_with(storage, config()).expect("open");
