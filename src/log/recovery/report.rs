@@ -58,7 +58,9 @@ pub struct RecoveryReport {
     /// header): a crash at a chunk switch leaves one.
     pub blank_files_removed: Vec<String>,
     /// Bytes cut that were proven not part of the log (zeros, bytes past a closed
-    /// chunk's end).
+    /// chunk's end), the zeros after each dropped range's last non-zero byte included
+    /// (the quarantine copy leaves them out): with [`Dropped::size_bytes`], every byte
+    /// an open removes from the chunk files it keeps or quarantines whole.
     pub garbage_cut_bytes: u64,
     /// What open decided for each chunk file, in order: the row of the table above.
     pub decisions: Vec<ChunkDecision>,
@@ -131,7 +133,8 @@ pub struct Dropped {
     pub chunk: String,
     /// Offset within that file of the first dropped byte.
     pub offset: u64,
-    /// Bytes copied to the quarantine (trailing zeros are not copied).
+    /// Bytes copied to the quarantine (trailing zeros are not copied: they count in
+    /// [`RecoveryReport::garbage_cut_bytes`]).
     pub size_bytes: u64,
     /// What was wrong at `offset`.
     pub damage: DamageKind,
