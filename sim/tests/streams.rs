@@ -91,8 +91,11 @@ fn one_more_fault_draw_leaves_the_ops_unchanged() {
 
 /// One more draw of the limits or of the at-rest mix moves nothing else either, and
 /// leaves the op sequence exactly as it was.
+/// (The control, as for the faults: the extra draw does move the mix it drew from, in
+/// most seeds, so the streams are really the ones drawn.)
 #[test]
 fn one_more_limits_or_at_rest_draw_leaves_the_ops_unchanged() {
+    let (mut limits_moved, mut at_rest_moved) = (0, 0);
     for seed in 0..SEEDS {
         let (a, ops_a) = perturbed(seed, |_| {});
         for which in ["limits", "at-rest"] {
@@ -100,6 +103,8 @@ fn one_more_limits_or_at_rest_draw_leaves_the_ops_unchanged() {
                 "limits" => draw_one(&mut s.limits),
                 _ => draw_one(&mut s.at_rest),
             });
+            limits_moved += usize::from(a.limits != b.limits);
+            at_rest_moved += usize::from(a.at_rest != b.at_rest);
             assert_eq!(a.faults, b.faults, "seed {seed}, {which}");
             assert_eq!(a.mix, b.mix, "seed {seed}, {which}");
             assert_eq!(a.disk_seed, b.disk_seed, "seed {seed}, {which}");
@@ -110,6 +115,12 @@ fn one_more_limits_or_at_rest_draw_leaves_the_ops_unchanged() {
             }
             assert_eq!(ops_a, ops_b, "seed {seed}, {which}");
         }
+    }
+    for (which, moved) in [("limits", limits_moved), ("at-rest", at_rest_moved)] {
+        assert!(
+            moved > SEEDS as usize / 2,
+            "the extra {which} draw moved its mix in {moved} seeds only"
+        );
     }
 }
 
