@@ -11,6 +11,8 @@
 //! check what must hold whatever the input.
 
 mod codec;
+#[cfg(test)]
+mod forged;
 mod open;
 mod ops;
 mod record;
