@@ -3,6 +3,7 @@
 //! the tests run one at a time (the logger is global) and each reads only the lines
 //! of its own run.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -178,21 +179,4 @@ impl raftwal::Callback for Panics {
     }
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Panicky;
-
-impl raftwal::Types for Panicky {
-    type LogId = (u64, u64);
-    type LogPayload = String;
-    type Vote = (u64, u64);
-    type UserData = String;
-    type Callback = Panics;
-
-    fn log_index(log_id: &(u64, u64)) -> u64 {
-        log_id.1
-    }
-
-    fn payload_size(payload: &String) -> u64 {
-        payload.len() as u64
-    }
-}
+string_types!(Panicky, Panics);

@@ -408,24 +408,8 @@ mod tests {
     use super::*;
     use crate::format::Record;
 
-    #[derive(Debug, Default, Clone, PartialEq, Eq)]
-    struct Ids;
-
-    impl Types for Ids {
-        type LogId = (u64, u64);
-        type LogPayload = ();
-        type Vote = (u64, u64);
-        type UserData = ();
-        type Callback = std::sync::mpsc::SyncSender<Result<(), Error>>;
-
-        fn log_index(log_id: &(u64, u64)) -> u64 {
-            log_id.1
-        }
-
-        fn payload_size(_: &()) -> u64 {
-            0
-        }
-    }
+    /// `(term, index)` ids, byte payloads.
+    type Ids = crate::fuzz_targets::FuzzTypes;
 
     fn state(last: Option<(u64, u64)>, purged: Option<(u64, u64)>) -> RaftLogState<Ids> {
         RaftLogState {

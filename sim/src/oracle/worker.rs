@@ -80,17 +80,10 @@ pub fn worker_idle(n: u64, max: u64) -> Result<(), Breach> {
 
 /// Every accepted flush reported once the worker is idle.
 pub fn idle_reported_all(pending: &BTreeMap<u64, u64>) -> Result<(), Breach> {
-    if !pending.is_empty() {
-        return Err(breach(
-            "callback",
-            "every accepted flush reported once the worker is idle",
-            format!(
-                "flushes {:?} never reported",
-                pending.keys().collect::<Vec<_>>()
-            ),
-        ));
-    }
-    Ok(())
+    all_reported(
+        pending,
+        "every accepted flush reported once the worker is idle",
+    )
 }
 
 /// A log dropped without a drain (a crash, a power loss) reports each flush still
@@ -116,10 +109,18 @@ pub fn dropped_log_callback(
 
 /// Every flush pending when the log was dropped reported by the time the drop returned.
 pub fn drop_reported_all(pending: &BTreeMap<u64, u64>) -> Result<(), Breach> {
+    all_reported(
+        pending,
+        "every flush pending when the log is dropped reports by the end of the drop",
+    )
+}
+
+/// `pending` is empty, as the rule `expected` says.
+fn all_reported(pending: &BTreeMap<u64, u64>, expected: &str) -> Result<(), Breach> {
     if !pending.is_empty() {
         return Err(breach(
             "callback",
-            "every flush pending when the log is dropped reports by the end of the drop",
+            expected,
             format!(
                 "flushes {:?} never reported",
                 pending.keys().collect::<Vec<_>>()
