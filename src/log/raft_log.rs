@@ -428,14 +428,13 @@ impl<T: Types> RaftLog<T> {
         }
     }
 
-    /// Encodes one record into the batch, starting a new chunk first if the open one
-    /// is full.
-    #[inline]
-    /// Encodes a record of `kind` whose body `body` writes. A record larger than
+    /// Encodes a record of `kind`, whose body `body` writes, into the batch, starting a
+    /// new chunk first if the open one is full. A record larger than
     /// [`RECORD_SIZE_MAX_BYTES`] is taken out of the buffer again and refused: the op
     /// is then refused with nothing changed but, if the open chunk was full, the start
     /// of the next chunk (a state record of the unchanged state, as the next write
     /// would have made).
+    #[inline]
     fn write_record(
         &mut self,
         kind: RecordKind,
