@@ -149,6 +149,20 @@ fn run(steps: Vec<Step>) {
                 log.sync().expect("sync");
                 drop(log);
                 log = open(&storage, &config);
+                // Every entry too, read back from the disk (the cache is empty after a
+                // reopen), not only the state and the indexes the check below sees.
+                let (first, next) = (m.first_index(), m.next_index());
+                let got: Vec<_> = log
+                    .read(first, next)
+                    .collect::<Result<_, _>>()
+                    .expect("a reopened log reads");
+                let want: Vec<_> = m
+                    .read(first, next)
+                    .expect("the model reads its own range")
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                assert_eq!(got, want, "entries after a reopen");
             }
             Step::Read(a, b) => {
                 let got: Vec<_> = log.read(*a, *b).collect();
