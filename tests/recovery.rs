@@ -673,3 +673,43 @@ fn a_chunk_named_past_any_logs_end_is_reported_not_scanned() {
     let dump = raftwal::Dump::<TT>::of_storage(storage.as_ref()).to_string();
     assert!(dump.contains("lies past any log's end"), "{dump}");
 }
+
+/// Logs written through the API alone that did not reopen (a review helper's finding;
+/// the first also before the replay's truncate check, which only moved the refusal):
+/// a truncate at the first entry of a log whose purge point lies below it, and a log
+/// that started above 0, truncated to empty, then purged and appended; each followed
+/// by a purge that removes the oldest chunk, so that the replay starts from a later
+/// chunk with the old entries missing.
+#[test]
+fn logs_emptied_by_a_truncate_reopen_once_their_oldest_chunk_is_purged() {
+    for purge_first in [true, false] {
+        let storage: Arc<dyn Storage> = Arc::new(MemStorage::new());
+        let config = Arc::new(
+            raftwal::Config::new("mem")
+                .with_chunk_max_records(10)
+                .with_worker_mode(WorkerMode::Manual),
+        );
+        let mut log = open(&storage, &config);
+        log.append(entries(1, 5, 8)).unwrap();
+        for vote in 1..8 {
+            log.save_vote((1, vote)).unwrap(); // the first chunk is full
+        }
+        if purge_first {
+            log.purge((1, 2)).unwrap(); // below the first entry
+            log.truncate(5).unwrap(); // at the first entry: back to the purge point
+        } else {
+            log.truncate(5).unwrap(); // a log that started at 5, now empty
+            log.purge((1, 2)).unwrap(); // on the empty log
+        }
+        log.append(entries(1, 3, 9)).unwrap();
+        log.purge((1, 7)).unwrap(); // the first chunk goes
+        flush_wait(&mut log).unwrap();
+        let before = read_all(&log);
+        let state = log.log_state().clone();
+        drop(log);
+        let log = raftwal::RaftLog::<TT>::open_with(storage.clone(), config.clone())
+            .unwrap_or_else(|e| panic!("purge first {purge_first}: the reopen refused: {e}"));
+        assert_eq!(log.log_state(), &state, "purge first {purge_first}");
+        assert_eq!(read_all(&log), before, "purge first {purge_first}");
+    }
+}

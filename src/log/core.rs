@@ -321,9 +321,12 @@ impl<T: Types> LogCore<T> {
     /// An empty index starts at the next index of the log, wherever its entries were
     /// (a never-purged log truncated to empty and then purged continues after the
     /// purge point, not where its old entries started). During replay the start of an
-    /// empty index marks the missing entries and stays.
+    /// empty index marks the missing entries and stays, unless the log is empty (its
+    /// last id is its purge point): then nothing is missing, and an index left where
+    /// the entries were would take the next entry at the wrong index (a log that
+    /// started above 0, was truncated to empty, purged and appended did not reopen).
     fn restart_empty_index(&mut self) {
-        if self.index.is_empty() && !self.may_miss {
+        if self.index.is_empty() && (!self.may_miss || self.state.last == self.state.purged) {
             self.index = Index::new(self.state.next_index());
         }
     }
@@ -368,10 +371,14 @@ impl<T: Types> LogCore<T> {
                     match self.lookup(index - 1) {
                         Lookup::Known(id) => new_last.as_ref() == Some(id),
                         // A log never purged may have started at `index` (its first
-                        // entry is in the range); otherwise the entry before is there.
+                        // entry is in the range), and one purged below its first entry
+                        // may have had it there (the truncate then empties it back to
+                        // the purge point); otherwise the entry before is there.
                         Lookup::Missing => match &new_last {
                             None => self.state.purged.is_none(),
-                            Some(id) => T::log_index(id) == index - 1,
+                            Some(id) => {
+                                T::log_index(id) == index - 1 || new_last == self.state.purged
+                            }
                         },
                         Lookup::Absent => false,
                     }
