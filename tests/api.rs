@@ -529,3 +529,36 @@ fn a_purge_of_a_higher_term_below_the_first_entry_survives_chunk_starts_and_reop
     assert_eq!(log.log_state().purged, Some((3, 2)));
     assert_eq!(read_all(&log), entries(1, 5, 30));
 }
+
+/// A chunk's leading state record as large as `batch_max_bytes` goes as a batch of its
+/// own: with the record after it in one batch, user data near the record limit made a
+/// batch past 4 GiB, whose length cannot be written (a panic; a review helper's
+/// finding, shown here scaled down to a 64-byte batch limit).
+#[test]
+fn a_large_leading_state_is_a_batch_of_its_own() {
+    let mem = Arc::new(MemStorage::new());
+    let storage: Arc<dyn Storage> = mem.clone();
+    let config = Arc::new(
+        Config::new("mem")
+            .with_chunk_max_records(2)
+            .with_batch_max_bytes(64)
+            .with_worker_mode(WorkerMode::Manual),
+    );
+    let mut log = open(&storage, &config);
+    log.save_user_data(Some("u".repeat(100))).unwrap();
+    for i in 0..6 {
+        log.append([entry(1, i)]).unwrap();
+    }
+    flush_wait(&mut log).unwrap();
+    let dump = log.dump().to_string();
+    let mut chunks = 0;
+    for chunk in dump.split(".wal:").skip(2) {
+        // Every chunk after the first starts with a batch holding its state only.
+        chunks += 1;
+        let first_batch = chunk.split("  batch @").nth(1).expect("a batch");
+        let records: Vec<_> = first_batch.lines().skip(1).collect();
+        assert_eq!(records.len(), 1, "{first_batch}");
+        assert!(records[0].contains("State("), "{first_batch}");
+    }
+    assert!(chunks >= 2, "{dump}");
+}

@@ -481,6 +481,10 @@ impl<T: Types> RaftLog<T> {
         info.count_record(true);
         info.size_bytes = segment.end() - chunk_id;
         self.chunks.push(info);
+        // A large state record (user data near the record limit) goes as a batch of
+        // its own, as any write past `batch_max_bytes` does: with the record that
+        // follows it in one batch, the batch's length could pass its 32-bit field.
+        self.after_write();
         // The chunk just closed may hold no entry the purge point leaves (a purge up to
         // the last entry, then more records): it goes now, as the open would remove
         // it. The new chunk's state record is handed to the worker with the removal,
