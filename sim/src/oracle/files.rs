@@ -14,7 +14,7 @@ use super::dir_snapshot::{first_difference, same_bytes};
 pub use super::dir_snapshot::{DirSnapshot, FileSnap};
 use super::{breach, Breach};
 use crate::layout::{parse_quarantine_name, CHUNK_HEADER_BYTES, FORMAT_VERSION};
-use raftwal::{RecoveryReport, Stat};
+use raftwal::{ChunkAction, RecoveryReport, Stat};
 use raftwal_simdisk::FaultCounts;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -475,7 +475,17 @@ pub fn report_accounts_for_removed_bytes(
             {
                 len
             }
-            None => 0, // blank, or purged
+            // Blank, or purged; a purged chunk the open also cut (its reserved space's
+            // cut lost with its removal) had its cut counted as garbage.
+            None => report
+                .decisions
+                .iter()
+                .find(|d| d.chunk == name)
+                .and_then(|d| match d.action {
+                    ChunkAction::CutGarbage { to } => Some(len.saturating_sub(to)),
+                    _ => None,
+                })
+                .unwrap_or(0),
         };
     }
     let dropped: u64 = report.dropped.iter().map(|d| d.size_bytes).sum();
@@ -557,6 +567,38 @@ mod tests {
             (&q(0, 100), data[100..150].to_vec()),
         ]);
         assert_eq!(lost(&before, &short)[0].range, 150..200);
+    }
+
+    /// The report's byte accounting: cuts and whole-file quarantines count, blank
+    /// and purged removals do not, and a purged chunk the open also cut counts its cut.
+    #[test]
+    fn the_report_accounts_for_every_byte_removed() {
+        let (a, b) = (chunk_name(0), chunk_name(200));
+        let before = snap(&[(&a, vec![1; 200]), (&b, vec![1; 300])]);
+        let report = |garbage: u64, decisions: Vec<(&str, ChunkAction)>| RecoveryReport {
+            garbage_cut_bytes: garbage,
+            decisions: decisions
+                .into_iter()
+                .map(|(chunk, action)| raftwal::ChunkDecision {
+                    chunk: chunk.to_string(),
+                    len_bytes: 0,
+                    valid_end: 0,
+                    records: 0,
+                    finding: String::new(),
+                    action,
+                })
+                .collect(),
+            ..RecoveryReport::default()
+        };
+        // b cut to 250: 50 bytes of garbage.
+        let cut = snap(&[(&a, vec![1; 200]), (&b, vec![1; 250])]);
+        assert!(report_accounts_for_removed_bytes(&before, &cut, &report(50, vec![])).is_ok());
+        assert!(report_accounts_for_removed_bytes(&before, &cut, &report(0, vec![])).is_err());
+        // a removed as purged: nothing to account for, unless the open cut it first.
+        let purged = snap(&[(&b, vec![1; 300])]);
+        assert!(report_accounts_for_removed_bytes(&before, &purged, &report(0, vec![])).is_ok());
+        let cut_then_purged = report(120, vec![(&a, ChunkAction::CutGarbage { to: 80 })]);
+        assert!(report_accounts_for_removed_bytes(&before, &purged, &cut_then_purged).is_ok());
     }
 
     #[test]
