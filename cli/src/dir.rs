@@ -134,7 +134,8 @@ impl LogDir {
             let len = meta.as_ref().map_or(0, |m| m.len());
             let is_file = meta.as_ref().is_ok_and(|m| m.is_file());
             if is_chunk_name(&name) {
-                chunks.push((name, len));
+                // No bytes for what is not a file (a directory's size is no chunk's).
+                chunks.push((name, if is_file { len } else { 0 }));
             } else if is_file && name == "LOCK" {
                 has_lock_file = true;
             } else if let Some(parsed) = QuarantineFile::parse(&name).filter(|_| is_file) {
