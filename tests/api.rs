@@ -508,6 +508,37 @@ fn an_entry_over_the_record_limit_is_refused_with_its_batch() {
     assert_eq!(log.log_state().next_index(), 2);
 }
 
+/// `payload_size` is called once per appended entry: the record-limit check and the
+/// cache's byte count share its result (a user type may compute it by encoding).
+#[test]
+fn payload_size_is_asked_once_per_entry() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    #[derive(Debug, Default, Clone, PartialEq, Eq)]
+    struct Counted;
+    impl raftwal::Types for Counted {
+        type LogId = (u64, u64);
+        type LogPayload = String;
+        type Vote = (u64, u64);
+        type UserData = String;
+        type Callback = std::sync::mpsc::SyncSender<Result<(), raftwal::Error>>;
+        fn log_index(id: &(u64, u64)) -> u64 {
+            id.1
+        }
+        fn payload_size(p: &String) -> u64 {
+            CALLS.fetch_add(1, Ordering::Relaxed);
+            p.len() as u64
+        }
+    }
+    let mut log =
+        raftwal::RaftLog::<Counted>::open_with(mem(), small_config(WorkerMode::Manual)).unwrap();
+    log.append(entries(1, 0, 3)).unwrap();
+    log.append(entries(1, 3, 4)).unwrap();
+    assert_eq!(CALLS.load(Ordering::Relaxed), 4);
+    let payload_bytes: u64 = entries(1, 0, 4).iter().map(|e| e.1.len() as u64).sum();
+    assert_eq!(log.stat().payload_cache_size_bytes, payload_bytes);
+}
+
 /// openraft purges a log id of a higher term below the first entry
 /// (`get_initial_state_last_log_lt_sm`): the state records of later chunks then hold a
 /// purge point whose id is above the last entry's while its index is below, and a

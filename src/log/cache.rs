@@ -43,17 +43,22 @@ impl<T: Types> PayloadCache<T> {
             .map(|item| &item.0)
     }
 
-    /// Adds the payload of `index`, whose record ends at global offset `record_end`.
-    /// `index` must be the cache's next index.
-    pub(crate) fn push(&mut self, index: u64, payload: T::LogPayload, record_end: u64) {
+    /// Adds the payload of `index`, of `T::payload_size` `size_bytes`, whose record
+    /// ends at global offset `record_end`. `index` must be the cache's next index.
+    pub(crate) fn push(
+        &mut self,
+        index: u64,
+        payload: T::LogPayload,
+        size_bytes: u64,
+        record_end: u64,
+    ) {
         if self.items.is_empty() {
             // The first entry of a log that starts after 0, or after a truncate.
             self.first = index;
         }
         debug_assert_eq!(index, self.first + self.items.len() as u64);
-        let size = T::payload_size(&payload);
-        self.size_bytes += size;
-        self.items.push_back((payload, record_end, size));
+        self.size_bytes += size_bytes;
+        self.items.push_back((payload, record_end, size_bytes));
     }
 
     /// Drops the payloads at `index` and after.

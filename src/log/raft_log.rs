@@ -72,8 +72,9 @@ pub struct RaftLog<T: Types> {
     pub(super) shared: Arc<Shared<T>>,
     driver: Driver<T>,
     pub(super) access: AccessStat,
-    /// Reused by `append` to collect its entries.
-    append_scratch: Vec<(T::LogId, T::LogPayload)>,
+    /// Reused by `append` to collect its entries (and their payload sizes, filled in
+    /// by the validation).
+    append_scratch: Vec<(T::LogId, T::LogPayload, u64)>,
     /// What the open dropped from the log.
     recovery: RecoveryReport,
     // Dropped last: the lock outlives the worker. `None` for a read-only open.
@@ -537,7 +538,7 @@ impl<T: Types> RaftLog<T> {
     /// [`RaftLogWriter::append`].
     fn append_collected(
         &mut self,
-        entries: &mut Vec<(T::LogId, T::LogPayload)>,
+        entries: &mut Vec<(T::LogId, T::LogPayload, u64)>,
     ) -> Result<Segment, Error> {
         if let Some(purged) = &self.core.state.purged {
             // A leading run of entries the purge point already covers (a snapshot is
@@ -546,7 +547,9 @@ impl<T: Types> RaftLog<T> {
             let purged_index = T::log_index(purged);
             let covered = entries
                 .iter()
-                .take_while(|(log_id, _)| T::log_index(log_id) <= purged_index && log_id <= purged)
+                .take_while(|(log_id, _, _)| {
+                    T::log_index(log_id) <= purged_index && log_id <= purged
+                })
                 .count();
             entries.drain(..covered);
         }
@@ -557,12 +560,14 @@ impl<T: Types> RaftLog<T> {
             });
         }
         let mut last = self.core.state.last.as_ref();
-        for (log_id, payload) in entries.iter() {
+        for (log_id, payload, payload_size_bytes) in entries.iter_mut() {
             LogCore::<T>::check_append_after(last, log_id)?;
             // The encoded size is known only once encoded (then checked again, in
             // `write_record`): its payload size refuses a huge entry before anything
-            // of the batch is written.
+            // of the batch is written. The size is kept for the cache (computed once:
+            // a user's `payload_size` may cost more than a length).
             let size_bytes = T::payload_size(payload);
+            *payload_size_bytes = size_bytes;
             if size_bytes > RECORD_SIZE_MAX_BYTES {
                 return Err(Error::RecordTooLarge {
                     what: RecordKind::Append.what(),
@@ -573,7 +578,7 @@ impl<T: Types> RaftLog<T> {
             last = Some(log_id);
         }
         let mut span: Option<Segment> = None;
-        for (log_id, payload) in entries.drain(..) {
+        for (log_id, payload, payload_size_bytes) in entries.drain(..) {
             let segment = self.write_record(RecordKind::Append, |out| {
                 log_id.encode(out);
                 payload.encode(out);
@@ -582,7 +587,8 @@ impl<T: Types> RaftLog<T> {
             self.chunks.last_mut().expect("an open chunk").max_log_index = Some(index);
             self.core
                 .apply_append(log_id, segment.offset, segment.size as u32);
-            self.cache.push(index, payload, segment.end());
+            self.cache
+                .push(index, payload, payload_size_bytes, segment.end());
             span = Some(match span {
                 None => segment,
                 Some(first) => Segment {
@@ -635,7 +641,11 @@ impl<T: Types> RaftLogWriter<T> for RaftLog<T> {
         // into a reused buffer: no allocation per append.
         let mut collected = std::mem::take(&mut self.append_scratch);
         collected.clear();
-        collected.extend(entries);
+        collected.extend(
+            entries
+                .into_iter()
+                .map(|(log_id, payload)| (log_id, payload, 0)),
+        );
         let result = self.append_collected(&mut collected);
         // A rejected batch's payloads are not kept, nor a huge batch's capacity.
         collected.clear();
