@@ -288,7 +288,13 @@ fn read_only_opens_beside_a_busy_writer_never_see_damage() {
         })
     };
     let (mut opened, mut io_errors) = (0, 0);
-    for _ in 0..300 {
+    // At least 300 opens, and on until the writer has rotated chunks and purged (past
+    // entry 256: four chunks of 64 records, a purge every 200 entries). Counting opens
+    // alone asserted that the writer got that far meanwhile, which a busy machine's
+    // scheduler does not promise (it failed once beside a parallel test run).
+    let mut attempts = 0;
+    while attempts < 300 || acked.load(Ordering::SeqCst) < 256 {
+        attempts += 1;
         let floor = acked.load(Ordering::SeqCst);
         match Log::open_read_only(config.clone()) {
             Ok(reader) => {
@@ -314,12 +320,8 @@ fn read_only_opens_beside_a_busy_writer_never_see_damage() {
         }
     }
     done.store(true, Ordering::Relaxed);
-    let written = writer.join().unwrap();
+    writer.join().unwrap();
     assert!(opened > 0, "{io_errors} I/O errors and no open");
-    assert!(
-        written > 64,
-        "the writer went past one chunk ({written} entries)"
-    );
 }
 
 /// Files that first claim 4 KiB more than they hold, as a chunk's reserved space does

@@ -27,6 +27,12 @@ pub struct Generator {
     /// Which flushes become syncs: the seed's `syncs` stream (see [`crate::streams`])
     /// and the share, per mille.
     syncs: Option<(Box<ChaCha8Rng>, u32)>,
+    /// Which valid truncates and purges go to the log's edges instead: the seed's
+    /// `edges` stream (see [`crate::streams`]) and the share, per mille.
+    edges: Option<(Box<ChaCha8Rng>, u32)>,
+    /// A truncate planned by the last op, drawn next: the truncate at the first entry
+    /// that may follow a purge below it (see [`Generator::with_edges`]).
+    planned_truncate: Option<u64>,
 }
 
 impl Generator {
@@ -47,6 +53,8 @@ impl Generator {
             rot_probability,
             term: 1,
             syncs: None,
+            edges: None,
+            planned_truncate: None,
         }
     }
 
@@ -61,6 +69,36 @@ impl Generator {
         };
         self.syncs = Some((Box::new(syncs), per_mille));
         self
+    }
+
+    /// Sends a share of the valid truncates and purges to the log's edges, drawn from
+    /// `edges` (the seed's [`crate::streams::Concern::Edges`] stream): none in about a
+    /// third of the seeds, 10% to 40% of them in the others. A truncate at the edge
+    /// removes every uncommitted entry (a log with nothing committed is emptied back
+    /// to its purge point, or to nothing); a purge at the edge names an index below
+    /// the first entry of a log never purged that starts after 0 (openraft's storage
+    /// Suite does this), and half the time, if nothing from that entry on is
+    /// committed, the next op truncates at that first entry (emptying the log back to
+    /// the purge point). Both reached bugs only hand-written tests found (fbf3e78: such
+    /// logs did not reopen once a purge removed their oldest chunk).
+    pub fn with_edges(mut self, mut edges: ChaCha8Rng) -> Self {
+        let per_mille = if edges.gen_bool(0.35) {
+            0
+        } else {
+            edges.gen_range(100..=400)
+        };
+        self.edges = Some((Box::new(edges), per_mille));
+        self
+    }
+
+    /// The edges stream, if this valid truncate or purge goes to the log's edge.
+    fn draw_edge(&mut self) -> Option<&mut ChaCha8Rng> {
+        let (side, per_mille) = self.edges.as_mut()?;
+        if *per_mille > 0 && side.gen_ratio(*per_mille, 1000) {
+            Some(side)
+        } else {
+            None
+        }
     }
 
     /// The flush just drawn (`flush`), or a sync in its place.
@@ -93,6 +131,9 @@ impl Generator {
         let m = view.model;
         if let Some(last) = m.last {
             self.term = self.term.max(last.0);
+        }
+        if let Some(index) = self.planned_truncate.take() {
+            return Op::Write(WriteOp::Truncate(index));
         }
         if view.failed && rng.gen_bool(0.3) {
             return self.reopen(rng);
@@ -238,10 +279,45 @@ impl Generator {
         // A new leader replaces a short uncommitted suffix.
         let back = rng.gen_range(0..=(next - lo).min(8));
         self.term += 1;
+        if self.draw_edge().is_some() {
+            // Every uncommitted entry.
+            return WriteOp::Truncate(lo);
+        }
         WriteOp::Truncate(next - back)
     }
 
     fn purge(&mut self, rng: &mut impl Rng, m: &Model, invalid: bool) -> LogId {
+        let upto = self.purge_within(rng, m, invalid);
+        let first = m.first_index();
+        if invalid || m.purged.is_some() || first == 0 {
+            return upto;
+        }
+        let Some((first_id, _)) = m.entry(first) else {
+            return upto;
+        };
+        let first_term = first_id.0;
+        match self.draw_edge() {
+            // Below the first entry: its term or an earlier one, now and then a later
+            // one (as openraft's Suite purges).
+            Some(edges) => {
+                let term = match edges.gen_range(0..4) {
+                    0 => first_term + 1,
+                    1 => first_term.saturating_sub(1),
+                    _ => first_term,
+                };
+                let upto = (term, edges.gen_range(0..first));
+                let uncommitted = m.committed.is_none_or(|c| c.1 < first);
+                if uncommitted && edges.gen_bool(0.5) {
+                    self.planned_truncate = Some(first);
+                }
+                upto
+            }
+            None => upto,
+        }
+    }
+
+    /// A purge within the log, ahead of it, or invalid.
+    fn purge_within(&mut self, rng: &mut impl Rng, m: &Model, invalid: bool) -> LogId {
         let (first, next) = (m.first_index(), m.next_index());
         if invalid {
             return match (rng.gen_range(0..3), m.purged, m.entry(first)) {

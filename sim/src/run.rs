@@ -158,7 +158,8 @@ pub fn run_streams(
         config.mix.clone(),
         config.faults.bit_rot_before_reopen_probability,
     )
-    .with_syncs(streams.syncs);
+    .with_syncs(streams.syncs)
+    .with_edges(streams.edges);
     execute(
         config,
         Source::Generate {

@@ -45,11 +45,13 @@ pub enum Concern {
     Ops,
     /// Which flushes become syncs (the generator).
     Syncs,
+    /// Which valid truncates and purges go to the log's edges (the generator).
+    Edges,
 }
 
 impl Concern {
     /// Every concern.
-    pub const ALL: [Concern; 8] = [
+    pub const ALL: [Concern; 9] = [
         Concern::Faults,
         Concern::AtRest,
         Concern::AtRestInjection,
@@ -58,6 +60,7 @@ impl Concern {
         Concern::Disk,
         Concern::Ops,
         Concern::Syncs,
+        Concern::Edges,
     ];
 
     /// The stream's name (its identity: renaming a concern moves its draws).
@@ -71,6 +74,7 @@ impl Concern {
             Concern::Disk => "disk",
             Concern::Ops => "ops",
             Concern::Syncs => "syncs",
+            Concern::Edges => "edges",
         }
     }
 
@@ -99,6 +103,8 @@ pub struct Streams {
     pub ops: ChaCha8Rng,
     /// [`Concern::Syncs`].
     pub syncs: ChaCha8Rng,
+    /// [`Concern::Edges`].
+    pub edges: ChaCha8Rng,
 }
 
 impl Streams {
@@ -112,6 +118,7 @@ impl Streams {
             op_mix: Concern::OpMix.stream(seed),
             ops: Concern::Ops.stream(seed),
             syncs: Concern::Syncs.stream(seed),
+            edges: Concern::Edges.stream(seed),
         }
     }
 }

@@ -22,7 +22,8 @@ fn op_sequence(config: &RunConfig, streams: Streams) -> Vec<Op> {
         config.mix.clone(),
         config.faults.bit_rot_before_reopen_probability,
     )
-    .with_syncs(streams.syncs);
+    .with_syncs(streams.syncs)
+    .with_edges(streams.edges);
     let mut model = Model::default();
     (0..OPS)
         .map(|_| {
