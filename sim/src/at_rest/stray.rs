@@ -70,17 +70,22 @@ pub(super) fn stray_file(rng: &mut ChaCha8Rng, cx: &Context<'_>) -> Option<Injec
     // A valid chunk of ours (by its header) whose id is where the log's valid batches
     // end, or that ends where a chunk starts, is indistinguishable from one that
     // continues the log: not a fault the log can detect. So is one whose id lies in
-    // the zeros after the last chunk's valid batches (seed 2240 of the `edges`
-    // generator): to the engine, the last chunk's reserved space whose cut was lost,
-    // and zeros where its last batches had been synced (rot); when the stray's state
-    // proves every entry of the chunk purged, the open rightly moves it aside and
-    // continues with the stray.
+    // the zeros after the valid batches of the log's only chunk, whose header is
+    // valid (seed 2240 of the `edges` generator): to the engine, that chunk's
+    // reserved space whose cut was lost, and zeros where its last batches had been
+    // synced (rot); when the stray's state proves every entry of the chunk purged, the
+    // open rightly moves the chunk aside and continues with the stray. With a chunk
+    // before it, or a bad header, the engine refuses that layout (the rot is in a
+    // chunk replay cannot skip), so such strays stay in the fault model.
     let continues = |id: u64, len: u64| {
         files.is_empty()
             || files.last().is_some_and(|(last, name, _)| {
                 cx.disk.file_bytes_shared(name).is_some_and(|b| {
                     let valid_end = last + layout::valid_end(&b, *last);
-                    let in_zeros = (valid_end..=last + b.len() as u64).contains(&id)
+                    let only_chunk_with_header =
+                        files.len() == 1 && layout::parse_chunk_header(&b).is_some();
+                    let in_zeros = only_chunk_with_header
+                        && (valid_end..=last + b.len() as u64).contains(&id)
                         && b[(valid_end - last) as usize..(id - last) as usize]
                             .iter()
                             .all(|&byte| byte == 0);
