@@ -141,6 +141,19 @@ pub fn run_seed_without(
     run_streams(seed, ops, mutant, without, Streams::new(seed), options)
 }
 
+/// The generator of a run of `config` and the ops stream it draws from: its op mix
+/// and rot probability from `config`, its syncs and edges from `streams` (what is left
+/// of them after [`RunConfig::from_streams`]).
+pub fn generator_of(config: &RunConfig, streams: Streams) -> (Generator, ChaCha8Rng) {
+    let generator = Generator::new(
+        config.mix.clone(),
+        config.faults.bit_rot_before_reopen_probability,
+    )
+    .with_syncs(streams.syncs)
+    .with_edges(streams.edges);
+    (generator, streams.ops)
+}
+
 /// Runs seed `seed` drawn from `streams` (see [`RunConfig::from_streams`]): those of
 /// [`Streams::new`]`(seed)`, or, to prove that the concerns are independent, the same
 /// after extra draws from some of them.
@@ -153,13 +166,7 @@ pub fn run_streams(
     options: RunOptions,
 ) -> RunOutcome {
     let config = RunConfig::from_streams(seed, ops, mutant, without, &mut streams);
-    let rng = streams.ops;
-    let generator = Generator::new(
-        config.mix.clone(),
-        config.faults.bit_rot_before_reopen_probability,
-    )
-    .with_syncs(streams.syncs)
-    .with_edges(streams.edges);
+    let (generator, rng) = generator_of(&config, streams);
     execute(
         config,
         Source::Generate {

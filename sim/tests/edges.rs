@@ -3,9 +3,10 @@
 //! first entry that empty the log. Each found a bug that the sweep had missed over
 //! many thousands of seeds; the seeds that caught them stay here, and must run clean.
 
-use raftwal_sim::generator::{Generator, View};
+use raftwal_sim::generator::View;
 use raftwal_sim::model::Model;
 use raftwal_sim::ops::{Op, WriteOp};
+use raftwal_sim::run::generator_of;
 use raftwal_sim::streams::Streams;
 use raftwal_sim::{run_seed, RunConfig, RunOptions};
 
@@ -18,13 +19,7 @@ const OPS: usize = 2000;
 fn edge_ops(seed: u64) -> (usize, usize) {
     let mut streams = Streams::new(seed);
     let config = RunConfig::from_streams(seed, OPS, None, &[], &mut streams);
-    let mut rng = streams.ops;
-    let mut generator = Generator::new(
-        config.mix.clone(),
-        config.faults.bit_rot_before_reopen_probability,
-    )
-    .with_syncs(streams.syncs)
-    .with_edges(streams.edges);
+    let (mut generator, mut rng) = generator_of(&config, streams);
     let mut model = Model::default();
     let (mut purges_below, mut truncates_emptying) = (0, 0);
     for _ in 0..OPS {

@@ -2,9 +2,10 @@
 //! one value more leaves the other concerns' draws, and the op sequence of a seed,
 //! unchanged.
 
-use raftwal_sim::generator::{Generator, View};
+use raftwal_sim::generator::View;
 use raftwal_sim::model::Model;
 use raftwal_sim::ops::Op;
+use raftwal_sim::run::generator_of;
 use raftwal_sim::streams::Streams;
 use raftwal_sim::RunConfig;
 use rand::Rng;
@@ -17,13 +18,7 @@ const OPS: usize = 400;
 /// sequence as the seed's own concerns decide it (a real run also feeds back what the
 /// disk did).
 fn op_sequence(config: &RunConfig, streams: Streams) -> Vec<Op> {
-    let mut rng = streams.ops;
-    let mut generator = Generator::new(
-        config.mix.clone(),
-        config.faults.bit_rot_before_reopen_probability,
-    )
-    .with_syncs(streams.syncs)
-    .with_edges(streams.edges);
+    let (mut generator, mut rng) = generator_of(config, streams);
     let mut model = Model::default();
     (0..OPS)
         .map(|_| {
