@@ -291,9 +291,10 @@ fn read_only_opens_beside_a_busy_writer_never_see_damage() {
     // At least 300 opens, and on until the writer has rotated chunks and purged (past
     // entry 256: four chunks of 64 records, a purge every 200 entries). Counting opens
     // alone asserted that the writer got that far meanwhile, which a busy machine's
-    // scheduler does not promise (it failed once beside a parallel test run).
+    // scheduler does not promise (it failed once beside a parallel test run). A writer
+    // that stopped (a panic) ends the loop too; the join below then fails the test.
     let mut attempts = 0;
-    while attempts < 300 || acked.load(Ordering::SeqCst) < 256 {
+    while (attempts < 300 || acked.load(Ordering::SeqCst) < 256) && !writer.is_finished() {
         attempts += 1;
         let floor = acked.load(Ordering::SeqCst);
         match Log::open_read_only(config.clone()) {

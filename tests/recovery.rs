@@ -674,6 +674,15 @@ fn a_chunk_named_past_any_logs_end_is_reported_not_scanned() {
     assert!(dump.contains("lies past any log's end"), "{dump}");
 }
 
+/// Chunks of 10 records, the worker driven by hand.
+fn ten_record_chunks() -> Arc<raftwal::Config> {
+    Arc::new(
+        raftwal::Config::new("mem")
+            .with_chunk_max_records(10)
+            .with_worker_mode(WorkerMode::Manual),
+    )
+}
+
 /// Logs written through the API alone that did not reopen (a review helper's finding;
 /// the first also before the replay's truncate check, which only moved the refusal):
 /// a truncate at the first entry of a log whose purge point lies below it, and a log
@@ -684,11 +693,7 @@ fn a_chunk_named_past_any_logs_end_is_reported_not_scanned() {
 fn logs_emptied_by_a_truncate_reopen_once_their_oldest_chunk_is_purged() {
     for purge_first in [true, false] {
         let storage: Arc<dyn Storage> = Arc::new(MemStorage::new());
-        let config = Arc::new(
-            raftwal::Config::new("mem")
-                .with_chunk_max_records(10)
-                .with_worker_mode(WorkerMode::Manual),
-        );
+        let config = ten_record_chunks();
         let mut log = open(&storage, &config);
         log.append(entries(1, 5, 8)).unwrap();
         for vote in 1..8 {
@@ -724,11 +729,7 @@ fn logs_emptied_by_a_truncate_reopen_once_their_oldest_chunk_is_purged() {
 fn a_log_emptied_by_a_truncate_after_its_first_chunk_was_removed_reopens() {
     let mem = MemStorage::new();
     let storage: Arc<dyn Storage> = Arc::new(mem.clone());
-    let config = Arc::new(
-        raftwal::Config::new("mem")
-            .with_chunk_max_records(10)
-            .with_worker_mode(WorkerMode::Manual),
-    );
+    let config = ten_record_chunks();
     let mut log = open(&storage, &config);
     log.append(entries(1, 1, 4)).unwrap();
     for vote in 1..9 {
@@ -738,8 +739,8 @@ fn a_log_emptied_by_a_truncate_after_its_first_chunk_was_removed_reopens() {
     log.append(entries(2, 0, 3)).unwrap();
     flush_wait(&mut log).unwrap();
     drop(log);
-    // 3 entries and 8 votes fill the first chunk (10 records), so the truncate and the
-    // new entries are in the second: the first holds nothing of the log.
+    // 3 entries and 8 votes are more than the first chunk's 10 records, so the truncate
+    // and the new entries are in the second: the first holds nothing of the log.
     let names = chunk_names(&mem);
     assert_eq!(
         names.len(),

@@ -24,12 +24,11 @@ pub struct Generator {
     rot_probability: f64,
     /// The current leader term used for appends.
     term: u64,
-    /// Which flushes become syncs: the seed's `syncs` stream (see [`crate::streams`])
-    /// and the share, per mille.
-    syncs: Option<(Box<ChaCha8Rng>, u32)>,
-    /// Which valid truncates and purges go to the log's edges instead: the seed's
-    /// `edges` stream (see [`crate::streams`]) and the share, per mille.
-    edges: Option<(Box<ChaCha8Rng>, u32)>,
+    /// Which flushes become syncs (the seed's `syncs` stream, see [`crate::streams`]).
+    syncs: Option<Share>,
+    /// Which valid truncates and purges go to the log's edges instead (the seed's
+    /// `edges` stream).
+    edges: Option<Share>,
     /// A truncate planned by the last op, drawn next: the truncate at the first entry
     /// that may follow a purge below it (see [`Generator::with_edges`]).
     planned_truncate: Option<u64>,
@@ -61,13 +60,8 @@ impl Generator {
     /// Turns a share of the flushes into syncs, drawn from `syncs` (the seed's
     /// [`crate::streams::Concern::Syncs`] stream): none in about a third of the seeds,
     /// 5% to 50% of the flushes in the others.
-    pub fn with_syncs(mut self, mut syncs: ChaCha8Rng) -> Self {
-        let per_mille = if syncs.gen_bool(0.35) {
-            0
-        } else {
-            syncs.gen_range(50..=500)
-        };
-        self.syncs = Some((Box::new(syncs), per_mille));
+    pub fn with_syncs(mut self, syncs: ChaCha8Rng) -> Self {
+        self.syncs = Some(Share::new(syncs, 50..=500));
         self
     }
 
@@ -81,37 +75,21 @@ impl Generator {
     /// committed, the next op truncates at that first entry (emptying the log back to
     /// the purge point). Both reached bugs only hand-written tests found (fbf3e78: such
     /// logs did not reopen once a purge removed their oldest chunk).
-    pub fn with_edges(mut self, mut edges: ChaCha8Rng) -> Self {
-        let per_mille = if edges.gen_bool(0.35) {
-            0
-        } else {
-            edges.gen_range(100..=400)
-        };
-        self.edges = Some((Box::new(edges), per_mille));
+    pub fn with_edges(mut self, edges: ChaCha8Rng) -> Self {
+        self.edges = Some(Share::new(edges, 100..=400));
         self
     }
 
     /// The edges stream, if this valid truncate or purge goes to the log's edge.
     fn draw_edge(&mut self) -> Option<&mut ChaCha8Rng> {
-        let (side, per_mille) = self.edges.as_mut()?;
-        if *per_mille > 0 && side.gen_ratio(*per_mille, 1000) {
-            Some(side)
-        } else {
-            None
-        }
+        self.edges.as_mut()?.draw()
     }
 
     /// The flush just drawn (`flush`), or a sync in its place.
     fn flush_or_sync(&mut self, flush: Op) -> Op {
-        match &mut self.syncs {
-            Some((side, per_mille)) if *per_mille > 0 => {
-                if side.gen_ratio(*per_mille, 1000) {
-                    Op::Sync
-                } else {
-                    flush
-                }
-            }
-            _ => flush,
+        match self.syncs.as_mut().and_then(Share::draw) {
+            Some(_) => Op::Sync,
+            None => flush,
         }
     }
 
@@ -276,7 +254,8 @@ impl Generator {
                     .map_or(next + 1, |c| c.1.saturating_sub(rng.gen_range(0..2))),
             });
         }
-        // A new leader replaces a short uncommitted suffix.
+        // A new leader replaces a short uncommitted suffix. (Drawn even when the edge
+        // replaces it, so that the ops stream draws the same either way.)
         let back = rng.gen_range(0..=(next - lo).min(8));
         self.term += 1;
         if self.draw_edge().is_some() {
@@ -287,6 +266,7 @@ impl Generator {
     }
 
     fn purge(&mut self, rng: &mut impl Rng, m: &Model, invalid: bool) -> LogId {
+        // Drawn even when the edge replaces it, so that the ops stream draws the same.
         let upto = self.purge_within(rng, m, invalid);
         let first = m.first_index();
         if invalid || m.purged.is_some() || first == 0 {
@@ -341,6 +321,32 @@ impl Generator {
         };
         let index = rng.gen_range(first..=upper);
         m.entry(index).expect("in log").0
+    }
+}
+
+/// A share of some ops, per mille, drawn from a stream of its own: none in about a
+/// third of the seeds, a share in `per_mille` in the others.
+struct Share {
+    side: Box<ChaCha8Rng>,
+    per_mille: u32,
+}
+
+impl Share {
+    fn new(mut side: ChaCha8Rng, per_mille: std::ops::RangeInclusive<u32>) -> Self {
+        let per_mille = if side.gen_bool(0.35) {
+            0
+        } else {
+            side.gen_range(per_mille)
+        };
+        Self {
+            side: Box::new(side),
+            per_mille,
+        }
+    }
+
+    /// The stream, if this op is in the share (no draw when the share is none).
+    fn draw(&mut self) -> Option<&mut ChaCha8Rng> {
+        (self.per_mille > 0 && self.side.gen_ratio(self.per_mille, 1000)).then_some(&mut *self.side)
     }
 }
 
